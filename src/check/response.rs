@@ -1,0 +1,402 @@
+//! Checks on one response: status, content type, body schema, example, error shape.
+
+use serde_json::Value;
+use similar::{Algorithm, TextDiff};
+use std::time::Duration;
+
+use super::{CheckId, Verdict, not_verifiable, verdict};
+use crate::plan::{Case, CaseKind};
+use crate::report::model::Severity;
+use crate::spec::{Compiled, StatusPattern};
+
+/// A response as received, ready to judge.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    fn has_body(&self) -> bool {
+        self.body.iter().any(|b| !b.is_ascii_whitespace())
+    }
+}
+
+pub(crate) fn list(patterns: &[StatusPattern]) -> String {
+    let v: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+    match v.len() {
+        0 => "nothing".into(),
+        1 => v[0].clone(),
+        _ => format!("one of {}", v.join(", ")),
+    }
+}
+
+/// Every check that applies to the main response of `case`.
+pub fn response(case: &Case, r: &Received) -> Vec<Verdict> {
+    let spec = &case.spec;
+    let mut out = Vec::new();
+    let sent = case.mutation.as_deref().map(|m| format!(" (sent: {m})")).unwrap_or_default();
+
+    // status.expected
+    let ok = case.expect.status.iter().any(|p| p.matches(r.status));
+    let msg = if ok {
+        format!("answered {}, as expected ({})", r.status, list(&case.expect.status))
+    } else {
+        let what = match (r.status, case.kind) {
+            (200..=299, CaseKind::Negative) => "the target accepted a request it must refuse; ",
+            (500..=599, _) => "a server error; ",
+            (300..=399, _) => "a redirect, which a restart API does not document; ",
+            _ => "",
+        };
+        format!("{what}expected {}, got {}{sent}", list(&case.expect.status), r.status)
+    };
+    out.push(verdict(CheckId::StatusExpected, Severity::Must, ok, msg));
+
+    // status.preferred
+    if ok && !case.expect.preferred.is_empty() {
+        let pref = &case.expect.preferred;
+        let hit = pref.contains(&r.status);
+        let want: Vec<String> = pref.iter().map(u16::to_string).collect();
+        out.push(verdict(
+            CheckId::StatusPreferred,
+            Severity::Should,
+            hit,
+            if hit { format!("answered {}, the documented code", r.status) } else { format!("the documented code is {}, got {}", want.join(" or "), r.status) },
+        ));
+    }
+
+    out.extend(documented(spec, r.status));
+    out.extend(body_checks(case, r));
+    out
+}
+
+/// status.documented: the code is in the document's status table.
+pub fn documented(spec: &crate::spec::Spec, status: u16) -> Option<Verdict> {
+    let (codes, source) = spec.documented.as_ref()?;
+    let hit = codes.contains(&status);
+    let all: Vec<String> = codes.iter().map(u16::to_string).collect();
+    Some(verdict(
+        CheckId::StatusDocumented,
+        Severity::Should,
+        hit,
+        if hit {
+            format!("{status} is in the document's status table")
+        } else {
+            format!("{status} is not in the document's status table ({}; {source})", all.join(", "))
+        },
+    ))
+}
+
+fn is_json_media_type(ct: &str) -> bool {
+    let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
+}
+
+/// Content type, body schema, empty body, example and error shape.
+pub fn body_checks(case: &Case, r: &Received) -> Vec<Verdict> {
+    let spec = &case.spec;
+    let mut out = Vec::new();
+    let ct = r.header("content-type").unwrap_or("");
+    let parsed: Option<Result<Value, serde_json::Error>> = r.has_body().then(|| serde_json::from_slice(&r.body));
+
+    match &parsed {
+        Some(Ok(_)) => {
+            let ok = is_json_media_type(ct);
+            let label = if ct.is_empty() { "no Content-Type".to_owned() } else { format!("Content-Type `{ct}`") };
+            out.push(verdict(
+                CheckId::ContentTypeJson,
+                Severity::Must,
+                ok,
+                if ok { format!("JSON body labelled `{ct}`") } else { format!("a JSON body with {label}; it must be labelled application/json") },
+            ));
+        }
+        Some(Err(e)) if is_json_media_type(ct) => {
+            out.push(verdict(
+                CheckId::ContentTypeJson,
+                Severity::Must,
+                false,
+                format!("labelled `{ct}` but the body is not valid JSON: {e}"),
+            ));
+        }
+        _ => {}
+    }
+
+    let doc = spec.responses.get(&r.status);
+    if (200..300).contains(&r.status) {
+        let Some(doc) = doc else { return out };
+        if let Some(schema) = &doc.schema {
+            out.push(schema_verdict(CheckId::BodySchema, doc.severity, schema, &parsed, &doc.source, ct));
+        }
+        if doc.empty {
+            let ok = !r.has_body();
+            out.push(verdict(
+                CheckId::BodyEmpty,
+                doc.severity,
+                ok,
+                if ok {
+                    format!("no body on {}, as documented", r.status)
+                } else {
+                    format!("a {}-byte body on {}; the document gives none ({})", r.body.len(), r.status, doc.source)
+                },
+            ));
+        }
+        if case.example == Some(r.status)
+            && let (Some(example), Some(Ok(actual))) = (&doc.example, &parsed)
+        {
+            out.push(example_verdict(example, actual, &doc.source));
+        }
+    } else if r.status >= 400 {
+        let (schema, severity, source) = match doc.and_then(|d| d.schema.as_ref().map(|s| (s, d.severity, &d.source))) {
+            Some(x) => x,
+            None => match &spec.errors.schema {
+                Some(s) => (s, spec.errors.severity, &spec.errors.source),
+                None => return out,
+            },
+        };
+        out.push(schema_verdict(CheckId::BodyErrorShape, severity, schema, &parsed, source, ct));
+    }
+    for nv in &case.not_verifiable {
+        if (200..300).contains(&r.status) {
+            out.push(not_verifiable(&nv.id, &nv.message));
+        }
+    }
+    out
+}
+
+fn schema_verdict(
+    id: CheckId,
+    severity: Severity,
+    schema: &Compiled,
+    parsed: &Option<Result<Value, serde_json::Error>>,
+    source: &str,
+    ct: &str,
+) -> Verdict {
+    match parsed {
+        None => verdict(id, severity, false, format!("no body; the document describes one ({source})")),
+        Some(Err(e)) => {
+            let ct = if ct.is_empty() { "no Content-Type" } else { ct };
+            verdict(id, severity, false, format!("the body is not JSON ({ct}): {e}; expected the shape of {source}"))
+        }
+        Some(Ok(v)) => {
+            if schema.validator.is_valid(v) {
+                return verdict(id, severity, true, format!("body matches {source}"));
+            }
+            let details: Vec<String> = schema
+                .validator
+                .iter_errors(v)
+                .map(|e| {
+                    let path = e.instance_path().to_string();
+                    format!("{}: {e}", if path.is_empty() { "/".to_owned() } else { path })
+                })
+                .collect();
+            let first = details.first().cloned().unwrap_or_default();
+            let more = if details.len() > 1 { format!(" (and {} more)", details.len() - 1) } else { String::new() };
+            let mut v = verdict(id, severity, false, format!("body does not match {source}: {first}{more}"));
+            v.details = details;
+            v
+        }
+    }
+}
+
+/// Replaces leaf values by their JSON type, keeping the structure.
+fn shape(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(shape).collect()),
+        Value::String(_) => Value::String("<string>".into()),
+        Value::Number(_) => Value::String("<number>".into()),
+        Value::Bool(_) => Value::String("<boolean>".into()),
+        Value::Null => Value::Null,
+    }
+}
+
+/// Fields of `expected` absent from `actual` or of another type.
+fn missing(expected: &Value, actual: &Value, path: &str, out: &mut Vec<String>) {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, ev) in e {
+                let p = format!("{path}/{k}");
+                match a.get(k) {
+                    Some(av) => missing(ev, av, &p, out),
+                    None => out.push(format!("{p}: in the example, missing from the response")),
+                }
+            }
+        }
+        (e, a) if e != a => out.push(format!("{}: {} in the example, {} in the response", if path.is_empty() { "/" } else { path }, e, a)),
+        _ => {}
+    }
+}
+
+/// body.example: the response has the example's fields, with the example's
+/// types. Values differ between any two restarts, so they are not compared;
+/// the diff shows the shapes.
+fn example_verdict(example: &Value, actual: &Value, source: &str) -> Verdict {
+    let (e, a) = (shape(example), shape(actual));
+    let mut gaps = Vec::new();
+    missing(&e, &a, "", &mut gaps);
+    let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default() + "\n";
+    let (et, at) = (pretty(&e), pretty(&a));
+    let diff = TextDiff::configure()
+        .algorithm(Algorithm::Patience)
+        .timeout(Duration::from_millis(200))
+        .diff_lines(&et, &at)
+        .unified_diff()
+        .context_radius(3)
+        .header("example", "response")
+        .to_string();
+    let ok = gaps.is_empty();
+    let mut v = verdict(
+        CheckId::BodyExample,
+        Severity::Should,
+        ok,
+        if ok {
+            format!("the response has every field of the document's example ({source})")
+        } else {
+            format!("the response differs from the document's example ({source}): {}", gaps[0])
+        },
+    );
+    v.details = gaps;
+    if !diff.is_empty() {
+        v.diff = Some(diff);
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::CheckOutcome;
+
+    fn cases() -> Vec<Case> {
+        crate::plan::plan(&crate::spec::load_builtin().unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    fn case(name: &str) -> Case {
+        cases().into_iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no case {name}"))
+    }
+
+    fn json(status: u16, ct: &str, body: &str) -> Received {
+        Received { status, headers: vec![("Content-Type".into(), ct.into())], body: body.as_bytes().to_vec() }
+    }
+
+    fn outcome<'a>(v: &'a [Verdict], id: &str) -> &'a Verdict {
+        v.iter().find(|v| v.id == id).unwrap_or_else(|| panic!("no {id} in {v:?}"))
+    }
+
+    const DDM_OK: &str = r#"{"instanceId":"i","instanceName":"n","jobId":"j"}"#;
+
+    #[test]
+    fn conformant_ddm_restart_passes_every_check() {
+        let v = response(&case("ddm::restart_soft"), &json(200, "application/json", DDM_OK));
+        assert!(v.iter().all(|v| matches!(v.outcome, CheckOutcome::Passed | CheckOutcome::NotVerifiable)), "{v:?}");
+        assert_eq!(outcome(&v, "restart.type_effect").outcome, CheckOutcome::NotVerifiable);
+        assert_eq!(outcome(&v, "body.example").outcome, CheckOutcome::Passed);
+    }
+
+    #[test]
+    fn wrong_status_fails_status_expected() {
+        let v = response(&case("ddm::restart_soft"), &json(202, "application/json", DDM_OK));
+        let s = outcome(&v, "status.expected");
+        assert_eq!(s.outcome, CheckOutcome::Failed);
+        assert!(s.message.contains("expected 200, got 202"), "{}", s.message);
+    }
+
+    #[test]
+    fn missing_field_fails_body_schema_naming_it() {
+        let v = response(&case("ddm::restart_soft"), &json(200, "application/json", r#"{"instanceId":"i","instanceName":"n"}"#));
+        let s = outcome(&v, "body.schema");
+        assert_eq!(s.outcome, CheckOutcome::Failed);
+        assert!(s.message.contains("jobId"), "{}", s.message);
+        let e = outcome(&v, "body.example");
+        assert_eq!(e.outcome, CheckOutcome::Warning);
+        assert!(e.diff.as_deref().unwrap_or("").contains("-  \"jobId\""), "{:?}", e.diff);
+    }
+
+    #[test]
+    fn wrong_type_fails_body_schema_with_instance_path() {
+        let v = response(&case("modelarts::restart"), &json(200, "application/json", r#"{"current_status":3,"previous_state":"ACTIVE"}"#));
+        let s = outcome(&v, "body.schema");
+        assert_eq!(s.outcome, CheckOutcome::Failed);
+        assert!(s.details[0].starts_with("/current_status"), "{:?}", s.details);
+    }
+
+    #[test]
+    fn json_labelled_text_fails_content_type() {
+        let v = response(&case("ddm::restart_soft"), &json(200, "text/plain", DDM_OK));
+        let s = outcome(&v, "content_type.json");
+        assert_eq!(s.outcome, CheckOutcome::Failed);
+        assert!(s.message.contains("text/plain"));
+    }
+
+    #[test]
+    fn truncated_json_fails_content_type() {
+        let v = response(&case("ddm::restart_soft"), &json(200, "application/json", r#"{"instanceId": "abc", "instanceNa"#));
+        assert_eq!(outcome(&v, "content_type.json").outcome, CheckOutcome::Failed);
+        assert_eq!(outcome(&v, "body.schema").outcome, CheckOutcome::Failed);
+    }
+
+    #[test]
+    fn nova_style_empty_202_passes_and_body_on_202_warns() {
+        let c = case("ecs::v2.1::reboot_soft");
+        let v = response(&c, &json(202, "application/json", ""));
+        assert!(v.iter().all(|v| v.outcome == CheckOutcome::Passed), "{v:?}");
+        let v = response(&case("clouddb::restart"), &json(202, "application/json", r#"{"accepted":true}"#));
+        assert_eq!(outcome(&v, "body.empty").outcome, CheckOutcome::Warning);
+        let v = response(&c, &json(200, "application/json", ""));
+        assert_eq!(outcome(&v, "status.expected").outcome, CheckOutcome::Passed);
+        assert_eq!(outcome(&v, "status.preferred").outcome, CheckOutcome::Warning);
+    }
+
+    #[test]
+    fn accepted_negative_names_field_and_value() {
+        let c = case("ddm::negative::restart_type_not_in_enum");
+        let v = response(&c, &json(200, "application/json", DDM_OK));
+        let s = outcome(&v, "status.expected");
+        assert_eq!(s.outcome, CheckOutcome::Failed);
+        assert!(s.message.contains("restart.type") && s.message.contains("MEDIUM"), "{}", s.message);
+    }
+
+    #[test]
+    fn server_error_fails_a_negative_case() {
+        let c = case("modelarts::negative::missing_action");
+        let v = response(&c, &json(500, "application/json", r#"{"error_code":"x","error_msg":"y"}"#));
+        let s = outcome(&v, "status.expected");
+        assert_eq!(s.outcome, CheckOutcome::Failed);
+        assert!(s.message.contains("server error"));
+    }
+
+    #[test]
+    fn ddm_error_shape_is_a_must_and_others_a_should() {
+        let c = case("ddm::negative::malformed_json");
+        let v = response(&c, &json(400, "application/json", r#"{"error":"bad"}"#));
+        assert_eq!(outcome(&v, "body.error_shape").outcome, CheckOutcome::Failed);
+        let c = case("clouddb::negative::malformed_json");
+        let v = response(&c, &json(400, "text/plain", "bad request"));
+        assert_eq!(outcome(&v, "body.error_shape").outcome, CheckOutcome::Warning);
+        let v = response(&c, &json(400, "application/json", r#"{"badRequest":{"code":400,"message":"m"}}"#));
+        assert_eq!(outcome(&v, "body.error_shape").outcome, CheckOutcome::Passed);
+    }
+
+    #[test]
+    fn nova_answers_pass_every_must_check() {
+        // 401 from the identity layer and 404 HTML for another method.
+        let c = case("ecs::negative::no_token");
+        let v = response(&c, &json(401, "application/json", r#"{"error":{"code":401,"title":"Unauthorized","message":"m"}}"#));
+        assert!(v.iter().all(|v| v.outcome == CheckOutcome::Passed), "{v:?}");
+        let c = case("ecs::negative::method_get");
+        let v = response(&c, &json(404, "text/html", "<html>404</html>"));
+        assert!(v.iter().all(|v| v.outcome != CheckOutcome::Failed), "{v:?}");
+    }
+
+    #[test]
+    fn undocumented_status_warns() {
+        let c = case("clouddb::negative::no_token");
+        let v = response(&c, &json(409, "application/json", "{}"));
+        assert_eq!(outcome(&v, "status.documented").outcome, CheckOutcome::Warning);
+    }
+}

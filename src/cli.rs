@@ -1,0 +1,138 @@
+//! The command line, as clap structs.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "restart-conformance", version, about = "Conformance harness for cloud restart-instance APIs")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the conformance suite (against the embedded reference server when no --target is given).
+    #[command(
+        help_template = "{about}\n\n{usage-heading} {usage}\n\n{all-args}",
+        after_help = "",
+        override_usage = "restart-conformance run [OPTIONS] [FILTER]"
+    )]
+    Run(Box<RunArgs>),
+    /// Serve the embedded reference server and print a ready target file.
+    Serve(ServeArgs),
+    /// Work with spec files.
+    Specs {
+        #[command(subcommand)]
+        command: SpecsCommand,
+    },
+    /// Work with reports.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpecsCommand {
+    /// Load and check spec files; sends nothing.
+    Check {
+        /// Folder of spec files (default: the built-in specs).
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Compare two report.json files: what regressed, what was fixed, what was added or removed.
+    Diff { old: PathBuf, new: PathBuf },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Target file (YAML); without it the embedded reference server is used.
+    #[arg(long, value_name = "FILE")]
+    pub target: Option<PathBuf>,
+    /// Folder of spec files instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub specs: Option<PathBuf>,
+    /// Where report.json, junit.xml, report.html and summary.md go.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub report_dir: PathBuf,
+    /// Compare with an earlier report.json at the top of the HTML and Markdown reports.
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
+    /// Should-level findings fail the run too.
+    #[arg(long)]
+    pub strict: bool,
+    /// Seconds to wait for one response.
+    #[arg(long, value_name = "S", default_value = "30", value_parser = seconds)]
+    pub request_timeout: Duration,
+    /// Seconds to wait for a resource to be steady again after a restart.
+    #[arg(long, value_name = "S", default_value = "600", value_parser = seconds)]
+    pub lifecycle_timeout: Duration,
+    /// Seconds between status polls [default: 2; 0.05 against the embedded server].
+    #[arg(long, value_name = "S", value_parser = seconds)]
+    pub poll_interval: Option<Duration>,
+    /// Environment variable holding the token (overrides the target file's auth.token_env).
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
+    /// Largest response body read, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
+    pub max_body: usize,
+    /// Embedded server only: seconds a restart lasts.
+    #[arg(long, value_name = "S", default_value = "0.3", value_parser = seconds)]
+    pub reboot_seconds: Duration,
+    /// Embedded server only: make it wrong on purpose (repeatable; see `serve --help`).
+    #[arg(long, value_name = "NAME")]
+    pub fault: Vec<String>,
+    #[command(flatten)]
+    pub libtest: libtest_mimic::Arguments,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Seconds a restart lasts.
+    #[arg(long, value_name = "S", default_value = "5", value_parser = seconds)]
+    pub reboot_seconds: Duration,
+    /// Make the server wrong on purpose (repeatable). `--fault list` prints the names.
+    #[arg(long, value_name = "NAME")]
+    pub fault: Vec<String>,
+    /// Environment variable named in the printed target file.
+    #[arg(long, value_name = "VAR", default_value = "OS_AUTH_TOKEN")]
+    pub token_env: String,
+}
+
+/// Parses seconds, fractional allowed (`0.1`).
+fn seconds(s: &str) -> Result<Duration, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !v.is_finite() || v < 0.0 || v > 1e9 {
+        return Err(format!("`{s}` is not a usable number of seconds"));
+    }
+    Ok(Duration::from_secs_f64(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_accept_fractions_and_refuse_nonsense() {
+        assert_eq!(seconds("0.1"), Ok(Duration::from_millis(100)));
+        assert_eq!(seconds("600"), Ok(Duration::from_secs(600)));
+        assert!(seconds("-1").is_err());
+        assert!(seconds("abc").is_err());
+        assert!(seconds("NaN").is_err());
+    }
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,18 @@
+//! restart-conformance: a conformance harness for cloud "restart instance" APIs.
+//!
+//! ```text
+//! specs/*.yaml ──► spec ──► plan ──► run ──► check ──► report ──► reports/
+//! target.yaml ──► target ──┘            ▲
+//!                                       │ loopback, in-process when no --target
+//!                                reference (embedded conformant server, fault modes)
+//! ```
+
+pub mod check;
+pub mod cli;
+pub mod exit;
+pub mod plan;
+pub mod reference;
+pub mod report;
+pub mod run;
+pub mod spec;
+pub mod target;

@@ -1,0 +1,161 @@
+//! The binary: parse the command line, call one function per subcommand,
+//! turn the outcome into an exit code (`exit.rs`).
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use restart_conformance::cli::{Cli, Command, ReportCommand, RunArgs, ServeArgs, SpecsCommand};
+use restart_conformance::exit;
+use restart_conformance::reference::{Fault, ReferenceConfig, ReferenceServer};
+use restart_conformance::run::{self, Polling, Settings, TargetChoice};
+use restart_conformance::{report, spec, target};
+
+/// An error that is the user's to fix: printed as is, exit 2, nothing sent.
+struct ConfigError(String);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => cmd_run(*args),
+        Command::Serve(args) => cmd_serve(args),
+        Command::Specs { command: SpecsCommand::Check { dir } } => cmd_specs_check(dir),
+        Command::Report { command: ReportCommand::Diff { old, new } } => cmd_report_diff(&old, &new),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure::Config(ConfigError(msg))) => {
+            eprintln!("{msg}");
+            ExitCode::from(exit::CONFIG_ERROR)
+        }
+        Err(Failure::Other(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(exit::TESTS_FAILED)
+        }
+    }
+}
+
+enum Failure {
+    Config(ConfigError),
+    Other(anyhow::Error),
+}
+
+fn config(e: impl std::fmt::Display) -> Failure {
+    Failure::Config(ConfigError(e.to_string()))
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Failure {
+        Failure::Other(e.into())
+    }
+}
+
+fn load_specs(dir: Option<&std::path::Path>) -> Result<spec::SpecSet, Failure> {
+    match dir {
+        Some(d) => spec::load_dir(d),
+        None => spec::load_builtin(),
+    }
+    .map_err(config)
+}
+
+fn parse_faults(names: &[String]) -> Result<BTreeSet<Fault>, Failure> {
+    names.iter().map(|n| n.parse::<Fault>().map_err(config)).collect()
+}
+
+fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
+    let specs = load_specs(args.specs.as_deref())?;
+    let baseline = match &args.baseline {
+        Some(p) => Some(report::json::load(p).map_err(config)?),
+        None => None,
+    };
+    let (choice, poll_default) = match &args.target {
+        Some(path) => {
+            if !args.fault.is_empty() {
+                return Err(config("error: --fault applies to the embedded reference server only; drop --target or --fault"));
+            }
+            let parsed = target::load_file(path).map_err(config)?;
+            let t = target::resolve(parsed, &specs, args.token_env.as_deref()).map_err(config)?;
+            if !t.is_loopback() && !args.libtest.list {
+                eprintln!(
+                    "note: {} is not on this machine: this run restarts real resources ({}).",
+                    t.label,
+                    t.apis.keys().cloned().collect::<Vec<_>>().join(", ")
+                );
+            }
+            (TargetChoice::File(t), Duration::from_secs(2))
+        }
+        None => {
+            let faults = parse_faults(&args.fault)?;
+            (TargetChoice::Embedded { reboot: args.reboot_seconds, faults }, Duration::from_millis(50))
+        }
+    };
+    let settings = Settings {
+        strict: args.strict,
+        request_timeout: args.request_timeout,
+        polling: Polling { interval: args.poll_interval.unwrap_or(poll_default), timeout: args.lifecycle_timeout },
+        max_body: args.max_body,
+    };
+    let result = run::execute(&specs, choice, settings, args.libtest)?;
+    let Some(rep) = result.report else {
+        return Ok(exit::SUCCESS);
+    };
+    let written = report::write_all(&rep, &args.report_dir, baseline.as_ref())?;
+    let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    eprintln!("reports: {}", names.join(", "));
+    let failed = result.conclusion.has_failed() || rep.summary.failed > 0;
+    Ok(if failed { exit::TESTS_FAILED } else { exit::SUCCESS })
+}
+
+fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
+    if args.fault.iter().any(|f| f == "list") {
+        let mut out = std::io::stdout().lock();
+        for f in Fault::ALL {
+            writeln!(out, "{:28} {}", f.name(), f.description())?;
+        }
+        return Ok(exit::SUCCESS);
+    }
+    let faults = parse_faults(&args.fault)?;
+    let token = std::env::var(&args.token_env).ok().filter(|t| !t.is_empty());
+    let Some(token) = token else {
+        return Err(config(format!(
+            "error: the token variable `{0}` is not set\n  = help: export {0}=<any value>; the server accepts only that token",
+            args.token_env
+        )));
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async {
+        let config = ReferenceConfig { reboot: args.reboot_seconds, faults, token };
+        let server = ReferenceServer::start(args.listen, config).await?;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "# reference server on http://{}; Ctrl-C stops it", server.local_addr())?;
+        writeln!(out, "{}", server.target_yaml(&args.token_env))?;
+        out.flush()?;
+        drop(out);
+        tokio::signal::ctrl_c().await?;
+        server.shutdown().await;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(exit::SUCCESS)
+}
+
+fn cmd_specs_check(dir: Option<std::path::PathBuf>) -> Result<u8, Failure> {
+    let set = load_specs(dir.as_deref())?;
+    let cases = restart_conformance::plan::plan(&set);
+    let mut out = std::io::stdout().lock();
+    for s in &set.specs {
+        let n = cases.iter().filter(|c| c.api == s.api).count();
+        writeln!(out, "ok   {:12} {} ({n} cases)", s.api, s.path.display())?;
+    }
+    writeln!(out, "spec set digest {}", set.digest)?;
+    Ok(exit::SUCCESS)
+}
+
+fn cmd_report_diff(old: &std::path::Path, new: &std::path::Path) -> Result<u8, Failure> {
+    let old = report::json::load(old).map_err(config)?;
+    let new = report::json::load(new).map_err(config)?;
+    let d = report::diff::compare(&old, &new);
+    write!(std::io::stdout().lock(), "{}", d.render_text())?;
+    Ok(if d.has_regressions() { exit::TESTS_FAILED } else { exit::SUCCESS })
+}

@@ -1,0 +1,296 @@
+//! Cases: one request (or restart sequence) with its expected outcome.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::negative::{MutationClass, body_mutations};
+use super::uri::fill;
+use crate::spec::{Expect, Spec, SpecSet, StatusPattern, UriTemplate};
+use crate::target::Target;
+
+/// What a case does, which decides how the runner drives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseKind {
+    /// A restart that must be accepted; its lifecycle is watched.
+    Restart,
+    /// A request that must be refused.
+    Negative,
+    /// A restart, then a second one while the first is running.
+    Concurrent,
+}
+
+/// Rule group, for the conformance matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Success,
+    Negative,
+    Auth,
+    Concurrency,
+}
+
+impl Group {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::Success => "success",
+            Group::Negative => "negative",
+            Group::Auth => "auth",
+            Group::Concurrency => "concurrency",
+        }
+    }
+}
+
+/// The request a case sends, before the base URL is known.
+#[derive(Debug, Clone)]
+pub struct RequestTemplate {
+    pub method: String,
+    pub uri: UriTemplate,
+    /// Raw body bytes: negative cases may send bytes that are not JSON.
+    pub body: Option<Vec<u8>>,
+    pub content_type: Option<String>,
+    pub send_token: bool,
+    /// Replace the resource variable with an id the target cannot know.
+    pub unknown_resource: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// `<api>::<case>`, `<api>::<uri>::<case>` or `<api>::negative::<what>`.
+    pub name: String,
+    pub api: String,
+    pub kind: CaseKind,
+    pub group: Group,
+    pub source: String,
+    pub request: RequestTemplate,
+    pub expect: Expect,
+    /// Compare the body with the document's example for this status.
+    pub example: Option<u16>,
+    /// What a negative case changed, naming the field and the value sent.
+    pub mutation: Option<String>,
+    pub not_verifiable: Vec<crate::spec::model::UnverifiableSpec>,
+    /// The case names the real resource, so it runs only while that resource
+    /// is steady, one case at a time.
+    pub touches_resource: bool,
+    pub spec: Arc<Spec>,
+}
+
+impl Case {
+    /// The URL of the main request, or `None` when the API is not configured.
+    pub fn url(&self, target: &Target, unknown_id: &str) -> Option<String> {
+        let api = target.apis.get(&self.api)?;
+        let mut vars = api.vars.clone();
+        if self.request.unknown_resource {
+            vars.insert(self.spec.resource_var.clone(), unknown_id.to_owned());
+        }
+        Some(format!("{}{}", api.base_url, fill(&self.request.uri.path, &vars)?))
+    }
+
+    /// The status URL of the case's resource, when the spec has a lifecycle.
+    pub fn status_url(&self, target: &Target) -> Option<String> {
+        let api = target.apis.get(&self.api)?;
+        let lifecycle = self.spec.lifecycle.as_ref()?;
+        Some(format!("{}{}", api.base_url, fill(&lifecycle.uri.path, &api.vars)?))
+    }
+
+    /// A key naming the resource the case touches (API and resource id).
+    pub fn resource_key(&self, target: &Target) -> Option<String> {
+        let api = target.apis.get(&self.api)?;
+        let id = api.vars.get(&self.spec.resource_var)?;
+        Some(format!("{}/{}", self.api, id))
+    }
+
+    /// The expected refusal of a restart during a restart.
+    pub fn concurrent_expect(&self) -> Option<&crate::spec::Concurrent> {
+        self.spec.concurrent.as_ref()
+    }
+}
+
+fn json_bytes(v: &Value) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
+/// Fallback when a spec declares no expectation for a class of negative
+/// case: the general rule "must not succeed" (any 4xx).
+fn must_not_succeed() -> Expect {
+    Expect {
+        status: vec![StatusPattern::Class(4)],
+        preferred: Vec::new(),
+        source: Some("conformance rules: where no code is documented, any 4xx (must not succeed)".into()),
+    }
+}
+
+/// Every case of every spec, in spec order.
+pub fn plan(specs: &SpecSet) -> Vec<Case> {
+    let mut out = Vec::new();
+    for spec in &specs.specs {
+        plan_spec(Arc::new(spec.clone()), &mut out);
+    }
+    out
+}
+
+fn plan_spec(spec: Arc<Spec>, out: &mut Vec<Case>) {
+    let api = spec.api.clone();
+    let multi_uri = spec.uris.len() > 1;
+    let uri_by_id: BTreeMap<&str, &UriTemplate> = spec.uris.iter().map(|u| (u.id.as_str(), u)).collect();
+    let primary = spec.uris[spec.primary_uri.min(spec.uris.len().saturating_sub(1))].clone();
+    let request = |uri: &UriTemplate, body: Option<Vec<u8>>| RequestTemplate {
+        method: spec.method.clone(),
+        uri: uri.clone(),
+        content_type: body.as_ref().map(|_| spec.content_type.clone()),
+        body,
+        send_token: true,
+        unknown_resource: false,
+    };
+    let base = |name: String, kind, group, source: String, request, expect| Case {
+        name,
+        api: api.clone(),
+        kind,
+        group,
+        source,
+        request,
+        expect,
+        example: None,
+        mutation: None,
+        not_verifiable: Vec::new(),
+        touches_resource: true,
+        spec: spec.clone(),
+    };
+
+    // The spec's own positive cases, on each URI they name.
+    for c in &spec.cases {
+        for uri_id in &c.uris {
+            let Some(uri) = uri_by_id.get(uri_id.as_str()) else { continue };
+            let name = if multi_uri { format!("{api}::{uri_id}::{}", c.name) } else { format!("{api}::{}", c.name) };
+            let mut case = base(name, CaseKind::Restart, Group::Success, c.source.clone(), request(uri, Some(json_bytes(&c.body))), c.expect.clone());
+            case.example = c.example;
+            case.not_verifiable = c.not_verifiable.clone();
+            out.push(case);
+        }
+    }
+    let success = spec.cases.first().map(|c| c.expect.clone());
+
+    // Optional properties left out (must still succeed), and body mutations.
+    let neg = &spec.negative;
+    for m in body_mutations(&spec.request_schema.schema, &spec.request_example) {
+        let body = Some(json_bytes(&m.body));
+        let (kind, group, prefix, expect) = match m.class {
+            MutationClass::OptionalOmitted => match &success {
+                Some(s) => (CaseKind::Restart, Group::Success, "optional", s.clone()),
+                None => continue,
+            },
+            MutationClass::MissingRequired => (CaseKind::Negative, Group::Negative, "negative", neg.missing_required.clone().unwrap_or_else(must_not_succeed)),
+            MutationClass::NotInEnum => (CaseKind::Negative, Group::Negative, "negative", neg.not_in_enum.clone().unwrap_or_else(must_not_succeed)),
+            MutationClass::WrongType => (CaseKind::Negative, Group::Negative, "negative", neg.wrong_type.clone().unwrap_or_else(must_not_succeed)),
+        };
+        let source = expect.source.clone().unwrap_or_else(|| spec.request_source.clone());
+        let mut case = base(format!("{api}::{prefix}::{}", m.name), kind, group, source, request(&primary, body), expect);
+        case.mutation = Some(m.description);
+        out.push(case);
+    }
+
+    // Negative cases from the transport and the header table.
+    let example = json_bytes(&spec.request_example);
+    let mut negative = |what: &str, expect: Option<Expect>, group: Group, req: RequestTemplate, mutation: String, touches: bool| {
+        let expect = expect.unwrap_or_else(must_not_succeed);
+        let source = expect.source.clone().unwrap_or_else(|| spec.request_source.clone());
+        let mut case = base(format!("{api}::negative::{what}"), CaseKind::Negative, group, source, req, expect);
+        case.mutation = Some(mutation);
+        case.touches_resource = touches;
+        out.push(case);
+    };
+    let mut malformed = example.clone();
+    malformed.truncate(malformed.len().saturating_sub(1).max(1));
+    negative(
+        "malformed_json",
+        neg.malformed_json.clone(),
+        Group::Negative,
+        request(&primary, Some(malformed.clone())),
+        format!("a body that is not JSON: `{}`", String::from_utf8_lossy(&malformed)),
+        true,
+    );
+    let mut req = request(&primary, Some(example.clone()));
+    req.content_type = Some("text/plain".into());
+    negative("non_json_content_type", neg.media_type.clone(), Group::Negative, req, "Content-Type: text/plain on a JSON body".into(), true);
+    if let Some((header, _)) = &spec.auth_header {
+        let mut req = request(&primary, Some(example.clone()));
+        req.send_token = false;
+        negative("no_token", neg.no_token.clone(), Group::Auth, req, format!("no `{header}` header"), true);
+    }
+    let mut req = request(&primary, Some(example.clone()));
+    req.unknown_resource = true;
+    negative(
+        "unknown_id",
+        neg.unknown_id.clone(),
+        Group::Negative,
+        req,
+        format!("`{}` set to a fresh UUID no target can know", spec.resource_var),
+        false,
+    );
+    for method in ["GET", "PUT", "DELETE"] {
+        if method == spec.method {
+            continue;
+        }
+        let mut req = request(&primary, None);
+        req.method = method.to_owned();
+        negative(
+            &format!("method_{}", method.to_ascii_lowercase()),
+            neg.method.clone(),
+            Group::Negative,
+            req,
+            format!("{method} instead of {} on the action URI", spec.method),
+            true,
+        );
+    }
+
+    // A restart while one is running.
+    if let (Some(k), Some(success)) = (&spec.concurrent, &success) {
+        let mut case = base(
+            format!("{api}::restart_while_restarting"),
+            CaseKind::Concurrent,
+            Group::Concurrency,
+            k.source.clone(),
+            request(&primary, Some(json_bytes(&k.body))),
+            success.clone(),
+        );
+        case.source = k.source.clone();
+        out.push(case);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Vec<String> {
+        let set = crate::spec::load_builtin().unwrap_or_else(|e| panic!("{e}"));
+        plan(&set).into_iter().map(|c| c.name).collect()
+    }
+
+    #[test]
+    fn case_names_follow_the_documented_scheme() {
+        let n = names();
+        for expected in [
+            "ecs::v2.1::reboot_hard",
+            "ecs::v2::reboot_soft",
+            "ddm::restart_soft",
+            "ddm::optional::restart_omitted",
+            "ddm::optional::restart_type_omitted",
+            "ddm::negative::restart_type_not_in_enum",
+            "ddm::negative::restart_not_object",
+            "ecs::negative::missing_reboot",
+            "ecs::negative::missing_reboot_type",
+            "modelarts::negative::missing_action",
+            "modelarts::negative::action_not_in_enum",
+            "clouddb::negative::no_token",
+            "clouddb-ha::negative::method_get",
+            "clouddb::restart_while_restarting",
+        ] {
+            assert!(n.iter().any(|x| x == expected), "missing {expected} in {n:?}");
+        }
+        let mut sorted = n.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), n.len(), "case names must be unique");
+    }
+}

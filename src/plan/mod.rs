@@ -1,0 +1,14 @@
+//! The plan: (specs, target) ──► [`Case`]s.
+//!
+//! Turns each spec into the cases to run: the spec's own positive cases (on
+//! every URI they name), the optional properties left out one at a time,
+//! negative cases derived from the request body schema and the header table,
+//! and one restart-while-restarting case. Knows nothing about HTTP.
+
+mod case;
+mod negative;
+mod uri;
+
+pub use case::{Case, CaseKind, Group, RequestTemplate, plan};
+pub use negative::{Mutation, body_mutations};
+pub use uri::fill;

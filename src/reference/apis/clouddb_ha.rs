@@ -1,0 +1,121 @@
+//! Cloud Databases, "Restart an HA instance" (seed 002): `POST /{version}/{accountId}/ha/{haId}/action`.
+//!
+//! Body, success and error shape as the instance API, except that the table has no 415, so a
+//! non-JSON media type is a 400. The seed states the lifecycle itself: `REBOOT` during the
+//! restart, `ACTIVE` after; `GET /{version}/{accountId}/ha/{haId}` shows it as
+//! `ha_instance.state` (companion "List HA database instance details").
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde_json::json;
+
+use super::clouddb::{accepted, refuse, validate};
+use crate::reference::faults::Fault;
+use crate::reference::request::{self, Refusal};
+use crate::reference::response;
+use crate::reference::server::Shared;
+use crate::reference::state::{Api, Lasting, ids};
+
+const NOUN: &str = "HA instance";
+
+pub(super) fn router() -> Router<Arc<Shared>> {
+    Router::new()
+        .route(
+            "/{version}/{account_id}/ha/{ha_id}/action",
+            post(action).fallback(action_other_method),
+        )
+        .route(
+            "/{version}/{account_id}/ha/{ha_id}",
+            get(status).fallback(status_other_method),
+        )
+        .fallback(unknown_path)
+}
+
+fn known(version: &str, account_id: &str, ha_id: &str) -> bool {
+    version == ids::TROVE_VERSION && account_id == ids::TROVE_ACCOUNT && ha_id == ids::HA_INSTANCE
+}
+
+fn restart(shared: &Shared, known: bool, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
+    request::admit(shared, headers, known)?;
+    request::parse(shared, body, validate)?;
+    if known {
+        let lasting = if shared.has(Fault::HaNoRebootState) {
+            Lasting::Instant
+        } else if shared.has(Fault::HaNeverActive) {
+            Lasting::Forever
+        } else {
+            Lasting::Reboot
+        };
+        shared
+            .resources
+            .restart(Api::CloudDbHa, "REBOOT", lasting, false)
+            .map_err(|_| Refusal::Busy)?;
+    }
+    Ok(())
+}
+
+async fn action(
+    State(shared): State<Arc<Shared>>,
+    Path((version, account_id, ha_id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let known = known(&version, &account_id, &ha_id);
+    match restart(&shared, known, &headers, &body) {
+        Ok(()) => accepted(&shared, Api::CloudDbHa),
+        Err(refusal) => refuse(&shared, Api::CloudDbHa, NOUN, refusal),
+    }
+}
+
+async fn action_other_method(State(shared): State<Arc<Shared>>) -> Response {
+    super::any_method(&shared).unwrap_or_else(|| {
+        response::with_allow(
+            refuse(&shared, Api::CloudDbHa, NOUN, Refusal::BadMethod),
+            "POST",
+        )
+    })
+}
+
+/// Companion "List HA database instance details", trimmed.
+async fn status(
+    State(shared): State<Arc<Shared>>,
+    Path((version, account_id, ha_id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if !request::token_ok(&shared, &headers) {
+        return refuse(&shared, Api::CloudDbHa, NOUN, Refusal::Unauthorized);
+    }
+    if !known(&version, &account_id, &ha_id) {
+        return refuse(&shared, Api::CloudDbHa, NOUN, Refusal::NotFound);
+    }
+    response::json(
+        StatusCode::OK,
+        &json!({ "ha_instance": {
+            "id": ids::HA_INSTANCE,
+            "name": "ha-test",
+            "state": shared.resources.status(Api::CloudDbHa),
+            "datastore": { "type": "MYSQL", "version": "5.6" },
+            "replica_source": [{ "id": "9f5ba0f5-8fbb-4bc3-91cf-0b2d74c5de8a", "status": "ACTIVE" }],
+            "replicas": [{ "id": "a2d5bd1c-f7c9-4f5e-8a4c-4b2f1ad5fb8e", "status": "ACTIVE" }],
+            "created": "2016-03-15T16:30:00Z",
+            "updated": "2016-03-15T16:36:48Z",
+        } }),
+    )
+}
+
+async fn status_other_method(State(shared): State<Arc<Shared>>) -> Response {
+    response::with_allow(
+        refuse(&shared, Api::CloudDbHa, NOUN, Refusal::BadMethod),
+        "GET",
+    )
+}
+
+async fn unknown_path(State(shared): State<Arc<Shared>>) -> Response {
+    refuse(&shared, Api::CloudDbHa, NOUN, Refusal::UnknownPath)
+}

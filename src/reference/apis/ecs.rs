@@ -1,0 +1,285 @@
+//! ECS, "Restarting an ECS" (seed 004): `POST /v2/{project_id}/servers/{server_id}/action`
+//! and the same under `/v2.1/`.
+//!
+//! The body is `{"reboot": {"type": "SOFT" | "HARD"}}`, both mandatory. The API follows
+//! OpenStack Nova, and so does this server where the seed is silent: the schema forbids other
+//! properties, the type also takes Nova's case variants (`Soft`, `soft`, ...), success is 202
+//! with an empty body labelled `application/json`, a missing or wrong token gets Keystone's
+//! `{"error": {...}}`, other errors use the fault wrapper (badRequest, itemNotFound,
+//! conflictingRequest...). The status shows `REBOOT` or `HARD_REBOOT`, then `ACTIVE`; a restart
+//! while either runs is a 409.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::header::WWW_AUTHENTICATE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use crate::reference::faults::Fault;
+use crate::reference::request::{self, BodyError, Refusal, Tolerance, Violation};
+use crate::reference::response;
+use crate::reference::server::Shared;
+use crate::reference::state::{Api, Lasting, ids};
+
+/// The `/v2/` paths are left out under `ecs-v2-missing`.
+pub(super) fn router(with_v2: bool) -> Router<Arc<Shared>> {
+    let versions: &[&str] = if with_v2 { &["v2.1", "v2"] } else { &["v2.1"] };
+    let mut router = Router::new();
+    for version in versions {
+        router = router
+            .route(
+                &format!("/{version}/{{project_id}}/servers/{{server_id}}/action"),
+                post(action).fallback(action_other_method),
+            )
+            .route(
+                &format!("/{version}/{{project_id}}/servers/{{server_id}}"),
+                get(status).fallback(status_other_method),
+            );
+    }
+    router.fallback(unknown_path)
+}
+
+fn known(project_id: &str, server_id: &str) -> bool {
+    project_id == ids::PROJECT && server_id == ids::ECS_SERVER
+}
+
+/// Nova's fault names (`nova.api.openstack.wsgi.Fault`).
+fn fault_name(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "badRequest",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "itemNotFound",
+        405 => "badMethod",
+        409 => "conflictingRequest",
+        413 => "overLimit",
+        415 => "badMediaType",
+        501 => "notImplemented",
+        503 => "serviceUnavailable",
+        _ => "computeFault",
+    }
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    response::fault_wrapper(status, fault_name(status), message)
+}
+
+fn refuse(shared: &Shared, refusal: Refusal, server_id: &str) -> Response {
+    match refusal {
+        // Keystone's auth middleware answers before Nova, in its own shape.
+        Refusal::Unauthorized => {
+            let mut response = response::json(
+                StatusCode::UNAUTHORIZED,
+                &json!({ "error": {
+                    "code": 401,
+                    "title": "Unauthorized",
+                    "message": "The request you have made requires authentication.",
+                } }),
+            );
+            response.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static("Keystone uri=\"http://127.0.0.1/identity\""),
+            );
+            response
+        }
+        Refusal::NotFound => error(
+            StatusCode::NOT_FOUND,
+            &format!("Instance {server_id} could not be found."),
+        ),
+        Refusal::UnknownPath => error(StatusCode::NOT_FOUND, "The resource could not be found."),
+        Refusal::BadMethod => error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "The method is not allowed for this resource.",
+        ),
+        Refusal::MediaType => error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported Content-Type"),
+        Refusal::Body(_) if shared.has(Fault::ServerErrorOnBadBody) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.",
+        ),
+        Refusal::Body(BodyError { message }) => error(StatusCode::BAD_REQUEST, &message),
+        Refusal::Busy => error(
+            StatusCode::CONFLICT,
+            &format!(
+                "Cannot 'reboot' instance {server_id} while it is in task_state rebooting"
+            ),
+        ),
+    }
+}
+
+/// The reboot type; a tolerated violation reboots softly.
+#[derive(Debug, Default, Clone, Copy)]
+enum RebootType {
+    #[default]
+    Soft,
+    Hard,
+}
+
+impl RebootType {
+    fn state(self) -> &'static str {
+        match self {
+            RebootType::Soft => "REBOOT",
+            RebootType::Hard => "HARD_REBOOT",
+        }
+    }
+}
+
+fn invalid(field: &str, value: &Value, reason: &str) -> String {
+    format!("Invalid input for field/attribute {field}. Value: {value}. {reason}")
+}
+
+/// Tables 2 and 3, with Nova's schema: no other properties, case variants of the type.
+fn validate(body: &Value, tolerance: &Tolerance) -> Result<RebootType, BodyError> {
+    let Some(object) = body.as_object() else {
+        tolerance.allow(
+            Violation::WrongType,
+            invalid("body", body, "The body is not of type 'object'"),
+        )?;
+        return Ok(RebootType::Soft);
+    };
+    if let Some(extra) = object.keys().find(|key| *key != "reboot") {
+        tolerance.allow(
+            Violation::Unexpected,
+            format!("Additional properties are not allowed ('{extra}' was unexpected)"),
+        )?;
+    }
+    let reboot = match object.get("reboot") {
+        Some(Value::Object(reboot)) => reboot,
+        None => {
+            tolerance.allow(Violation::Missing, "'reboot' is a required property")?;
+            return Ok(RebootType::Soft);
+        }
+        Some(other) => {
+            tolerance.allow(
+                Violation::WrongType,
+                invalid("reboot", other, "It is not of type 'object'"),
+            )?;
+            return Ok(RebootType::Soft);
+        }
+    };
+    if let Some(extra) = reboot.keys().find(|key| *key != "type") {
+        tolerance.allow(
+            Violation::Unexpected,
+            invalid(
+                "reboot",
+                &Value::Object(reboot.clone()),
+                &format!("Additional properties are not allowed ('{extra}' was unexpected)"),
+            ),
+        )?;
+    }
+    match reboot.get("type") {
+        None => {
+            tolerance.allow(
+                Violation::Missing,
+                invalid(
+                    "reboot",
+                    &Value::Object(reboot.clone()),
+                    "'type' is a required property",
+                ),
+            )?;
+            Ok(RebootType::Soft)
+        }
+        Some(Value::String(kind)) => match kind.as_str() {
+            "SOFT" | "Soft" | "soft" => Ok(RebootType::Soft),
+            "HARD" | "Hard" | "hard" => Ok(RebootType::Hard),
+            _ => {
+                tolerance.allow(
+                    Violation::BadEnum,
+                    invalid(
+                        "type",
+                        &Value::from(kind.as_str()),
+                        "It is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']",
+                    ),
+                )?;
+                Ok(RebootType::Soft)
+            }
+        },
+        Some(other) => {
+            tolerance.allow(
+                Violation::WrongType,
+                invalid("type", other, "It is not of type 'string'"),
+            )?;
+            Ok(RebootType::Soft)
+        }
+    }
+}
+
+fn restart(shared: &Shared, known: bool, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
+    request::admit(shared, headers, known)?;
+    let kind = request::parse(shared, body, validate)?;
+    if known {
+        shared
+            .resources
+            .restart(
+                Api::Ecs,
+                kind.state(),
+                Lasting::Reboot,
+                shared.has(Fault::EcsConcurrentAccepted),
+            )
+            .map_err(|_| Refusal::Busy)?;
+    }
+    Ok(())
+}
+
+async fn action(
+    State(shared): State<Arc<Shared>>,
+    Path((project_id, server_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match restart(&shared, known(&project_id, &server_id), &headers, &body) {
+        Ok(()) => response::accepted_empty(),
+        Err(refusal) => refuse(&shared, refusal, &server_id),
+    }
+}
+
+async fn action_other_method(State(shared): State<Arc<Shared>>) -> Response {
+    super::any_method(&shared).unwrap_or_else(|| {
+        response::with_allow(refuse(&shared, Refusal::BadMethod, ""), "POST")
+    })
+}
+
+/// Companion "Show Server Details", trimmed.
+async fn status(
+    State(shared): State<Arc<Shared>>,
+    Path((project_id, server_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if !request::token_ok(&shared, &headers) {
+        return refuse(&shared, Refusal::Unauthorized, &server_id);
+    }
+    if !known(&project_id, &server_id) {
+        return refuse(&shared, Refusal::NotFound, &server_id);
+    }
+    let status = shared.resources.status(Api::Ecs);
+    let task_state = match status {
+        "REBOOT" => json!("rebooting"),
+        "HARD_REBOOT" => json!("rebooting_hard"),
+        _ => Value::Null,
+    };
+    response::json(
+        StatusCode::OK,
+        &json!({ "server": {
+            "id": ids::ECS_SERVER,
+            "name": "ecs-restart-test",
+            "status": status,
+            "tenant_id": ids::PROJECT,
+            "OS-EXT-STS:vm_state": "active",
+            "OS-EXT-STS:task_state": task_state,
+            "created": "2024-05-20T08:30:00Z",
+            "updated": "2024-05-20T08:45:00Z",
+        } }),
+    )
+}
+
+async fn status_other_method(State(shared): State<Arc<Shared>>) -> Response {
+    response::with_allow(refuse(&shared, Refusal::BadMethod, ""), "GET")
+}
+
+async fn unknown_path(State(shared): State<Arc<Shared>>) -> Response {
+    refuse(&shared, Refusal::UnknownPath, "")
+}

@@ -1,0 +1,52 @@
+//! The five APIs, each nested under its id as a path prefix on the one listener.
+//!
+//! Every API module owns its routes, its request-body rules, its success body and its error
+//! shape; what they share (token, content type, JSON parsing) is in `request`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::json;
+
+use super::faults::Fault;
+use super::response;
+use super::server::Shared;
+
+mod clouddb;
+mod clouddb_ha;
+mod ddm;
+mod ecs;
+mod modelarts;
+
+/// All five APIs under `/ddm`, `/clouddb`, `/clouddb-ha`, `/modelarts` and `/ecs`.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let ecs = ecs::router(!shared.has(Fault::EcsV2Missing));
+    Router::new()
+        .nest("/ddm", ddm::router())
+        .nest("/clouddb", clouddb::router())
+        .nest("/clouddb-ha", clouddb_ha::router())
+        .nest("/modelarts", modelarts::router())
+        .nest("/ecs", ecs)
+        .fallback(unknown_api)
+        .with_state(shared)
+}
+
+/// A path outside every API prefix.
+async fn unknown_api() -> Response {
+    response::json(
+        StatusCode::NOT_FOUND,
+        &json!({ "error": {
+            "code": 404,
+            "message": "no API at this path; the APIs are under /ddm, /clouddb, /clouddb-ha, /modelarts and /ecs",
+        } }),
+    )
+}
+
+/// Under `accept-any-method`, what any method other than POST gets on an action URI.
+fn any_method(shared: &Shared) -> Option<Response> {
+    shared
+        .has(Fault::AcceptAnyMethod)
+        .then(|| response::json(StatusCode::OK, &json!({})))
+}

@@ -1,0 +1,256 @@
+//! The raw-TCP front for the hostile faults that HTTP routing cannot express.
+//!
+//! Under `close-early`, `not-http` or `huge-body`, the DDM base URL points at a second listener
+//! on the same IP. For `close-early` it closes every connection once the request head has
+//! arrived; for `not-http` it answers bytes that are not HTTP. For `huge-body` it passes each
+//! request on to the main listener (one request per connection) and, when a DDM action answers
+//! 200, replaces the body with a chunked JSON document of 200 MB, written chunk by chunk and
+//! never held in memory whole. Everything else goes through unchanged.
+
+use std::collections::BTreeSet;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+use super::faults::Fault;
+use super::server::stopped;
+
+/// The size of the `huge-body` document, in bytes.
+pub(crate) const HUGE_BODY_BYTES: usize = 200 * 1024 * 1024;
+/// Padding written per chunk of the `huge-body` document.
+const PADDING_CHUNK: usize = 64 * 1024;
+/// A request or response head larger than this is not read further.
+const MAX_HEAD: usize = 64 * 1024;
+/// The `not-http` answer.
+const NOT_HTTP: &[u8] = b"garbage\r\n\r\n not http at all";
+
+/// What the front does with each connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FrontMode {
+    CloseEarly,
+    NotHttp,
+    HugeBody,
+}
+
+impl FrontMode {
+    /// The front the faults ask for, if any. Should several be active, the one breaking the
+    /// most wins: `not-http`, then `close-early`, then `huge-body`.
+    pub(crate) fn from_faults(faults: &BTreeSet<Fault>) -> Option<FrontMode> {
+        if faults.contains(&Fault::NotHttp) {
+            Some(FrontMode::NotHttp)
+        } else if faults.contains(&Fault::CloseEarly) {
+            Some(FrontMode::CloseEarly)
+        } else if faults.contains(&Fault::HugeBody) {
+            Some(FrontMode::HugeBody)
+        } else {
+            None
+        }
+    }
+}
+
+/// Accepts connections on `listener` until `stop`, handling each as `mode` says.
+pub(crate) async fn serve_front(
+    listener: TcpListener,
+    mode: FrontMode,
+    upstream: SocketAddr,
+    stop: watch::Receiver<bool>,
+) {
+    let stopping = stopped(stop.clone());
+    tokio::pin!(stopping);
+    loop {
+        tokio::select! {
+            () = &mut stopping => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let stop = stop.clone();
+                    tokio::spawn(async move {
+                        tokio::select! {
+                            () = stopped(stop) => {}
+                            // A client that goes away mid-answer is no concern of a hostile peer.
+                            _ = connection(stream, mode, upstream) => {}
+                        }
+                    });
+                }
+                // Out of file descriptors and the like: wait instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            },
+        }
+    }
+}
+
+async fn connection(mut stream: TcpStream, mode: FrontMode, upstream: SocketAddr) -> io::Result<()> {
+    let (head, rest) = read_head(&mut stream).await?;
+    match mode {
+        FrontMode::CloseEarly => stream.shutdown().await,
+        FrontMode::NotHttp => {
+            stream.write_all(NOT_HTTP).await?;
+            stream.shutdown().await?;
+            // Read what the client still sends, so that closing does not reset the connection
+            // before the client has read the answer.
+            let mut sink = [0u8; 4096];
+            let drain = async {
+                while stream.read(&mut sink).await? > 0 {}
+                Ok::<(), io::Error>(())
+            };
+            let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
+            Ok(())
+        }
+        FrontMode::HugeBody => proxy(stream, &head, &rest, upstream).await,
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+/// Reads up to the blank line ending an HTTP head; returns the head (blank line included) and
+/// whatever was read after it.
+async fn read_head(stream: &mut (impl AsyncRead + Unpin)) -> io::Result<(Vec<u8>, Vec<u8>)> {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = find(&buffer, b"\r\n\r\n") {
+            let rest = buffer.split_off(end + 4);
+            return Ok((buffer, rest));
+        }
+        if buffer.len() > MAX_HEAD {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "head too large"));
+        }
+        let read = stream.read(&mut chunk).await?;
+        if read == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+    }
+}
+
+/// The head's lines after the first, as (lowercased name, value).
+fn header_lines(head: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
+    head.split(|&byte| byte == b'\n').skip(1).filter_map(|line| {
+        let line = String::from_utf8_lossy(line);
+        let (name, value) = line.trim_end().split_once(':')?;
+        Some((name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+    })
+}
+
+/// The request head with `Connection: close`, so the main listener answers one request per
+/// connection and the front sees every request line.
+fn one_request_head(head: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(head);
+    let mut out = String::with_capacity(text.len() + 20);
+    for line in text.trim_end().split("\r\n") {
+        let name = line.split(':').next().unwrap_or_default().trim();
+        if name.eq_ignore_ascii_case("connection") || name.eq_ignore_ascii_case("keep-alive") {
+            continue;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    out.into_bytes()
+}
+
+async fn proxy(client: TcpStream, head: &[u8], rest: &[u8], upstream: SocketAddr) -> io::Result<()> {
+    let request_line = String::from_utf8_lossy(head.split(|&byte| byte == b'\r').next().unwrap_or_default()).into_owned();
+    let mut parts = request_line.split(' ');
+    let method = parts.next().unwrap_or_default();
+    let path = parts.next().unwrap_or_default().split('?').next().unwrap_or_default();
+    let is_action = method == "POST" && path.ends_with("/action");
+
+    let mut server = TcpStream::connect(upstream).await?;
+    server.write_all(&one_request_head(head)).await?;
+    server.write_all(rest).await?;
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let forward = tokio::spawn(async move {
+        let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+        let _ = server_write.shutdown().await;
+    });
+    let result = if is_action {
+        answer_huge(&mut server_read, &mut client_write).await
+    } else {
+        tokio::io::copy(&mut server_read, &mut client_write)
+            .await
+            .map(drop)
+    };
+    forward.abort();
+    let _ = client_write.shutdown().await;
+    result
+}
+
+/// Relays the main listener's answer, unless it is a 200: then the same JSON object with a
+/// huge `padding` string appended, chunked and without `Content-Length`.
+async fn answer_huge(
+    server: &mut (impl AsyncRead + Unpin),
+    client: &mut (impl AsyncWrite + Unpin),
+) -> io::Result<()> {
+    let (head, mut body) = read_head(server).await?;
+    let ok = head
+        .split(|&byte| byte == b' ')
+        .nth(1)
+        .is_some_and(|code| code == b"200");
+    if !ok {
+        client.write_all(&head).await?;
+        client.write_all(&body).await?;
+        tokio::io::copy(server, client).await?;
+        return Ok(());
+    }
+    let length = header_lines(&head)
+        .find(|(name, _)| name == "content-length")
+        .and_then(|(_, value)| value.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut chunk = [0u8; 4096];
+    while body.len() < length {
+        let read = server.read(&mut chunk).await?;
+        if read == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..read]);
+    }
+    body.truncate(length);
+
+    client
+        .write_all(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n",
+        )
+        .await?;
+    let prefix = huge_prefix(&body);
+    let suffix = b"\"}";
+    write_chunk(client, &prefix).await?;
+    let mut remaining = HUGE_BODY_BYTES.saturating_sub(prefix.len() + suffix.len());
+    let padding = vec![b'x'; PADDING_CHUNK];
+    while remaining > 0 {
+        let size = remaining.min(PADDING_CHUNK);
+        write_chunk(client, &padding[..size]).await?;
+        remaining -= size;
+    }
+    write_chunk(client, suffix).await?;
+    client.write_all(b"0\r\n\r\n").await?;
+    client.flush().await
+}
+
+/// The success object without its closing brace, opening a `padding` string.
+fn huge_prefix(body: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(body);
+    let mut prefix = match text.trim_end().strip_suffix('}') {
+        Some(open) if open.trim_end().ends_with('{') => open.to_owned(),
+        Some(open) => format!("{open},"),
+        None => "{".to_owned(),
+    };
+    prefix.push_str("\"padding\":\"");
+    prefix.into_bytes()
+}
+
+async fn write_chunk(client: &mut (impl AsyncWrite + Unpin), data: &[u8]) -> io::Result<()> {
+    client
+        .write_all(format!("{:x}\r\n", data.len()).as_bytes())
+        .await?;
+    client.write_all(data).await?;
+    client.write_all(b"\r\n").await
+}

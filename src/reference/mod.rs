@@ -1,0 +1,23 @@
+//! The embedded reference server: all five restart APIs, in memory, on one listener.
+//!
+//! It is a second, independent reading of the vendor documents and of
+//! `conformance-rules.md`: it shares no code with `spec`, `plan` or `check`, so that a
+//! misreading in one shows up as a disagreement with the other. Each API is nested under its
+//! id (`/ddm`, `/clouddb`, `/clouddb-ha`, `/modelarts`, `/ecs`) and serves its action URI and
+//! the status URI of its companion document, with one known resource whose state goes from
+//! steady to restarting and back. Fault modes make it wrong on purpose, one change each, so
+//! that every conformance check can be seen failing.
+
+mod apis;
+mod faults;
+mod hostile;
+mod request;
+mod response;
+mod server;
+mod state;
+
+#[cfg(test)]
+mod tests;
+
+pub use faults::Fault;
+pub use server::{ReferenceApi, ReferenceConfig, ReferenceServer};

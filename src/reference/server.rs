@@ -1,0 +1,206 @@
+//! The server's lifecycle: binding, the shared state handed to every handler, the list of
+//! APIs with their base URLs and path variables, the target file, and shutdown.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::fmt::Write as _;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::apis;
+use super::faults::Fault;
+use super::hostile::{self, FrontMode};
+use super::state::{Api, Resources};
+
+/// How long `shutdown` waits for open connections before it drops them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// What the server is started with.
+#[derive(Clone)]
+pub struct ReferenceConfig {
+    /// How long a restart keeps a resource in its restarting state.
+    pub reboot: Duration,
+    /// The deliberate departures from the documents; empty for a conformant server.
+    pub faults: BTreeSet<Fault>,
+    /// The only `X-Auth-Token` value accepted.
+    pub token: String,
+}
+
+impl fmt::Debug for ReferenceConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReferenceConfig")
+            .field("reboot", &self.reboot)
+            .field("faults", &self.faults)
+            .field("token", &"***")
+            .finish()
+    }
+}
+
+/// One API as a target file describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceApi {
+    /// The API id: `ddm`, `clouddb`, `clouddb-ha`, `modelarts` or `ecs`.
+    pub api: &'static str,
+    /// Where the API's documented paths start, e.g. `http://127.0.0.1:8080/ecs`.
+    pub base_url: String,
+    /// The path variables naming the API's one known resource.
+    pub vars: BTreeMap<String, String>,
+}
+
+/// State shared by every handler.
+pub(crate) struct Shared {
+    pub(crate) faults: BTreeSet<Fault>,
+    pub(crate) token: String,
+    pub(crate) resources: Resources,
+    /// The port of the main listener, for the `redirect` fault's `Location`.
+    pub(crate) port: u16,
+    /// Turns true (or closes) when the server shuts down.
+    pub(crate) stop: watch::Receiver<bool>,
+}
+
+impl Shared {
+    pub(crate) fn has(&self, fault: Fault) -> bool {
+        self.faults.contains(&fault)
+    }
+}
+
+/// Resolves once `stop` turns true or its sender is gone.
+pub(crate) async fn stopped(mut stop: watch::Receiver<bool>) {
+    // An error means the sender was dropped, which is a shutdown as well.
+    let _ = stop.wait_for(|stopped| *stopped).await;
+}
+
+/// The embedded server: one listener serving all five APIs under their own path prefix.
+///
+/// Dropping it stops the server as `shutdown` does, without waiting.
+pub struct ReferenceServer {
+    addr: SocketAddr,
+    /// Where the DDM API is reached: the main listener, or the raw-TCP front of a hostile fault.
+    ddm_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// The address a client dials: an unspecified listen address becomes loopback.
+fn dialable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port())
+        }
+        _ => addr,
+    }
+}
+
+impl ReferenceServer {
+    /// Binds `listen` (port 0 = any free port) and serves until shutdown.
+    pub async fn start(listen: SocketAddr, config: ReferenceConfig) -> io::Result<ReferenceServer> {
+        let listener = TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        let (stop, stop_rx) = watch::channel(false);
+        let front_mode = FrontMode::from_faults(&config.faults);
+        let shared = Arc::new(Shared {
+            faults: config.faults,
+            token: config.token,
+            resources: Resources::new(config.reboot),
+            port: addr.port(),
+            stop: stop_rx.clone(),
+        });
+        let router = apis::router(shared);
+        let mut tasks = Vec::new();
+        let serve_stop = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            // The only error axum reports is a failed accept loop; the server is gone then.
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(stopped(serve_stop))
+                .await;
+        }));
+        let ddm_addr = match front_mode {
+            Some(mode) => {
+                let front = TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await?;
+                let front_addr = front.local_addr()?;
+                tasks.push(tokio::spawn(hostile::serve_front(
+                    front,
+                    mode,
+                    dialable(addr),
+                    stop_rx,
+                )));
+                front_addr
+            }
+            None => addr,
+        };
+        Ok(ReferenceServer {
+            addr,
+            ddm_addr,
+            stop,
+            tasks,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// One entry per API id: "ddm", "clouddb", "clouddb-ha", "modelarts", "ecs" (in that order).
+    pub fn apis(&self) -> Vec<ReferenceApi> {
+        Api::ALL
+            .iter()
+            .map(|&api| {
+                let addr = if api == Api::Ddm {
+                    self.ddm_addr
+                } else {
+                    self.addr
+                };
+                ReferenceApi {
+                    api: api.id(),
+                    base_url: format!("http://{}/{}", dialable(addr), api.id()),
+                    vars: api
+                        .vars()
+                        .iter()
+                        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// A ready-to-use target file (YAML) for this server; the token is read from env var `token_env`.
+    pub fn target_yaml(&self, token_env: &str) -> String {
+        let mut yaml = format!("auth:\n  token_env: {}\napis:\n", quoted(token_env));
+        for api in self.apis() {
+            // Writing into a String cannot fail.
+            let _ = writeln!(yaml, "  {}:", api.api);
+            let _ = writeln!(yaml, "    base_url: {}", quoted(&api.base_url));
+            let _ = writeln!(yaml, "    vars:");
+            for (name, value) in &api.vars {
+                let _ = writeln!(yaml, "      {name}: {}", quoted(value));
+            }
+        }
+        yaml
+    }
+
+    /// Stops accepting connections, ends hanging requests, and waits (a few seconds at most)
+    /// for open connections to finish.
+    pub async fn shutdown(self) {
+        self.stop.send_replace(true);
+        for mut task in self.tasks {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await.is_err() {
+                task.abort();
+            }
+        }
+    }
+}
+
+/// A YAML double-quoted scalar; JSON's string escapes are a subset of YAML's.
+fn quoted(value: &str) -> String {
+    serde_json::Value::from(value).to_string()
+}

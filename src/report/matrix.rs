@@ -1,0 +1,376 @@
+//! The conformance matrix: APIs down, rule groups across, shared by the HTML and Markdown pages.
+//!
+//! A cell is derived from the *checks*, not from case outcomes: a failing success-path case may
+//! still have a valid body schema, and the matrix should say which rule broke. [`column_for`] is
+//! the one place that decides which column a check counts in. Cases that produced no check —
+//! skipped cases and transport errors — still count, in the column of their case group, so an
+//! unreachable API does not look clean.
+
+use std::collections::BTreeSet;
+
+use super::model::{CaseOutcome, CaseReport, CheckOutcome, Report};
+
+/// A rule group of the matrix, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Column {
+    SuccessResponse,
+    BodySchema,
+    NegativeCases,
+    Auth,
+    Lifecycle,
+    ErrorBodies,
+}
+
+impl Column {
+    /// Every column, in display order.
+    pub const ALL: [Column; 6] = [
+        Column::SuccessResponse,
+        Column::BodySchema,
+        Column::NegativeCases,
+        Column::Auth,
+        Column::Lifecycle,
+        Column::ErrorBodies,
+    ];
+
+    /// The column heading.
+    pub fn label(self) -> &'static str {
+        match self {
+            Column::SuccessResponse => "success response",
+            Column::BodySchema => "body schema",
+            Column::NegativeCases => "negative cases",
+            Column::Auth => "auth",
+            Column::Lifecycle => "lifecycle",
+            Column::ErrorBodies => "error bodies",
+        }
+    }
+
+    /// A short machine-friendly name, used in HTML attributes.
+    pub fn key(self) -> &'static str {
+        match self {
+            Column::SuccessResponse => "success",
+            Column::BodySchema => "schema",
+            Column::NegativeCases => "negative",
+            Column::Auth => "auth",
+            Column::Lifecycle => "lifecycle",
+            Column::ErrorBodies => "errors",
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Column::SuccessResponse => 0,
+            Column::BodySchema => 1,
+            Column::NegativeCases => 2,
+            Column::Auth => 3,
+            Column::Lifecycle => 4,
+            Column::ErrorBodies => 5,
+        }
+    }
+}
+
+/// The column a check counts in, from the case's group and the check id; `None` leaves it out.
+///
+/// The order of the arms is the precedence: an error body is judged as an error body in any
+/// case; every other check of a negative or auth case belongs to that column, whatever it checks.
+/// Status and content-type checks of lifecycle cases are left out on purpose: the restart request
+/// there is a means to observe the lifecycle, and the success-path cases already judge it.
+pub fn column_for(group: &str, check_id: &str) -> Option<Column> {
+    let family = check_id.split('.').next().unwrap_or(check_id);
+    if check_id == "body.error_shape" {
+        Some(Column::ErrorBodies)
+    } else if group == "negative" {
+        Some(Column::NegativeCases)
+    } else if group == "auth" {
+        Some(Column::Auth)
+    } else if family == "lifecycle" || family == "restart" {
+        Some(Column::Lifecycle)
+    } else if check_id == "body.schema" || check_id == "body.example" {
+        Some(Column::BodySchema)
+    } else if (family == "status" || family == "content_type" || check_id == "body.empty")
+        && (group == "success" || group == "concurrency")
+    {
+        Some(Column::SuccessResponse)
+    } else {
+        None
+    }
+}
+
+/// The column where a case without checks (skipped, or stopped by a transport error) counts.
+pub fn column_for_group(group: &str) -> Option<Column> {
+    match group {
+        "success" | "concurrency" => Some(Column::SuccessResponse),
+        "negative" => Some(Column::NegativeCases),
+        "auth" => Some(Column::Auth),
+        "lifecycle" => Some(Column::Lifecycle),
+        _ => None,
+    }
+}
+
+/// What one (API, rule group) pair saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cell {
+    /// Checks, by outcome.
+    pub passed: usize,
+    pub failed: usize,
+    pub warning: usize,
+    pub not_verifiable: usize,
+    /// Skipped cases that would have counted here.
+    pub skipped: usize,
+    /// Cases stopped by a transport error that would have counted here.
+    pub errored: usize,
+}
+
+/// The colour of a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellState {
+    Failed,
+    Warning,
+    Passed,
+    /// Something was planned here, but nothing could be judged.
+    Skipped,
+    /// No case of this API touches this rule group.
+    Empty,
+}
+
+impl CellState {
+    /// Also the CSS class of the cell.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CellState::Failed => "failed",
+            CellState::Warning => "warning",
+            CellState::Passed => "passed",
+            CellState::Skipped => "skipped",
+            CellState::Empty => "empty",
+        }
+    }
+}
+
+impl Cell {
+    pub fn state(&self) -> CellState {
+        if self.failed > 0 || self.errored > 0 {
+            CellState::Failed
+        } else if self.warning > 0 {
+            CellState::Warning
+        } else if self.passed > 0 {
+            CellState::Passed
+        } else if self.not_verifiable > 0 || self.skipped > 0 {
+            CellState::Skipped
+        } else {
+            CellState::Empty
+        }
+    }
+
+    /// The non-zero counts, worst first: `1 failed · 3 passed`.
+    pub fn counts_text(&self) -> String {
+        let parts = [
+            (self.errored, "errored"),
+            (self.failed, "failed"),
+            (self.warning, "warning"),
+            (self.passed, "passed"),
+            (self.not_verifiable, "not verifiable"),
+            (self.skipped, "skipped"),
+        ];
+        let text: Vec<String> = parts
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, label)| format!("{n} {label}"))
+            .collect();
+        if text.is_empty() {
+            "–".to_owned()
+        } else {
+            text.join(" · ")
+        }
+    }
+
+    fn add_check(&mut self, outcome: CheckOutcome) {
+        match outcome {
+            CheckOutcome::Passed => self.passed += 1,
+            CheckOutcome::Failed => self.failed += 1,
+            CheckOutcome::Warning => self.warning += 1,
+            CheckOutcome::NotVerifiable => self.not_verifiable += 1,
+        }
+    }
+}
+
+/// One API's row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatrixRow {
+    pub api: String,
+    /// One cell per [`Column::ALL`] entry, in that order.
+    pub cells: [Cell; 6],
+}
+
+impl MatrixRow {
+    pub fn cell(&self, column: Column) -> &Cell {
+        &self.cells[column.index()]
+    }
+
+    /// The cells paired with their columns, in display order.
+    pub fn columns(&self) -> impl Iterator<Item = (Column, &Cell)> {
+        Column::ALL.into_iter().zip(self.cells.iter())
+    }
+}
+
+/// The whole matrix, rows in order of each API's first case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matrix {
+    pub rows: Vec<MatrixRow>,
+}
+
+impl Matrix {
+    pub fn build(report: &Report) -> Matrix {
+        let mut rows: Vec<MatrixRow> = Vec::new();
+        for case in &report.cases {
+            let index = match rows.iter().position(|r| r.api == case.api) {
+                Some(i) => i,
+                None => {
+                    rows.push(MatrixRow {
+                        api: case.api.clone(),
+                        cells: [Cell::default(); 6],
+                    });
+                    rows.len() - 1
+                }
+            };
+            add_case(&mut rows[index], case);
+        }
+        Matrix { rows }
+    }
+
+    pub fn row(&self, api: &str) -> Option<&MatrixRow> {
+        self.rows.iter().find(|r| r.api == api)
+    }
+}
+
+fn add_case(row: &mut MatrixRow, case: &CaseReport) {
+    let mut touched = BTreeSet::new();
+    if let Some(column) = column_for_group(&case.group) {
+        touched.insert(column);
+    }
+    match case.outcome {
+        // A skipped case's checks, if any, were never judged: count the case, not its checks.
+        CaseOutcome::Skipped => {
+            touched.extend(
+                case.checks
+                    .iter()
+                    .filter_map(|k| column_for(&case.group, &k.id)),
+            );
+            for column in touched {
+                row.cells[column.index()].skipped += 1;
+            }
+        }
+        CaseOutcome::Errored => {
+            for check in &case.checks {
+                if let Some(column) = column_for(&case.group, &check.id) {
+                    row.cells[column.index()].add_check(check.outcome);
+                    touched.insert(column);
+                }
+            }
+            for column in touched {
+                row.cells[column.index()].errored += 1;
+            }
+        }
+        CaseOutcome::Passed | CaseOutcome::Failed => {
+            for check in &case.checks {
+                if let Some(column) = column_for(&case.group, &check.id) {
+                    row.cells[column.index()].add_check(check.outcome);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::sample;
+    use super::*;
+
+    #[test]
+    fn column_for_maps_check_ids_and_groups() {
+        use Column::*;
+        let table: &[(&str, &str, Option<Column>)] = &[
+            ("success", "status.expected", Some(SuccessResponse)),
+            ("success", "status.documented", Some(SuccessResponse)),
+            ("concurrency", "status.expected", Some(SuccessResponse)),
+            ("success", "content_type.json", Some(SuccessResponse)),
+            ("success", "body.empty", Some(SuccessResponse)),
+            ("success", "body.schema", Some(BodySchema)),
+            ("success", "body.example", Some(BodySchema)),
+            ("lifecycle", "body.schema", Some(BodySchema)),
+            ("negative", "status.expected", Some(NegativeCases)),
+            ("negative", "body.schema", Some(NegativeCases)),
+            ("negative", "body.error_shape", Some(ErrorBodies)),
+            ("auth", "status.expected", Some(Auth)),
+            ("auth", "body.error_shape", Some(ErrorBodies)),
+            ("success", "body.error_shape", Some(ErrorBodies)),
+            ("lifecycle", "lifecycle.restarting_seen", Some(Lifecycle)),
+            ("lifecycle", "lifecycle.steady_reached", Some(Lifecycle)),
+            ("concurrency", "restart.conflict", Some(Lifecycle)),
+            ("success", "lifecycle.steady_reached", Some(Lifecycle)),
+            ("lifecycle", "status.expected", None),
+            ("lifecycle", "content_type.json", None),
+            ("success", "something.else", None),
+            ("unknown", "status.expected", None),
+        ];
+        for (group, id, expected) in table {
+            assert_eq!(
+                column_for(group, id),
+                *expected,
+                "group {group}, check {id}"
+            );
+        }
+    }
+
+    #[test]
+    fn cell_state_precedence() {
+        let cell = |passed, failed, warning, not_verifiable, skipped, errored| Cell {
+            passed,
+            failed,
+            warning,
+            not_verifiable,
+            skipped,
+            errored,
+        };
+        assert_eq!(cell(3, 1, 1, 0, 1, 0).state(), CellState::Failed);
+        assert_eq!(cell(3, 0, 0, 0, 0, 1).state(), CellState::Failed);
+        assert_eq!(cell(3, 0, 1, 0, 1, 0).state(), CellState::Warning);
+        assert_eq!(cell(3, 0, 0, 1, 1, 0).state(), CellState::Passed);
+        assert_eq!(cell(0, 0, 0, 1, 0, 0).state(), CellState::Skipped);
+        assert_eq!(cell(0, 0, 0, 0, 2, 0).state(), CellState::Skipped);
+        assert_eq!(Cell::default().state(), CellState::Empty);
+        assert_eq!(cell(3, 1, 0, 0, 0, 0).counts_text(), "1 failed · 3 passed");
+        assert_eq!(Cell::default().counts_text(), "–");
+    }
+
+    #[test]
+    fn sample_matrix() {
+        let matrix = Matrix::build(&sample::report());
+        let apis: Vec<_> = matrix.rows.iter().map(|r| r.api.as_str()).collect();
+        assert_eq!(apis, ["ecs", "ddm", "clouddb"], "order of first appearance");
+
+        let state = |api: &str, column: Column| {
+            matrix
+                .row(api)
+                .map(|r| r.cell(column).state())
+                .unwrap_or(CellState::Empty)
+        };
+        assert_eq!(state("ecs", Column::SuccessResponse), CellState::Passed);
+        assert_eq!(state("ecs", Column::BodySchema), CellState::Failed);
+        assert_eq!(state("ecs", Column::Lifecycle), CellState::Passed);
+        assert_eq!(state("ecs", Column::NegativeCases), CellState::Empty);
+        assert_eq!(state("ddm", Column::NegativeCases), CellState::Passed);
+        assert_eq!(state("ddm", Column::ErrorBodies), CellState::Warning);
+        assert_eq!(state("ddm", Column::Auth), CellState::Failed);
+        assert_eq!(
+            state("clouddb", Column::SuccessResponse),
+            CellState::Skipped
+        );
+
+        let ecs = matrix.row("ecs").map(|r| *r.cell(Column::SuccessResponse));
+        // reboot_soft: status, content type, empty body; reboot_hard: status.
+        assert_eq!(ecs.map(|c| c.passed), Some(4));
+        let schema = matrix.row("ecs").map(|r| *r.cell(Column::BodySchema));
+        assert_eq!(schema.map(|c| (c.failed, c.warning)), Some((1, 1)));
+        let auth = matrix.row("ddm").map(|r| *r.cell(Column::Auth));
+        assert_eq!(auth.map(|c| c.errored), Some(1));
+    }
+}

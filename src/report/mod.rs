@@ -1,0 +1,195 @@
+//! Reports: `report.json`, `junit.xml`, `report.html` and `summary.md`, written atomically.
+//!
+//! This stage owns turning a finished [`Report`] into files and comparing two reports. It reads
+//! the `report.json` contract in [`model`] and nothing else: it must not know how the results were
+//! obtained (no HTTP, no specs, no checks). Every writer is a pure function from a `Report` to a
+//! string; [`write_all`] renders all four before touching the disk, so a rendering error leaves
+//! the previous set of files in place, and each file is then replaced atomically.
+
+pub mod diff;
+mod format;
+pub mod html;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod matrix;
+pub mod model;
+pub mod write;
+
+#[cfg(test)]
+mod sample;
+
+use std::path::{Path, PathBuf};
+
+pub use diff::{ReportDiff, compare};
+pub use html::to_html;
+pub use json::{load, to_json};
+pub use junit::to_junit;
+pub use markdown::to_markdown;
+pub use matrix::{Cell, CellState, Column, Matrix, MatrixRow};
+pub use model::{
+    CaseOutcome, CaseReport, CheckOutcome, CheckReport, ExchangeRecord, Observation, REPORT_FORMAT,
+    Report, RequestRecord, ResponseRecord, RunInfo, Severity, Summary, ToolInfo,
+};
+pub use write::write_atomic;
+
+/// File name of the machine-readable report inside the report directory.
+pub const REPORT_JSON: &str = "report.json";
+/// File name of the JUnit XML report.
+pub const JUNIT_XML: &str = "junit.xml";
+/// File name of the self-contained HTML page.
+pub const REPORT_HTML: &str = "report.html";
+/// File name of the Markdown summary (CI job summary, PR comment).
+pub const SUMMARY_MD: &str = "summary.md";
+
+/// A report could not be rendered, written or read.
+///
+/// `context` reads well after "failed to": `write reports/junit.xml`, `load report old.json`.
+#[derive(Debug, thiserror::Error)]
+#[error("failed to {context}")]
+pub struct ReportError {
+    pub context: String,
+    #[source]
+    pub kind: ReportErrorKind,
+}
+
+/// What went wrong, with the underlying cause kept as the error source.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportErrorKind {
+    #[error(transparent)]
+    Io(std::io::Error),
+    /// `report.json` is not valid JSON or does not match the contract. serde_json's message
+    /// already ends with "at line L column C"; `line` and `column` are kept for programs.
+    #[error("{error}")]
+    Parse {
+        line: usize,
+        column: usize,
+        error: serde_json::Error,
+    },
+    /// A report written by a tool with another layout version.
+    #[error("report format {found} is not supported (this version reads format {expected})")]
+    UnsupportedFormat { found: u32, expected: u32 },
+    #[error("cannot serialize the report as JSON")]
+    Json(#[source] serde_json::Error),
+    #[error("cannot serialize the JUnit XML")]
+    Junit(#[source] quick_junit::SerializeError),
+    #[error("cannot render the HTML template")]
+    Template(#[source] askama::Error),
+}
+
+impl ReportError {
+    pub(crate) fn new(context: impl Into<String>, kind: ReportErrorKind) -> ReportError {
+        ReportError {
+            context: context.into(),
+            kind,
+        }
+    }
+}
+
+/// Writes `report.json`, `junit.xml`, `report.html` and `summary.md` into `dir`, creating it.
+///
+/// With a `baseline` (usually the previous nightly `report.json`), the HTML page and the Markdown
+/// summary open with the comparison `compare(baseline, report)`. Returns the written paths in
+/// the order above.
+pub fn write_all(
+    report: &Report,
+    dir: &Path,
+    baseline: Option<&Report>,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let comparison = baseline.map(|old| compare(old, report));
+
+    // Render everything first: a template or serializer error must not leave a mix of new and
+    // old files behind.
+    let files = [
+        (REPORT_JSON, to_json(report)?),
+        (JUNIT_XML, to_junit(report)?),
+        (REPORT_HTML, to_html(report, comparison.as_ref())?),
+        (SUMMARY_MD, to_markdown(report, comparison.as_ref())),
+    ];
+
+    std::fs::create_dir_all(dir).map_err(|e| {
+        ReportError::new(
+            format!("create report directory {}", dir.display()),
+            ReportErrorKind::Io(e),
+        )
+    })?;
+
+    let mut written = Vec::with_capacity(files.len());
+    for (name, contents) in files {
+        let path = dir.join(name);
+        write_atomic(&path, contents.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_all_writes_four_files_and_no_temp_file() -> Result<(), Box<dyn std::error::Error>> {
+        let tmp = tempfile::tempdir()?;
+        let dir = tmp.path().join("nested").join("reports");
+        let report = sample::report();
+        let mut baseline = sample::report();
+        baseline.cases.retain(|c| c.name != sample::FAILED);
+
+        let paths = write_all(&report, &dir, Some(&baseline))?;
+
+        let names: Vec<_> = paths
+            .iter()
+            .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
+            .collect();
+        assert_eq!(names, [REPORT_JSON, JUNIT_XML, REPORT_HTML, SUMMARY_MD]);
+        let mut entries: Vec<String> = std::fs::read_dir(&dir)?
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect();
+        entries.sort();
+        assert_eq!(
+            entries,
+            ["junit.xml", "report.html", "report.json", "summary.md"]
+        );
+        for path in &paths {
+            assert!(
+                std::fs::metadata(path)?.len() > 0,
+                "{} is empty",
+                path.display()
+            );
+        }
+
+        // report.json round-trips through the loader.
+        assert_eq!(load(&dir.join(REPORT_JSON))?, report);
+        // The baseline comparison reached the summary: the failed case is new.
+        let md = std::fs::read_to_string(dir.join(SUMMARY_MD))?;
+        assert!(md.contains("Compared with baseline"));
+        Ok(())
+    }
+
+    #[test]
+    fn write_all_replaces_previous_files() -> Result<(), Box<dyn std::error::Error>> {
+        let tmp = tempfile::tempdir()?;
+        std::fs::write(tmp.path().join(REPORT_JSON), "old contents")?;
+        write_all(&sample::report(), tmp.path(), None)?;
+        let json = std::fs::read_to_string(tmp.path().join(REPORT_JSON))?;
+        assert!(json.starts_with('{'));
+        Ok(())
+    }
+
+    #[test]
+    fn errors_read_after_failed_to() {
+        let err = ReportError::new(
+            "load report old.json",
+            ReportErrorKind::UnsupportedFormat {
+                found: 7,
+                expected: 1,
+            },
+        );
+        assert_eq!(err.to_string(), "failed to load report old.json");
+        let source = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(
+            source.as_deref(),
+            Some("report format 7 is not supported (this version reads format 1)")
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! Lifecycle polling: reading the resource's state from its status URI.
+
+use std::time::{Duration, Instant};
+
+use super::http::{Http, Outgoing, ms};
+use crate::report::model::{ExchangeRecord, Observation};
+use crate::spec::Lifecycle;
+
+/// After this many polls in a row without a state, the status URI is taken
+/// to be unusable and watching stops early instead of waiting out the timeout.
+const MAX_BLIND_POLLS: usize = 5;
+
+/// Polling settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Polling {
+    pub interval: Duration,
+    pub timeout: Duration,
+}
+
+impl Polling {
+    /// How long the steady state must hold, with no restarting state seen,
+    /// before the runner concludes the restart happened too fast to observe
+    /// (or not at all).
+    fn grace(&self) -> Duration {
+        (self.interval * 3).max(Duration::from_millis(300))
+    }
+}
+
+pub struct Poller<'a> {
+    pub http: &'a Http,
+    pub url: &'a str,
+    pub auth_header: Option<&'a str>,
+    pub lifecycle: &'a Lifecycle,
+    pub polling: Polling,
+    pub case_start: Instant,
+}
+
+/// Why watching stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Back in a steady state after a restarting one.
+    Steady,
+    /// Steady for the grace period without a restarting state.
+    SteadyNotSeen,
+    /// The caller asked to stop at the first restarting state.
+    Restarting,
+    /// The status URI gave no state several times in a row.
+    Blind,
+    TimedOut,
+}
+
+pub struct Watch {
+    pub observations: Vec<Observation>,
+    pub exchanges: Vec<ExchangeRecord>,
+    pub stop: Stop,
+    /// The first restarting state seen.
+    pub restarting: Option<String>,
+}
+
+impl Poller<'_> {
+    async fn poll(&self) -> (Observation, ExchangeRecord) {
+        let sent = self
+            .http
+            .send(
+                Outgoing { purpose: "status", method: "GET", url: self.url, auth_header: self.auth_header, content_type: None, body: None },
+                self.case_start,
+            )
+            .await;
+        let at_ms = sent.record.at_ms;
+        let obs = match &sent.received {
+            Ok(r) => {
+                let state = serde_json::from_slice::<serde_json::Value>(&r.body)
+                    .ok()
+                    .and_then(|v| v.pointer(&self.lifecycle.pointer).and_then(|s| s.as_str().map(str::to_owned)));
+                let note = match &state {
+                    Some(_) => r.status.to_string(),
+                    None => format!("{} with no string at {}", r.status, self.lifecycle.pointer),
+                };
+                Observation { at_ms, state, note }
+            }
+            Err(e) => Observation { at_ms, state: None, note: e.clone() },
+        };
+        (obs, sent.record)
+    }
+
+    fn is_restarting(&self, s: &str) -> bool {
+        self.lifecycle.restarting.iter().any(|r| r == s)
+    }
+
+    fn is_steady(&self, s: &str) -> bool {
+        self.lifecycle.steady.iter().any(|r| r == s)
+    }
+
+    /// Polls from now on until the resource is steady again after a restart
+    /// (or, with `stop_at_restarting`, until the restarting state shows).
+    pub async fn watch(&self, stop_at_restarting: bool) -> Watch {
+        let started = Instant::now();
+        let mut w = Watch { observations: Vec::new(), exchanges: Vec::new(), stop: Stop::TimedOut, restarting: None };
+        let mut steady_since: Option<Instant> = None;
+        let mut blind = 0;
+        loop {
+            let (obs, record) = self.poll().await;
+            let state = obs.state.clone();
+            w.observations.push(obs);
+            w.exchanges.push(record);
+            match state.as_deref() {
+                Some(s) if self.is_restarting(s) => {
+                    blind = 0;
+                    steady_since = None;
+                    if w.restarting.is_none() {
+                        w.restarting = Some(s.to_owned());
+                    }
+                    if stop_at_restarting {
+                        w.stop = Stop::Restarting;
+                        return w;
+                    }
+                }
+                Some(s) if self.is_steady(s) => {
+                    blind = 0;
+                    if w.restarting.is_some() {
+                        w.stop = Stop::Steady;
+                        return w;
+                    }
+                    if steady_since.get_or_insert_with(Instant::now).elapsed() >= self.polling.grace() {
+                        w.stop = Stop::SteadyNotSeen;
+                        return w;
+                    }
+                }
+                Some(_) => blind = 0,
+                None => {
+                    blind += 1;
+                    if blind >= MAX_BLIND_POLLS {
+                        w.stop = Stop::Blind;
+                        return w;
+                    }
+                }
+            }
+            if started.elapsed() >= self.polling.timeout {
+                w.stop = Stop::TimedOut;
+                return w;
+            }
+            tokio::time::sleep(self.polling.interval).await;
+        }
+    }
+
+    /// Waits until the resource is in no restarting state, so that a case
+    /// never runs during a restart (DDM answers 400 both for "restarting" and
+    /// for a bad body). Returns a note when it had to wait or gave up.
+    pub async fn wait_not_restarting(&self) -> Option<String> {
+        let started = Instant::now();
+        let mut polls = 0;
+        loop {
+            let (obs, _) = self.poll().await;
+            polls += 1;
+            match obs.state.as_deref() {
+                Some(s) if self.is_restarting(s) => {}
+                Some(s) => {
+                    return (polls > 1).then(|| format!("waited {} ms for {s} before sending", ms(started.elapsed())));
+                }
+                None => return Some(format!("could not read the state before sending ({}); sent anyway", obs.note)),
+            }
+            if started.elapsed() >= self.polling.timeout {
+                return Some(format!(
+                    "the resource was still restarting after {:.1} s (--lifecycle-timeout); sent anyway",
+                    self.polling.timeout.as_secs_f64()
+                ));
+            }
+            tokio::time::sleep(self.polling.interval).await;
+        }
+    }
+}

@@ -1,0 +1,678 @@
+//! Loading and validating spec files.
+//!
+//! Parsing is strict (unknown keys, duplicate keys and non-boolean `yes`/`no`
+//! are errors), and every rule that serde cannot express is checked here with
+//! the position of the offending value: URI variables need a value source,
+//! statuses named by cases must be documented, embedded schemas must be valid
+//! JSON Schema and positive bodies must satisfy the request schema.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use include_dir::{Dir, include_dir};
+use jsonschema::Validator;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+use sha2::{Digest, Sha256};
+
+use super::location::{Located, Pos};
+use super::model::{self, SpecFile, StatusPattern};
+use crate::report::model::Severity;
+
+static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/specs");
+
+/// How built-in specs are named in messages.
+pub const BUILTIN_SPECS_LABEL: &str = "specs";
+
+/// Every located problem found while loading a spec set.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("{}", render_all(.0))]
+    Invalid(Vec<Located>),
+    #[error("failed to read spec directory {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn render_all(errors: &[Located]) -> String {
+    errors.iter().map(Located::render).collect::<Vec<_>>().join("\n\n")
+}
+
+/// A compiled JSON Schema and the schema itself (kept for generation and reports).
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub schema: Value,
+    pub validator: Arc<Validator>,
+}
+
+/// A URI template such as `/v2.1/{project_id}/servers/{server_id}/action`.
+#[derive(Debug, Clone)]
+pub struct UriTemplate {
+    pub id: String,
+    pub path: String,
+    pub source: String,
+}
+
+impl UriTemplate {
+    /// Variable names in order of appearance.
+    pub fn vars(&self) -> Vec<String> {
+        template_vars(&self.path).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Expect {
+    pub status: Vec<StatusPattern>,
+    pub preferred: Vec<u16>,
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResponseDoc {
+    pub severity: Severity,
+    pub schema: Option<Compiled>,
+    pub empty: bool,
+    pub example: Option<Value>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Lifecycle {
+    pub uri: UriTemplate,
+    pub pointer: String,
+    pub restarting: Vec<String>,
+    pub steady: Vec<String>,
+    pub severity: Severity,
+    pub source: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Concurrent {
+    pub body: Value,
+    pub expect: Vec<StatusPattern>,
+    pub severity: Severity,
+    pub source: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SpecCase {
+    pub name: String,
+    pub uris: Vec<String>,
+    pub body: Value,
+    pub expect: Expect,
+    pub example: Option<u16>,
+    pub not_verifiable: Vec<model::UnverifiableSpec>,
+    pub source: String,
+}
+
+/// Expected outcome for each class of generated negative case.
+#[derive(Debug, Clone)]
+pub struct Negative {
+    pub missing_required: Option<Expect>,
+    pub not_in_enum: Option<Expect>,
+    pub wrong_type: Option<Expect>,
+    pub malformed_json: Option<Expect>,
+    pub media_type: Option<Expect>,
+    pub no_token: Option<Expect>,
+    pub unknown_id: Option<Expect>,
+    pub method: Option<Expect>,
+}
+
+/// One API's restart operation, checked and with its schemas compiled.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub api: String,
+    pub title: String,
+    pub document: String,
+    /// Where the spec was read from (for messages).
+    pub path: PathBuf,
+    pub method: String,
+    pub uris: Vec<UriTemplate>,
+    /// Index into `uris` of the URI used by negative and concurrency cases.
+    pub primary_uri: usize,
+    /// Variables whose values come from the target file.
+    pub target_vars: Vec<String>,
+    /// The variable naming the restarted resource.
+    pub resource_var: String,
+    /// Name of the header that carries the token, and where the rule comes from.
+    pub auth_header: Option<(String, String)>,
+    pub content_type: String,
+    pub request_schema: Compiled,
+    pub request_example: Value,
+    pub request_source: String,
+    pub documented: Option<(Vec<u16>, String)>,
+    pub responses: BTreeMap<u16, ResponseDoc>,
+    pub errors: ResponseDoc,
+    pub lifecycle: Option<Lifecycle>,
+    pub concurrent: Option<Concurrent>,
+    pub cases: Vec<SpecCase>,
+    pub negative: Negative,
+}
+
+/// Every spec of a run, in file-name order, and a digest of their text.
+#[derive(Debug, Clone)]
+pub struct SpecSet {
+    pub specs: Vec<Spec>,
+    /// SHA-256 of the spec files' names and bytes, hex.
+    pub digest: String,
+}
+
+/// Loads the specs built into the binary.
+pub fn load_builtin() -> Result<SpecSet, SpecError> {
+    let mut sources = Vec::new();
+    for file in BUILTIN.files() {
+        if is_spec_file(file.path()) {
+            let path = Path::new(BUILTIN_SPECS_LABEL).join(file.path());
+            sources.push((path, file.contents().to_vec()));
+        }
+    }
+    load_sources(sources)
+}
+
+/// Loads every `*.yaml`/`*.yml` file of `dir`.
+pub fn load_dir(dir: &Path) -> Result<SpecSet, SpecError> {
+    let io = |source| SpecError::Io { path: dir.to_path_buf(), source };
+    let mut sources = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.is_file() && is_spec_file(&path) {
+            let bytes = std::fs::read(&path)
+                .map_err(|source| SpecError::Io { path: path.clone(), source })?;
+            sources.push((path, bytes));
+        }
+    }
+    if sources.is_empty() {
+        return Err(SpecError::Invalid(vec![
+            Located::new(dir, "", None, "no spec files")
+                .label("the directory holds no *.yaml file")
+                .help("point --specs at a folder of spec files, such as the project's specs/"),
+        ]));
+    }
+    load_sources(sources)
+}
+
+fn is_spec_file(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+}
+
+/// Parses and checks spec files given as (path, bytes).
+pub fn load_sources(mut sources: Vec<(PathBuf, Vec<u8>)>) -> Result<SpecSet, SpecError> {
+    sources.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut hasher = Sha256::new();
+    let mut specs = Vec::new();
+    let mut errors = Vec::new();
+    let mut apis: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for (path, bytes) in &sources {
+        hasher.update(path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+        hasher.update([0]);
+        hasher.update(bytes);
+        match load_one(path, bytes) {
+            Ok(spec) => {
+                if let Some(first) = apis.get(&spec.api) {
+                    errors.push(
+                        Located::new(path, "", None, format!("API `{}` is defined twice", spec.api))
+                            .label(format!("also defined in {}", first.display()))
+                            .help("give each spec file its own `api` id"),
+                    );
+                } else {
+                    apis.insert(spec.api.clone(), path.clone());
+                    specs.push(spec);
+                }
+            }
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if errors.is_empty() {
+        let digest = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(SpecSet { specs, digest })
+    } else {
+        Err(SpecError::Invalid(errors))
+    }
+}
+
+/// Caps that keep a hostile spec file from exhausting memory or the stack.
+fn parse_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        strict_booleans: true,
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
+        with_snippet: false,
+        budget: serde_saphyr::budget! {
+            max_aliases: 100,
+            max_depth: 64,
+            max_nodes: 200_000,
+            max_documents: 1,
+        },
+    }
+}
+
+/// The largest spec or target file we read; real ones are a few kilobytes.
+pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Parses YAML into `T`, turning a parse error into a located one.
+pub fn parse_yaml_file<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    bytes: &[u8],
+    what: &str,
+) -> Result<(T, String), Located> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(Located::new(path, "", None, format!("{what} is too large"))
+            .label(format!("{} bytes; the limit is {MAX_FILE_BYTES}", bytes.len()))
+            .help(format!("a {what} is a few kilobytes of YAML; check that this is the right file")));
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t.to_owned(),
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let text = String::from_utf8_lossy(valid).into_owned();
+            let line = text.matches('\n').count() + 1;
+            let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            return Err(Located::new(path, &text, Some(Pos { line, column }), format!("{what} is not UTF-8 text"))
+                .label("invalid byte here")
+                .help(format!("a {what} is YAML text; check that this is the right file")));
+        }
+    };
+    if text.trim().is_empty() {
+        return Err(Located::new(path, &text, None, format!("{what} is empty"))
+            .help(format!("write the {what} as YAML; see the README for an example")));
+    }
+    match serde_saphyr::from_str_with_options::<T>(&text, parse_options()) {
+        Ok(v) => Ok((v, text)),
+        Err(err) => {
+            let pos = err.location().map(|l| Pos::from_saphyr(&l)).filter(|p| p.line > 0);
+            let message = clean_saphyr_message(&err.without_snippet().to_string());
+            let help = help_for(&message, what);
+            let mut e = Located::new(path, &text, pos, title_for(&message)).label(message);
+            if let Some(h) = help {
+                e = e.help(h);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// serde-saphyr appends the position to its message; we show it separately.
+fn clean_saphyr_message(message: &str) -> String {
+    let first = message.lines().next().unwrap_or(message).trim();
+    match first.find(" at line ") {
+        Some(i) => first[..i].to_owned(),
+        None => first.to_owned(),
+    }
+}
+
+fn title_for(message: &str) -> String {
+    if message.contains("unknown field") {
+        "unknown key".into()
+    } else if message.contains("missing field") {
+        "missing key".into()
+    } else if message.contains("duplicate") {
+        "duplicate key".into()
+    } else if message.contains("budget") || message.contains("depth") || message.contains("alias") {
+        "file too complex".into()
+    } else {
+        "invalid file".into()
+    }
+}
+
+fn help_for(message: &str, what: &str) -> Option<String> {
+    if let Some(rest) = message.split("expected one of ").nth(1) {
+        return Some(format!("use one of {rest}"));
+    }
+    if message.contains("unknown field") {
+        return Some(format!("remove the key or fix its spelling; the README lists the keys of a {what}"));
+    }
+    if message.contains("missing field") {
+        return Some(format!("add the key; the README lists the keys of a {what}"));
+    }
+    None
+}
+
+/// `{name}` variables of a URI template; `None` when braces do not pair up.
+fn template_vars(path: &str) -> Option<Vec<String>> {
+    let mut vars = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest[open..].starts_with('}') {
+            return None;
+        }
+        let after = &rest[open + 1..];
+        let close = after.find('}')?;
+        let name = &after[..close];
+        if name.is_empty() || name.contains('{') {
+            return None;
+        }
+        vars.push(name.to_owned());
+        rest = &after[close + 1..];
+    }
+    Some(vars)
+}
+
+/// Collects located errors for one file.
+struct Checker<'a> {
+    path: &'a Path,
+    text: &'a str,
+    errors: Vec<Located>,
+}
+
+impl Checker<'_> {
+    fn at<T>(&mut self, span: &Spanned<T>, title: impl Into<String>, label: impl Into<String>, help: impl Into<String>) {
+        self.errors.push(
+            Located::new(self.path, self.text, Some(Pos::from_saphyr(&span.referenced)), title)
+                .label(label)
+                .help(help),
+        );
+    }
+
+    fn compile(&mut self, schema: &Spanned<Value>, what: &str) -> Option<Compiled> {
+        if let Err(e) = jsonschema::meta::validate(&schema.value) {
+            self.at(
+                schema,
+                format!("invalid JSON Schema in {what}"),
+                format!("{e} (at {})", e.instance_path()),
+                "fix the schema; it is read as JSON Schema 2020-12",
+            );
+            return None;
+        }
+        match jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .should_ignore_unknown_formats(false)
+            .build(&schema.value)
+        {
+            Ok(v) => Some(Compiled { schema: schema.value.clone(), validator: Arc::new(v) }),
+            Err(e) => {
+                self.at(
+                    schema,
+                    format!("invalid JSON Schema in {what}"),
+                    e.to_string(),
+                    "fix the schema; remote `$ref`s are not fetched, keep schemas self-contained",
+                );
+                None
+            }
+        }
+    }
+
+    fn statuses(&mut self, patterns: &[Spanned<StatusPattern>], documented: Option<&[u16]>, what: &str) -> Vec<StatusPattern> {
+        if patterns.is_empty() {
+            self.errors.push(
+                Located::new(self.path, self.text, None, format!("{what} lists no status"))
+                    .help("list the codes that answer this case, e.g. `status: [400]` or `status: [4xx]`"),
+            );
+        }
+        for p in patterns {
+            if let (StatusPattern::Exact(code), Some(doc)) = (p.value, documented)
+                && !doc.contains(&code)
+            {
+                self.at(
+                    p,
+                    format!("{what} names undocumented status {code}"),
+                    format!("{code} is not in the document's status table"),
+                    format!("use a documented code ({}) or a class such as 4xx", join(doc)),
+                );
+            }
+        }
+        patterns.iter().map(|p| p.value).collect()
+    }
+
+    fn expect(&mut self, e: &model::ExpectSpec, documented: Option<&[u16]>, what: &str) -> Expect {
+        let status = self.statuses(&e.status, documented, what);
+        for p in &e.preferred {
+            if let Some(doc) = documented
+                && !doc.contains(&p.value)
+            {
+                self.at(
+                    p,
+                    format!("{what} prefers undocumented status {}", p.value),
+                    "not in the document's status table",
+                    format!("use a documented code ({})", join(doc)),
+                );
+            }
+        }
+        Expect { status, preferred: e.preferred.iter().map(|p| p.value).collect(), source: e.source.clone() }
+    }
+}
+
+fn join(codes: &[u16]) -> String {
+    codes.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+}
+
+fn load_one(path: &Path, bytes: &[u8]) -> Result<Spec, Vec<Located>> {
+    let (file, text) = parse_yaml_file::<SpecFile>(path, bytes, "spec file").map_err(|e| vec![e])?;
+    let mut c = Checker { path, text: &text, errors: Vec::new() };
+
+    let api = file.api.value.clone();
+    if api.is_empty() || !api.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-') {
+        c.at(&file.api, "invalid API id", format!("`{api}` is not a lowercase id"), "use lowercase letters, digits and `-`, e.g. `clouddb-ha`");
+    }
+    let method = file.method.value.to_ascii_uppercase();
+    if !["POST", "PUT", "PATCH", "DELETE", "GET"].contains(&method.as_str()) {
+        c.at(&file.method, "unknown HTTP method", format!("`{}`", file.method.value), "use POST, PUT, PATCH, DELETE or GET");
+    }
+
+    // Variables: every `{name}` needs a value source.
+    let mut resource_vars = Vec::new();
+    for (name, var) in &file.vars {
+        if var.resource {
+            resource_vars.push(name.clone());
+        }
+    }
+    let check_template = |c: &mut Checker, t: &Spanned<String>, what: &str| match template_vars(&t.value) {
+        None => c.at(t, format!("malformed URI template in {what}"), "braces do not pair up", "write variables as `{name}`"),
+        Some(vars) => {
+            if !t.value.starts_with('/') {
+                c.at(t, format!("URI template in {what} must start with `/`"), "relative path", "start the path with `/`");
+            }
+            for v in vars {
+                if !file.vars.contains_key(&v) {
+                    c.at(
+                        t,
+                        format!("URI variable `{v}` has no value source"),
+                        format!("`{{{v}}}` is not declared under `vars`"),
+                        format!("add `{v}: {{ from: target, source: \"…\" }}` under `vars`, or fix the spelling"),
+                    );
+                }
+            }
+        }
+    };
+    let mut uris = Vec::new();
+    let mut primary = None;
+    let mut seen_ids = BTreeSet::new();
+    for (i, u) in file.uris.iter().enumerate() {
+        check_template(&mut c, &u.path, "`uris`");
+        if !seen_ids.insert(u.id.value.clone()) {
+            c.at(&u.id, "duplicate URI id", format!("`{}` is used twice", u.id.value), "give each URI its own id");
+        }
+        if u.primary {
+            primary = Some(i);
+        }
+        uris.push(UriTemplate { id: u.id.value.clone(), path: u.path.value.clone(), source: u.source.clone() });
+    }
+    if uris.is_empty() {
+        c.errors.push(Located::new(path, &text, None, "no URI").help("list the action URI under `uris`"));
+    }
+    if resource_vars.len() != 1 {
+        c.at(
+            &file.api,
+            "one variable must name the resource",
+            format!("{} variables have `resource: true`", resource_vars.len()),
+            "mark exactly one variable (the instance or server id) with `resource: true`",
+        );
+    }
+
+    let request_schema = c.compile(&file.request.schema, "`request.schema`");
+    let documented = file.statuses.as_ref().map(|t| (t.codes.iter().map(|s| s.value).collect::<Vec<_>>(), t.source.clone()));
+    let doc_codes = documented.as_ref().map(|d| d.0.clone());
+    let doc = doc_codes.as_deref();
+
+    if let Some(rs) = &request_schema
+        && !rs.validator.is_valid(&file.request.example.value)
+    {
+        c.at(&file.request.example, "request example does not match `request.schema`", "not a valid body", "make the example a full valid body: negative cases are derived from it");
+    }
+
+    let mut responses = BTreeMap::new();
+    for r in &file.responses {
+        if let Some(d) = doc
+            && !d.contains(&r.status.value)
+        {
+            c.at(&r.status, format!("response {} is not documented", r.status.value), "not in `statuses.codes`", "add it to `statuses.codes` or remove the response");
+        }
+        let schema = r.schema.as_ref().and_then(|s| c.compile(s, &format!("response {}", r.status.value)));
+        if let (Some(s), Some(ex)) = (&schema, &r.example)
+            && !s.validator.is_valid(ex)
+        {
+            c.at(&r.status, format!("example of response {} does not match its schema", r.status.value), "example and schema disagree", "fix the example or the schema");
+        }
+        if responses.contains_key(&r.status.value) {
+            c.at(&r.status, "duplicate response", format!("{} is described twice", r.status.value), "keep one entry per status");
+        }
+        responses.insert(
+            r.status.value,
+            ResponseDoc { severity: r.severity, schema, empty: r.empty, example: r.example.clone(), source: r.source.clone() },
+        );
+    }
+    let errors = ResponseDoc {
+        severity: file.errors.severity,
+        schema: c.compile(&file.errors.schema, "`errors.schema`"),
+        empty: false,
+        example: None,
+        source: file.errors.source.clone(),
+    };
+
+    let lifecycle = file.lifecycle.as_ref().map(|l| {
+        check_template(&mut c, &l.uri, "`lifecycle.uri`");
+        if !l.pointer.value.is_empty() && !l.pointer.value.starts_with('/') {
+            c.at(&l.pointer, "invalid JSON pointer", "a pointer starts with `/`", "write e.g. `/server/status`");
+        }
+        if l.steady.is_empty() || l.restarting.is_empty() {
+            c.at(&l.uri, "lifecycle needs both state lists", "`restarting` and `steady` must each name a state", "list the documented states");
+        }
+        Lifecycle {
+            uri: UriTemplate { id: "status".into(), path: l.uri.value.clone(), source: l.source.clone() },
+            pointer: l.pointer.value.clone(),
+            restarting: l.restarting.clone(),
+            steady: l.steady.clone(),
+            severity: l.severity,
+            source: l.source.clone(),
+        }
+    });
+    let concurrent = file.concurrent.as_ref().map(|k| Concurrent {
+        body: k.body.clone(),
+        expect: c.statuses(&k.expect, doc, "`concurrent.expect`"),
+        severity: k.severity,
+        source: k.source.clone(),
+    });
+
+    let mut cases = Vec::new();
+    let mut names = BTreeSet::new();
+    for cs in &file.cases {
+        let name = cs.name.value.clone();
+        if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
+            c.at(&cs.name, "invalid case name", format!("`{name}`"), "use letters, digits and `_`, e.g. `reboot_soft`");
+        }
+        if !names.insert(name.clone()) {
+            c.at(&cs.name, "duplicate case name", format!("`{name}` is used twice"), "give each case its own name");
+        }
+        let case_uris = match &cs.uris {
+            None => uris.iter().map(|u| u.id.clone()).collect(),
+            Some(list) => {
+                for u in list {
+                    if !seen_ids.contains(&u.value) {
+                        c.at(u, "unknown URI id", format!("`{}` is not an id under `uris`", u.value), format!("use one of {}", seen_ids.iter().cloned().collect::<Vec<_>>().join(", ")));
+                    }
+                }
+                list.iter().map(|u| u.value.clone()).collect()
+            }
+        };
+        let expect = c.expect(&cs.expect, doc, &format!("case `{name}`"));
+        if let Some(ex) = &cs.example
+            && responses.get(&ex.value).and_then(|r| r.example.as_ref()).is_none()
+        {
+            c.at(ex, "no example to compare with", format!("response {} has no `example`", ex.value), "add the document's example under that response, or drop `example`");
+        }
+        if let Some(rs) = &request_schema
+            && expect.status.iter().any(|s| matches!(s, StatusPattern::Exact(200..=299) | StatusPattern::Class(2)))
+            && !rs.validator.is_valid(&cs.body)
+        {
+            c.at(&cs.name, format!("body of case `{name}` does not match `request.schema`"), "a case expecting success sends an invalid body", "fix the body or the schema");
+        }
+        cases.push(SpecCase {
+            name,
+            uris: case_uris,
+            body: cs.body.clone(),
+            expect,
+            example: cs.example.as_ref().map(|e| e.value),
+            not_verifiable: cs.not_verifiable.clone(),
+            source: cs.source.clone(),
+        });
+    }
+
+    let n = &file.negative;
+    let mut neg = |e: &Option<model::ExpectSpec>, class: &str| e.as_ref().map(|e| c.expect(e, doc, &format!("`negative.{class}`")));
+    let negative = Negative {
+        missing_required: neg(&n.missing_required, "missing_required"),
+        not_in_enum: neg(&n.not_in_enum, "not_in_enum"),
+        wrong_type: neg(&n.wrong_type, "wrong_type"),
+        malformed_json: neg(&n.malformed_json, "malformed_json"),
+        media_type: neg(&n.media_type, "media_type"),
+        no_token: neg(&n.no_token, "no_token"),
+        unknown_id: neg(&n.unknown_id, "unknown_id"),
+        method: neg(&n.method, "method"),
+    };
+
+    let auth_header = file.headers.iter().find(|h| h.auth).map(|h| (h.name.clone(), h.source.clone()));
+    let target_vars = file.vars.keys().cloned().collect();
+
+    if !c.errors.is_empty() {
+        return Err(c.errors);
+    }
+    let (Some(request_schema), Some(resource_var)) = (request_schema, resource_vars.into_iter().next()) else {
+        return Err(vec![Located::new(path, &text, None, "spec is incomplete")]);
+    };
+    Ok(Spec {
+        api,
+        title: file.title,
+        document: file.document,
+        path: path.to_path_buf(),
+        method,
+        uris,
+        primary_uri: primary.unwrap_or(0),
+        target_vars,
+        resource_var,
+        auth_header,
+        content_type: file.request.content_type,
+        request_schema,
+        request_example: file.request.example.value,
+        request_source: file.request.source,
+        documented,
+        responses,
+        errors,
+        lifecycle,
+        concurrent,
+        cases,
+        negative,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_vars_are_found_in_order() {
+        assert_eq!(template_vars("/v2.1/{project_id}/servers/{server_id}/action").unwrap(), vec!["project_id", "server_id"]);
+        assert!(template_vars("/v1/{a/b").is_none());
+        assert!(template_vars("/v1/a}/b").is_none());
+    }
+
+    #[test]
+    fn builtin_specs_load() {
+        let set = load_builtin().unwrap_or_else(|e| panic!("{e}"));
+        let apis: Vec<_> = set.specs.iter().map(|s| s.api.as_str()).collect();
+        assert_eq!(apis, ["clouddb-ha", "clouddb", "ddm", "ecs", "modelarts"]);
+        assert_eq!(set.digest.len(), 64);
+    }
+}
