@@ -6,7 +6,11 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "restart-conformance", version, about = "Conformance harness for cloud restart-instance APIs")]
+#[command(
+    name = "restart-conformance",
+    version,
+    about = "Conformance harness for cloud restart-instance APIs"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -110,8 +114,11 @@ pub struct ServeArgs {
 
 /// Parses seconds, fractional allowed (`0.1`).
 fn seconds(s: &str) -> Result<Duration, String> {
-    let v: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number of seconds"))?;
-    if !v.is_finite() || v < 0.0 || v > 1e9 {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !v.is_finite() || !(0.0..=1e9).contains(&v) {
         return Err(format!("`{s}` is not a usable number of seconds"));
     }
     Ok(Duration::from_secs_f64(v))

@@ -21,8 +21,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => cmd_run(*args),
         Command::Serve(args) => cmd_serve(args),
-        Command::Specs { command: SpecsCommand::Check { dir } } => cmd_specs_check(dir),
-        Command::Report { command: ReportCommand::Diff { old, new } } => cmd_report_diff(&old, &new),
+        Command::Specs {
+            command: SpecsCommand::Check { dir },
+        } => cmd_specs_check(dir),
+        Command::Report {
+            command: ReportCommand::Diff { old, new },
+        } => cmd_report_diff(&old, &new),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -61,7 +65,10 @@ fn load_specs(dir: Option<&std::path::Path>) -> Result<spec::SpecSet, Failure> {
 }
 
 fn parse_faults(names: &[String]) -> Result<BTreeSet<Fault>, Failure> {
-    names.iter().map(|n| n.parse::<Fault>().map_err(config)).collect()
+    names
+        .iter()
+        .map(|n| n.parse::<Fault>().map_err(config))
+        .collect()
 }
 
 fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
@@ -73,7 +80,9 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
     let (choice, poll_default) = match &args.target {
         Some(path) => {
             if !args.fault.is_empty() {
-                return Err(config("error: --fault applies to the embedded reference server only; drop --target or --fault"));
+                return Err(config(
+                    "error: --fault applies to the embedded reference server only; drop --target or --fault",
+                ));
             }
             let parsed = target::load_file(path).map_err(config)?;
             let t = target::resolve(parsed, &specs, args.token_env.as_deref()).map_err(config)?;
@@ -88,13 +97,22 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
         }
         None => {
             let faults = parse_faults(&args.fault)?;
-            (TargetChoice::Embedded { reboot: args.reboot_seconds, faults }, Duration::from_millis(50))
+            (
+                TargetChoice::Embedded {
+                    reboot: args.reboot_seconds,
+                    faults,
+                },
+                Duration::from_millis(50),
+            )
         }
     };
     let settings = Settings {
         strict: args.strict,
         request_timeout: args.request_timeout,
-        polling: Polling { interval: args.poll_interval.unwrap_or(poll_default), timeout: args.lifecycle_timeout },
+        polling: Polling {
+            interval: args.poll_interval.unwrap_or(poll_default),
+            timeout: args.lifecycle_timeout,
+        },
         max_body: args.max_body,
     };
     let result = run::execute(&specs, choice, settings, args.libtest)?;
@@ -105,7 +123,11 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
     let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     eprintln!("reports: {}", names.join(", "));
     let failed = result.conclusion.has_failed() || rep.summary.failed > 0;
-    Ok(if failed { exit::TESTS_FAILED } else { exit::SUCCESS })
+    Ok(if failed {
+        exit::TESTS_FAILED
+    } else {
+        exit::SUCCESS
+    })
 }
 
 fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
@@ -117,19 +139,31 @@ fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
         return Ok(exit::SUCCESS);
     }
     let faults = parse_faults(&args.fault)?;
-    let token = std::env::var(&args.token_env).ok().filter(|t| !t.is_empty());
+    let token = std::env::var(&args.token_env)
+        .ok()
+        .filter(|t| !t.is_empty());
     let Some(token) = token else {
         return Err(config(format!(
             "error: the token variable `{0}` is not set\n  = help: export {0}=<any value>; the server accepts only that token",
             args.token_env
         )));
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
-        let config = ReferenceConfig { reboot: args.reboot_seconds, faults, token };
+        let config = ReferenceConfig {
+            reboot: args.reboot_seconds,
+            faults,
+            token,
+        };
         let server = ReferenceServer::start(args.listen, config).await?;
         let mut out = std::io::stdout().lock();
-        writeln!(out, "# reference server on http://{}; Ctrl-C stops it", server.local_addr())?;
+        writeln!(
+            out,
+            "# reference server on http://{}; Ctrl-C stops it",
+            server.local_addr()
+        )?;
         writeln!(out, "{}", server.target_yaml(&args.token_env))?;
         out.flush()?;
         drop(out);
@@ -157,5 +191,9 @@ fn cmd_report_diff(old: &std::path::Path, new: &std::path::Path) -> Result<u8, F
     let new = report::json::load(new).map_err(config)?;
     let d = report::diff::compare(&old, &new);
     write!(std::io::stdout().lock(), "{}", d.render_text())?;
-    Ok(if d.has_regressions() { exit::TESTS_FAILED } else { exit::SUCCESS })
+    Ok(if d.has_regressions() {
+        exit::TESTS_FAILED
+    } else {
+        exit::SUCCESS
+    })
 }

@@ -25,7 +25,11 @@ fn summary(obs: &[Observation]) -> String {
             parts.push(s);
         }
     }
-    if parts.is_empty() { "no poll".into() } else { parts.join(" → ") }
+    if parts.is_empty() {
+        "no poll".into()
+    } else {
+        parts.join(" → ")
+    }
 }
 
 pub fn lifecycle(lc: &Lifecycle, run: LifecycleRun<'_>) -> Vec<Verdict> {
@@ -34,14 +38,27 @@ pub fn lifecycle(lc: &Lifecycle, run: LifecycleRun<'_>) -> Vec<Verdict> {
     let restarting = lc.restarting.join(" or ");
     let steady = lc.steady.join(" or ");
     if states.is_empty() {
-        let why = obs.last().map(|o| o.note.clone()).unwrap_or_else(|| "no poll was made".into());
-        let msg = format!("the status URI gave no state at `{}` ({why}; {})", lc.pointer, lc.source);
+        let why = obs
+            .last()
+            .map(|o| o.note.clone())
+            .unwrap_or_else(|| "no poll was made".into());
+        let msg = format!(
+            "the status URI gave no state at `{}` ({why}; {})",
+            lc.pointer, lc.source
+        );
         return vec![
-            verdict(CheckId::LifecycleRestartingSeen, lc.severity, false, msg.clone()),
+            verdict(
+                CheckId::LifecycleRestartingSeen,
+                lc.severity,
+                false,
+                msg.clone(),
+            ),
             verdict(CheckId::LifecycleSteadyReached, lc.severity, false, msg),
         ];
     }
-    let first_restart = states.iter().position(|s| lc.restarting.iter().any(|r| r == s));
+    let first_restart = states
+        .iter()
+        .position(|s| lc.restarting.iter().any(|r| r == s));
     let seen = first_restart.is_some();
     let last = states.last().copied().unwrap_or_default();
     let reached = lc.steady.iter().any(|s| s == last) && !run.timed_out;
@@ -52,7 +69,11 @@ pub fn lifecycle(lc: &Lifecycle, run: LifecycleRun<'_>) -> Vec<Verdict> {
         if seen {
             format!("saw {restarting} after the restart ({})", summary(obs))
         } else {
-            format!("never saw {restarting} after the restart; polls showed {} ({})", summary(obs), lc.source)
+            format!(
+                "never saw {restarting} after the restart; polls showed {} ({})",
+                summary(obs),
+                lc.source
+            )
         },
     )];
     out.push(verdict(
@@ -74,7 +95,11 @@ pub fn lifecycle(lc: &Lifecycle, run: LifecycleRun<'_>) -> Vec<Verdict> {
 
 /// restart.concurrent_refused: `second` is the answer to a restart sent while
 /// the first was running; `None` when the restarting state was never seen.
-pub fn concurrent_refused(k: &Concurrent, restarting_state: Option<&str>, second: Option<&Received>) -> Verdict {
+pub fn concurrent_refused(
+    k: &Concurrent,
+    restarting_state: Option<&str>,
+    second: Option<&Received>,
+) -> Verdict {
     let (Some(state), Some(r)) = (restarting_state, second) else {
         return not_verifiable(
             CheckId::RestartConcurrentRefused.as_str(),
@@ -83,11 +108,24 @@ pub fn concurrent_refused(k: &Concurrent, restarting_state: Option<&str>, second
     };
     let ok = k.expect.iter().any(|p| p.matches(r.status));
     let msg = if ok {
-        format!("a second restart during {state} was refused with {}", r.status)
+        format!(
+            "a second restart during {state} was refused with {}",
+            r.status
+        )
     } else if (200..300).contains(&r.status) {
-        format!("a second restart during {state} was accepted with {}; expected {} ({})", r.status, list(&k.expect), k.source)
+        format!(
+            "a second restart during {state} was accepted with {}; expected {} ({})",
+            r.status,
+            list(&k.expect),
+            k.source
+        )
     } else {
-        format!("a second restart during {state} got {}; expected {} ({})", r.status, list(&k.expect), k.source)
+        format!(
+            "a second restart during {state} got {}; expected {} ({})",
+            r.status,
+            list(&k.expect),
+            k.source
+        )
     };
     verdict(CheckId::RestartConcurrentRefused, k.severity, ok, msg)
 }
@@ -100,7 +138,11 @@ mod tests {
 
     fn lc(severity: Severity) -> Lifecycle {
         Lifecycle {
-            uri: crate::spec::UriTemplate { id: "status".into(), path: "/x".into(), source: String::new() },
+            uri: crate::spec::UriTemplate {
+                id: "status".into(),
+                path: "/x".into(),
+                source: String::new(),
+            },
             pointer: "/ha_instance/state".into(),
             restarting: vec!["REBOOT".into()],
             steady: vec!["ACTIVE".into()],
@@ -113,12 +155,20 @@ mod tests {
         states
             .iter()
             .enumerate()
-            .map(|(i, s)| Observation { at_ms: i as u64 * 100, state: Some((*s).into()), note: "200".into() })
+            .map(|(i, s)| Observation {
+                at_ms: i as u64 * 100,
+                state: Some((*s).into()),
+                note: "200".into(),
+            })
             .collect()
     }
 
     fn run(o: &[Observation], timed_out: bool) -> LifecycleRun<'_> {
-        LifecycleRun { observations: o, timed_out, timeout: Duration::from_secs(1) }
+        LifecycleRun {
+            observations: o,
+            timed_out,
+            timeout: Duration::from_secs(1),
+        }
     }
 
     #[test]
@@ -134,7 +184,10 @@ mod tests {
         let o = obs(&["REBOOT", "REBOOT"]);
         let v = lifecycle(&lc(Severity::Must), run(&o, true));
         assert_eq!(v[1].outcome, CheckOutcome::Failed);
-        assert!(v[1].message.contains("did not return to ACTIVE") && v[1].message.contains("last state REBOOT"));
+        assert!(
+            v[1].message.contains("did not return to ACTIVE")
+                && v[1].message.contains("last state REBOOT")
+        );
     }
 
     #[test]
@@ -147,7 +200,11 @@ mod tests {
 
     #[test]
     fn no_state_at_pointer_fails_both() {
-        let o = vec![Observation { at_ms: 0, state: None, note: "404".into() }];
+        let o = vec![Observation {
+            at_ms: 0,
+            state: None,
+            note: "404".into(),
+        }];
         let v = lifecycle(&lc(Severity::Must), run(&o, false));
         assert!(v.iter().all(|v| v.outcome == CheckOutcome::Failed));
         assert!(v[0].message.contains("/ha_instance/state"));
@@ -155,12 +212,27 @@ mod tests {
 
     #[test]
     fn concurrent_restart_verdicts() {
-        let k = Concurrent { body: serde_json::json!({}), expect: vec![StatusPattern::Exact(409)], severity: Severity::Should, source: "nova".into() };
-        let r = |status| Received { status, headers: vec![], body: vec![] };
-        assert_eq!(concurrent_refused(&k, Some("REBOOT"), Some(&r(409))).outcome, CheckOutcome::Passed);
+        let k = Concurrent {
+            body: serde_json::json!({}),
+            expect: vec![StatusPattern::Exact(409)],
+            severity: Severity::Should,
+            source: "nova".into(),
+        };
+        let r = |status| Received {
+            status,
+            headers: vec![],
+            body: vec![],
+        };
+        assert_eq!(
+            concurrent_refused(&k, Some("REBOOT"), Some(&r(409))).outcome,
+            CheckOutcome::Passed
+        );
         let accepted = concurrent_refused(&k, Some("REBOOT"), Some(&r(202)));
         assert_eq!(accepted.outcome, CheckOutcome::Warning);
         assert!(accepted.message.contains("accepted with 202"));
-        assert_eq!(concurrent_refused(&k, None, None).outcome, CheckOutcome::NotVerifiable);
+        assert_eq!(
+            concurrent_refused(&k, None, None).outcome,
+            CheckOutcome::NotVerifiable
+        );
     }
 }

@@ -19,7 +19,10 @@ pub struct Received {
 
 impl Received {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     fn has_body(&self) -> bool {
@@ -40,12 +43,20 @@ pub(crate) fn list(patterns: &[StatusPattern]) -> String {
 pub fn response(case: &Case, r: &Received) -> Vec<Verdict> {
     let spec = &case.spec;
     let mut out = Vec::new();
-    let sent = case.mutation.as_deref().map(|m| format!(" (sent: {m})")).unwrap_or_default();
+    let sent = case
+        .mutation
+        .as_deref()
+        .map(|m| format!(" (sent: {m})"))
+        .unwrap_or_default();
 
     // status.expected
     let ok = case.expect.status.iter().any(|p| p.matches(r.status));
     let msg = if ok {
-        format!("answered {}, as expected ({})", r.status, list(&case.expect.status))
+        format!(
+            "answered {}, as expected ({})",
+            r.status,
+            list(&case.expect.status)
+        )
     } else {
         let what = match (r.status, case.kind) {
             (200..=299, CaseKind::Negative) => "the target accepted a request it must refuse; ",
@@ -53,7 +64,11 @@ pub fn response(case: &Case, r: &Received) -> Vec<Verdict> {
             (300..=399, _) => "a redirect, which a restart API does not document; ",
             _ => "",
         };
-        format!("{what}expected {}, got {}{sent}", list(&case.expect.status), r.status)
+        format!(
+            "{what}expected {}, got {}{sent}",
+            list(&case.expect.status),
+            r.status
+        )
     };
     out.push(verdict(CheckId::StatusExpected, Severity::Must, ok, msg));
 
@@ -66,7 +81,15 @@ pub fn response(case: &Case, r: &Received) -> Vec<Verdict> {
             CheckId::StatusPreferred,
             Severity::Should,
             hit,
-            if hit { format!("answered {}, the documented code", r.status) } else { format!("the documented code is {}, got {}", want.join(" or "), r.status) },
+            if hit {
+                format!("answered {}, the documented code", r.status)
+            } else {
+                format!(
+                    "the documented code is {}, got {}",
+                    want.join(" or "),
+                    r.status
+                )
+            },
         ));
     }
 
@@ -87,13 +110,21 @@ pub fn documented(spec: &crate::spec::Spec, status: u16) -> Option<Verdict> {
         if hit {
             format!("{status} is in the document's status table")
         } else {
-            format!("{status} is not in the document's status table ({}; {source})", all.join(", "))
+            format!(
+                "{status} is not in the document's status table ({}; {source})",
+                all.join(", ")
+            )
         },
     ))
 }
 
 fn is_json_media_type(ct: &str) -> bool {
-    let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let media = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
 }
 
@@ -102,17 +133,26 @@ pub fn body_checks(case: &Case, r: &Received) -> Vec<Verdict> {
     let spec = &case.spec;
     let mut out = Vec::new();
     let ct = r.header("content-type").unwrap_or("");
-    let parsed: Option<Result<Value, serde_json::Error>> = r.has_body().then(|| serde_json::from_slice(&r.body));
+    let parsed: Option<Result<Value, serde_json::Error>> =
+        r.has_body().then(|| serde_json::from_slice(&r.body));
 
     match &parsed {
         Some(Ok(_)) => {
             let ok = is_json_media_type(ct);
-            let label = if ct.is_empty() { "no Content-Type".to_owned() } else { format!("Content-Type `{ct}`") };
+            let label = if ct.is_empty() {
+                "no Content-Type".to_owned()
+            } else {
+                format!("Content-Type `{ct}`")
+            };
             out.push(verdict(
                 CheckId::ContentTypeJson,
                 Severity::Must,
                 ok,
-                if ok { format!("JSON body labelled `{ct}`") } else { format!("a JSON body with {label}; it must be labelled application/json") },
+                if ok {
+                    format!("JSON body labelled `{ct}`")
+                } else {
+                    format!("a JSON body with {label}; it must be labelled application/json")
+                },
             ));
         }
         Some(Err(e)) if is_json_media_type(ct) => {
@@ -130,7 +170,14 @@ pub fn body_checks(case: &Case, r: &Received) -> Vec<Verdict> {
     if (200..300).contains(&r.status) {
         let Some(doc) = doc else { return out };
         if let Some(schema) = &doc.schema {
-            out.push(schema_verdict(CheckId::BodySchema, doc.severity, schema, &parsed, &doc.source, ct));
+            out.push(schema_verdict(
+                CheckId::BodySchema,
+                doc.severity,
+                schema,
+                &parsed,
+                &doc.source,
+                ct,
+            ));
         }
         if doc.empty {
             let ok = !r.has_body();
@@ -141,7 +188,12 @@ pub fn body_checks(case: &Case, r: &Received) -> Vec<Verdict> {
                 if ok {
                     format!("no body on {}, as documented", r.status)
                 } else {
-                    format!("a {}-byte body on {}; the document gives none ({})", r.body.len(), r.status, doc.source)
+                    format!(
+                        "a {}-byte body on {}; the document gives none ({})",
+                        r.body.len(),
+                        r.status,
+                        doc.source
+                    )
                 },
             ));
         }
@@ -151,14 +203,22 @@ pub fn body_checks(case: &Case, r: &Received) -> Vec<Verdict> {
             out.push(example_verdict(example, actual, &doc.source));
         }
     } else if r.status >= 400 {
-        let (schema, severity, source) = match doc.and_then(|d| d.schema.as_ref().map(|s| (s, d.severity, &d.source))) {
-            Some(x) => x,
-            None => match &spec.errors.schema {
-                Some(s) => (s, spec.errors.severity, &spec.errors.source),
-                None => return out,
-            },
-        };
-        out.push(schema_verdict(CheckId::BodyErrorShape, severity, schema, &parsed, source, ct));
+        let (schema, severity, source) =
+            match doc.and_then(|d| d.schema.as_ref().map(|s| (s, d.severity, &d.source))) {
+                Some(x) => x,
+                None => match &spec.errors.schema {
+                    Some(s) => (s, spec.errors.severity, &spec.errors.source),
+                    None => return out,
+                },
+            };
+        out.push(schema_verdict(
+            CheckId::BodyErrorShape,
+            severity,
+            schema,
+            &parsed,
+            source,
+            ct,
+        ));
     }
     for nv in &case.not_verifiable {
         if (200..300).contains(&r.status) {
@@ -177,10 +237,20 @@ fn schema_verdict(
     ct: &str,
 ) -> Verdict {
     match parsed {
-        None => verdict(id, severity, false, format!("no body; the document describes one ({source})")),
+        None => verdict(
+            id,
+            severity,
+            false,
+            format!("no body; the document describes one ({source})"),
+        ),
         Some(Err(e)) => {
             let ct = if ct.is_empty() { "no Content-Type" } else { ct };
-            verdict(id, severity, false, format!("the body is not JSON ({ct}): {e}; expected the shape of {source}"))
+            verdict(
+                id,
+                severity,
+                false,
+                format!("the body is not JSON ({ct}): {e}; expected the shape of {source}"),
+            )
         }
         Some(Ok(v)) => {
             if schema.validator.is_valid(v) {
@@ -191,12 +261,28 @@ fn schema_verdict(
                 .iter_errors(v)
                 .map(|e| {
                     let path = e.instance_path().to_string();
-                    format!("{}: {e}", if path.is_empty() { "/".to_owned() } else { path })
+                    format!(
+                        "{}: {e}",
+                        if path.is_empty() {
+                            "/".to_owned()
+                        } else {
+                            path
+                        }
+                    )
                 })
                 .collect();
             let first = details.first().cloned().unwrap_or_default();
-            let more = if details.len() > 1 { format!(" (and {} more)", details.len() - 1) } else { String::new() };
-            let mut v = verdict(id, severity, false, format!("body does not match {source}: {first}{more}"));
+            let more = if details.len() > 1 {
+                format!(" (and {} more)", details.len() - 1)
+            } else {
+                String::new()
+            };
+            let mut v = verdict(
+                id,
+                severity,
+                false,
+                format!("body does not match {source}: {first}{more}"),
+            );
             v.details = details;
             v
         }
@@ -227,7 +313,12 @@ fn missing(expected: &Value, actual: &Value, path: &str, out: &mut Vec<String>) 
                 }
             }
         }
-        (e, a) if e != a => out.push(format!("{}: {} in the example, {} in the response", if path.is_empty() { "/" } else { path }, e, a)),
+        (e, a) if e != a => out.push(format!(
+            "{}: {} in the example, {} in the response",
+            if path.is_empty() { "/" } else { path },
+            e,
+            a
+        )),
         _ => {}
     }
 }
@@ -257,7 +348,10 @@ fn example_verdict(example: &Value, actual: &Value, source: &str) -> Verdict {
         if ok {
             format!("the response has every field of the document's example ({source})")
         } else {
-            format!("the response differs from the document's example ({source}): {}", gaps[0])
+            format!(
+                "the response differs from the document's example ({source}): {}",
+                gaps[0]
+            )
         },
     );
     v.details = gaps;
@@ -277,30 +371,54 @@ mod tests {
     }
 
     fn case(name: &str) -> Case {
-        cases().into_iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no case {name}"))
+        cases()
+            .into_iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no case {name}"))
     }
 
     fn json(status: u16, ct: &str, body: &str) -> Received {
-        Received { status, headers: vec![("Content-Type".into(), ct.into())], body: body.as_bytes().to_vec() }
+        Received {
+            status,
+            headers: vec![("Content-Type".into(), ct.into())],
+            body: body.as_bytes().to_vec(),
+        }
     }
 
     fn outcome<'a>(v: &'a [Verdict], id: &str) -> &'a Verdict {
-        v.iter().find(|v| v.id == id).unwrap_or_else(|| panic!("no {id} in {v:?}"))
+        v.iter()
+            .find(|v| v.id == id)
+            .unwrap_or_else(|| panic!("no {id} in {v:?}"))
     }
 
     const DDM_OK: &str = r#"{"instanceId":"i","instanceName":"n","jobId":"j"}"#;
 
     #[test]
     fn conformant_ddm_restart_passes_every_check() {
-        let v = response(&case("ddm::restart_soft"), &json(200, "application/json", DDM_OK));
-        assert!(v.iter().all(|v| matches!(v.outcome, CheckOutcome::Passed | CheckOutcome::NotVerifiable)), "{v:?}");
-        assert_eq!(outcome(&v, "restart.type_effect").outcome, CheckOutcome::NotVerifiable);
+        let v = response(
+            &case("ddm::restart_soft"),
+            &json(200, "application/json", DDM_OK),
+        );
+        assert!(
+            v.iter().all(|v| matches!(
+                v.outcome,
+                CheckOutcome::Passed | CheckOutcome::NotVerifiable
+            )),
+            "{v:?}"
+        );
+        assert_eq!(
+            outcome(&v, "restart.type_effect").outcome,
+            CheckOutcome::NotVerifiable
+        );
         assert_eq!(outcome(&v, "body.example").outcome, CheckOutcome::Passed);
     }
 
     #[test]
     fn wrong_status_fails_status_expected() {
-        let v = response(&case("ddm::restart_soft"), &json(202, "application/json", DDM_OK));
+        let v = response(
+            &case("ddm::restart_soft"),
+            &json(202, "application/json", DDM_OK),
+        );
         let s = outcome(&v, "status.expected");
         assert_eq!(s.outcome, CheckOutcome::Failed);
         assert!(s.message.contains("expected 200, got 202"), "{}", s.message);
@@ -308,21 +426,43 @@ mod tests {
 
     #[test]
     fn missing_field_fails_body_schema_naming_it() {
-        let v = response(&case("ddm::restart_soft"), &json(200, "application/json", r#"{"instanceId":"i","instanceName":"n"}"#));
+        let v = response(
+            &case("ddm::restart_soft"),
+            &json(
+                200,
+                "application/json",
+                r#"{"instanceId":"i","instanceName":"n"}"#,
+            ),
+        );
         let s = outcome(&v, "body.schema");
         assert_eq!(s.outcome, CheckOutcome::Failed);
         assert!(s.message.contains("jobId"), "{}", s.message);
         let e = outcome(&v, "body.example");
         assert_eq!(e.outcome, CheckOutcome::Warning);
-        assert!(e.diff.as_deref().unwrap_or("").contains("-  \"jobId\""), "{:?}", e.diff);
+        assert!(
+            e.diff.as_deref().unwrap_or("").contains("-  \"jobId\""),
+            "{:?}",
+            e.diff
+        );
     }
 
     #[test]
     fn wrong_type_fails_body_schema_with_instance_path() {
-        let v = response(&case("modelarts::restart"), &json(200, "application/json", r#"{"current_status":3,"previous_state":"ACTIVE"}"#));
+        let v = response(
+            &case("modelarts::restart"),
+            &json(
+                200,
+                "application/json",
+                r#"{"current_status":3,"previous_state":"ACTIVE"}"#,
+            ),
+        );
         let s = outcome(&v, "body.schema");
         assert_eq!(s.outcome, CheckOutcome::Failed);
-        assert!(s.details[0].starts_with("/current_status"), "{:?}", s.details);
+        assert!(
+            s.details[0].starts_with("/current_status"),
+            "{:?}",
+            s.details
+        );
     }
 
     #[test]
@@ -335,8 +475,18 @@ mod tests {
 
     #[test]
     fn truncated_json_fails_content_type() {
-        let v = response(&case("ddm::restart_soft"), &json(200, "application/json", r#"{"instanceId": "abc", "instanceNa"#));
-        assert_eq!(outcome(&v, "content_type.json").outcome, CheckOutcome::Failed);
+        let v = response(
+            &case("ddm::restart_soft"),
+            &json(
+                200,
+                "application/json",
+                r#"{"instanceId": "abc", "instanceNa"#,
+            ),
+        );
+        assert_eq!(
+            outcome(&v, "content_type.json").outcome,
+            CheckOutcome::Failed
+        );
         assert_eq!(outcome(&v, "body.schema").outcome, CheckOutcome::Failed);
     }
 
@@ -345,11 +495,17 @@ mod tests {
         let c = case("ecs::v2.1::reboot_soft");
         let v = response(&c, &json(202, "application/json", ""));
         assert!(v.iter().all(|v| v.outcome == CheckOutcome::Passed), "{v:?}");
-        let v = response(&case("clouddb::restart"), &json(202, "application/json", r#"{"accepted":true}"#));
+        let v = response(
+            &case("clouddb::restart"),
+            &json(202, "application/json", r#"{"accepted":true}"#),
+        );
         assert_eq!(outcome(&v, "body.empty").outcome, CheckOutcome::Warning);
         let v = response(&c, &json(200, "application/json", ""));
         assert_eq!(outcome(&v, "status.expected").outcome, CheckOutcome::Passed);
-        assert_eq!(outcome(&v, "status.preferred").outcome, CheckOutcome::Warning);
+        assert_eq!(
+            outcome(&v, "status.preferred").outcome,
+            CheckOutcome::Warning
+        );
     }
 
     #[test]
@@ -358,13 +514,24 @@ mod tests {
         let v = response(&c, &json(200, "application/json", DDM_OK));
         let s = outcome(&v, "status.expected");
         assert_eq!(s.outcome, CheckOutcome::Failed);
-        assert!(s.message.contains("restart.type") && s.message.contains("MEDIUM"), "{}", s.message);
+        assert!(
+            s.message.contains("restart.type") && s.message.contains("MEDIUM"),
+            "{}",
+            s.message
+        );
     }
 
     #[test]
     fn server_error_fails_a_negative_case() {
         let c = case("modelarts::negative::missing_action");
-        let v = response(&c, &json(500, "application/json", r#"{"error_code":"x","error_msg":"y"}"#));
+        let v = response(
+            &c,
+            &json(
+                500,
+                "application/json",
+                r#"{"error_code":"x","error_msg":"y"}"#,
+            ),
+        );
         let s = outcome(&v, "status.expected");
         assert_eq!(s.outcome, CheckOutcome::Failed);
         assert!(s.message.contains("server error"));
@@ -374,19 +541,42 @@ mod tests {
     fn ddm_error_shape_is_a_must_and_others_a_should() {
         let c = case("ddm::negative::malformed_json");
         let v = response(&c, &json(400, "application/json", r#"{"error":"bad"}"#));
-        assert_eq!(outcome(&v, "body.error_shape").outcome, CheckOutcome::Failed);
+        assert_eq!(
+            outcome(&v, "body.error_shape").outcome,
+            CheckOutcome::Failed
+        );
         let c = case("clouddb::negative::malformed_json");
         let v = response(&c, &json(400, "text/plain", "bad request"));
-        assert_eq!(outcome(&v, "body.error_shape").outcome, CheckOutcome::Warning);
-        let v = response(&c, &json(400, "application/json", r#"{"badRequest":{"code":400,"message":"m"}}"#));
-        assert_eq!(outcome(&v, "body.error_shape").outcome, CheckOutcome::Passed);
+        assert_eq!(
+            outcome(&v, "body.error_shape").outcome,
+            CheckOutcome::Warning
+        );
+        let v = response(
+            &c,
+            &json(
+                400,
+                "application/json",
+                r#"{"badRequest":{"code":400,"message":"m"}}"#,
+            ),
+        );
+        assert_eq!(
+            outcome(&v, "body.error_shape").outcome,
+            CheckOutcome::Passed
+        );
     }
 
     #[test]
     fn nova_answers_pass_every_must_check() {
         // 401 from the identity layer and 404 HTML for another method.
         let c = case("ecs::negative::no_token");
-        let v = response(&c, &json(401, "application/json", r#"{"error":{"code":401,"title":"Unauthorized","message":"m"}}"#));
+        let v = response(
+            &c,
+            &json(
+                401,
+                "application/json",
+                r#"{"error":{"code":401,"title":"Unauthorized","message":"m"}}"#,
+            ),
+        );
         assert!(v.iter().all(|v| v.outcome == CheckOutcome::Passed), "{v:?}");
         let c = case("ecs::negative::method_get");
         let v = response(&c, &json(404, "text/html", "<html>404</html>"));
@@ -397,6 +587,9 @@ mod tests {
     fn undocumented_status_warns() {
         let c = case("clouddb::negative::no_token");
         let v = response(&c, &json(409, "application/json", "{}"));
-        assert_eq!(outcome(&v, "status.documented").outcome, CheckOutcome::Warning);
+        assert_eq!(
+            outcome(&v, "status.documented").outcome,
+            CheckOutcome::Warning
+        );
     }
 }

@@ -83,14 +83,22 @@ impl Case {
         if self.request.unknown_resource {
             vars.insert(self.spec.resource_var.clone(), unknown_id.to_owned());
         }
-        Some(format!("{}{}", api.base_url, fill(&self.request.uri.path, &vars)?))
+        Some(format!(
+            "{}{}",
+            api.base_url,
+            fill(&self.request.uri.path, &vars)?
+        ))
     }
 
     /// The status URL of the case's resource, when the spec has a lifecycle.
     pub fn status_url(&self, target: &Target) -> Option<String> {
         let api = target.apis.get(&self.api)?;
         let lifecycle = self.spec.lifecycle.as_ref()?;
-        Some(format!("{}{}", api.base_url, fill(&lifecycle.uri.path, &api.vars)?))
+        Some(format!(
+            "{}{}",
+            api.base_url,
+            fill(&lifecycle.uri.path, &api.vars)?
+        ))
     }
 
     /// A key naming the resource the case touches (API and resource id).
@@ -116,7 +124,9 @@ fn must_not_succeed() -> Expect {
     Expect {
         status: vec![StatusPattern::Class(4)],
         preferred: Vec::new(),
-        source: Some("conformance rules: where no code is documented, any 4xx (must not succeed)".into()),
+        source: Some(
+            "conformance rules: where no code is documented, any 4xx (must not succeed)".into(),
+        ),
     }
 }
 
@@ -132,7 +142,8 @@ pub fn plan(specs: &SpecSet) -> Vec<Case> {
 fn plan_spec(spec: Arc<Spec>, out: &mut Vec<Case>) {
     let api = spec.api.clone();
     let multi_uri = spec.uris.len() > 1;
-    let uri_by_id: BTreeMap<&str, &UriTemplate> = spec.uris.iter().map(|u| (u.id.as_str(), u)).collect();
+    let uri_by_id: BTreeMap<&str, &UriTemplate> =
+        spec.uris.iter().map(|u| (u.id.as_str(), u)).collect();
     let primary = spec.uris[spec.primary_uri.min(spec.uris.len().saturating_sub(1))].clone();
     let request = |uri: &UriTemplate, body: Option<Vec<u8>>| RequestTemplate {
         method: spec.method.clone(),
@@ -160,9 +171,22 @@ fn plan_spec(spec: Arc<Spec>, out: &mut Vec<Case>) {
     // The spec's own positive cases, on each URI they name.
     for c in &spec.cases {
         for uri_id in &c.uris {
-            let Some(uri) = uri_by_id.get(uri_id.as_str()) else { continue };
-            let name = if multi_uri { format!("{api}::{uri_id}::{}", c.name) } else { format!("{api}::{}", c.name) };
-            let mut case = base(name, CaseKind::Restart, Group::Success, c.source.clone(), request(uri, Some(json_bytes(&c.body))), c.expect.clone());
+            let Some(uri) = uri_by_id.get(uri_id.as_str()) else {
+                continue;
+            };
+            let name = if multi_uri {
+                format!("{api}::{uri_id}::{}", c.name)
+            } else {
+                format!("{api}::{}", c.name)
+            };
+            let mut case = base(
+                name,
+                CaseKind::Restart,
+                Group::Success,
+                c.source.clone(),
+                request(uri, Some(json_bytes(&c.body))),
+                c.expect.clone(),
+            );
             case.example = c.example;
             case.not_verifiable = c.not_verifiable.clone();
             out.push(case);
@@ -179,22 +203,64 @@ fn plan_spec(spec: Arc<Spec>, out: &mut Vec<Case>) {
                 Some(s) => (CaseKind::Restart, Group::Success, "optional", s.clone()),
                 None => continue,
             },
-            MutationClass::MissingRequired => (CaseKind::Negative, Group::Negative, "negative", neg.missing_required.clone().unwrap_or_else(must_not_succeed)),
-            MutationClass::NotInEnum => (CaseKind::Negative, Group::Negative, "negative", neg.not_in_enum.clone().unwrap_or_else(must_not_succeed)),
-            MutationClass::WrongType => (CaseKind::Negative, Group::Negative, "negative", neg.wrong_type.clone().unwrap_or_else(must_not_succeed)),
+            MutationClass::MissingRequired => (
+                CaseKind::Negative,
+                Group::Negative,
+                "negative",
+                neg.missing_required
+                    .clone()
+                    .unwrap_or_else(must_not_succeed),
+            ),
+            MutationClass::NotInEnum => (
+                CaseKind::Negative,
+                Group::Negative,
+                "negative",
+                neg.not_in_enum.clone().unwrap_or_else(must_not_succeed),
+            ),
+            MutationClass::WrongType => (
+                CaseKind::Negative,
+                Group::Negative,
+                "negative",
+                neg.wrong_type.clone().unwrap_or_else(must_not_succeed),
+            ),
         };
-        let source = expect.source.clone().unwrap_or_else(|| spec.request_source.clone());
-        let mut case = base(format!("{api}::{prefix}::{}", m.name), kind, group, source, request(&primary, body), expect);
+        let source = expect
+            .source
+            .clone()
+            .unwrap_or_else(|| spec.request_source.clone());
+        let mut case = base(
+            format!("{api}::{prefix}::{}", m.name),
+            kind,
+            group,
+            source,
+            request(&primary, body),
+            expect,
+        );
         case.mutation = Some(m.description);
         out.push(case);
     }
 
     // Negative cases from the transport and the header table.
     let example = json_bytes(&spec.request_example);
-    let mut negative = |what: &str, expect: Option<Expect>, group: Group, req: RequestTemplate, mutation: String, touches: bool| {
+    let mut negative = |what: &str,
+                        expect: Option<Expect>,
+                        group: Group,
+                        req: RequestTemplate,
+                        mutation: String,
+                        touches: bool| {
         let expect = expect.unwrap_or_else(must_not_succeed);
-        let source = expect.source.clone().unwrap_or_else(|| spec.request_source.clone());
-        let mut case = base(format!("{api}::negative::{what}"), CaseKind::Negative, group, source, req, expect);
+        let source = expect
+            .source
+            .clone()
+            .unwrap_or_else(|| spec.request_source.clone());
+        let mut case = base(
+            format!("{api}::negative::{what}"),
+            CaseKind::Negative,
+            group,
+            source,
+            req,
+            expect,
+        );
         case.mutation = Some(mutation);
         case.touches_resource = touches;
         out.push(case);
@@ -206,16 +272,33 @@ fn plan_spec(spec: Arc<Spec>, out: &mut Vec<Case>) {
         neg.malformed_json.clone(),
         Group::Negative,
         request(&primary, Some(malformed.clone())),
-        format!("a body that is not JSON: `{}`", String::from_utf8_lossy(&malformed)),
+        format!(
+            "a body that is not JSON: `{}`",
+            String::from_utf8_lossy(&malformed)
+        ),
         true,
     );
     let mut req = request(&primary, Some(example.clone()));
     req.content_type = Some("text/plain".into());
-    negative("non_json_content_type", neg.media_type.clone(), Group::Negative, req, "Content-Type: text/plain on a JSON body".into(), true);
+    negative(
+        "non_json_content_type",
+        neg.media_type.clone(),
+        Group::Negative,
+        req,
+        "Content-Type: text/plain on a JSON body".into(),
+        true,
+    );
     if let Some((header, _)) = &spec.auth_header {
         let mut req = request(&primary, Some(example.clone()));
         req.send_token = false;
-        negative("no_token", neg.no_token.clone(), Group::Auth, req, format!("no `{header}` header"), true);
+        negative(
+            "no_token",
+            neg.no_token.clone(),
+            Group::Auth,
+            req,
+            format!("no `{header}` header"),
+            true,
+        );
     }
     let mut req = request(&primary, Some(example.clone()));
     req.unknown_resource = true;
@@ -224,7 +307,10 @@ fn plan_spec(spec: Arc<Spec>, out: &mut Vec<Case>) {
         neg.unknown_id.clone(),
         Group::Negative,
         req,
-        format!("`{}` set to a fresh UUID no target can know", spec.resource_var),
+        format!(
+            "`{}` set to a fresh UUID no target can know",
+            spec.resource_var
+        ),
         false,
     );
     for method in ["GET", "PUT", "DELETE"] {
@@ -286,7 +372,10 @@ mod tests {
             "clouddb-ha::negative::method_get",
             "clouddb::restart_while_restarting",
         ] {
-            assert!(n.iter().any(|x| x == expected), "missing {expected} in {n:?}");
+            assert!(
+                n.iter().any(|x| x == expected),
+                "missing {expected} in {n:?}"
+            );
         }
         let mut sorted = n.clone();
         sorted.sort();

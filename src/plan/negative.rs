@@ -87,7 +87,10 @@ fn walk(schema: &Value, example: &Value, path: &mut Vec<String>, out: &mut Vec<M
                 out.push(Mutation {
                     class: MutationClass::WrongType,
                     name: format!("{snake}_not_{ty}"),
-                    description: format!("`{dotted}` = {wrong} (a {}, not a {ty})", json_type(&wrong)),
+                    description: format!(
+                        "`{dotted}` = {wrong} (a {}, not a {ty})",
+                        json_type(&wrong)
+                    ),
                     body: replace(example, path, wrong),
                 });
             }
@@ -170,11 +173,20 @@ mod tests {
         let names: Vec<_> = m.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(
             names,
-            ["missing_reboot", "reboot_not_object", "missing_reboot_type", "reboot_type_not_in_enum", "reboot_type_not_string"]
+            [
+                "missing_reboot",
+                "reboot_not_object",
+                "missing_reboot_type",
+                "reboot_type_not_in_enum",
+                "reboot_type_not_string"
+            ]
         );
         let enum_case = &m[3];
         assert_eq!(enum_case.body, json!({"reboot":{"type":"MEDIUM"}}));
-        assert!(enum_case.description.contains("reboot.type") && enum_case.description.contains("MEDIUM"));
+        assert!(
+            enum_case.description.contains("reboot.type")
+                && enum_case.description.contains("MEDIUM")
+        );
         assert_eq!(m[1].body, json!({"reboot":"reboot"}));
         assert_eq!(m[4].body, json!({"reboot":{"type":12345}}));
     }
@@ -183,7 +195,11 @@ mod tests {
     fn optional_properties_are_omitted_from_the_right_side() {
         let schema = json!({"type":"object","properties":{"restart":{"type":"object","properties":{"type":{"type":"string","enum":["soft","hard"]}}}}});
         let m = body_mutations(&schema, &json!({"restart":{"type":"soft"}}));
-        let omitted: Vec<_> = m.iter().filter(|m| m.class == MutationClass::OptionalOmitted).map(|m| m.body.clone()).collect();
+        let omitted: Vec<_> = m
+            .iter()
+            .filter(|m| m.class == MutationClass::OptionalOmitted)
+            .map(|m| m.body.clone())
+            .collect();
         assert_eq!(omitted, [json!({}), json!({"restart":{}})]);
     }
 

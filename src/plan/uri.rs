@@ -32,8 +32,14 @@ mod tests {
 
     #[test]
     fn fills_and_encodes() {
-        let vars = BTreeMap::from([("a".to_string(), "x y".to_string()), ("b".to_string(), "v1.0".to_string())]);
-        assert_eq!(fill("/{b}/{a}/action", &vars).as_deref(), Some("/v1.0/x%20y/action"));
+        let vars = BTreeMap::from([
+            ("a".to_string(), "x y".to_string()),
+            ("b".to_string(), "v1.0".to_string()),
+        ]);
+        assert_eq!(
+            fill("/{b}/{a}/action", &vars).as_deref(),
+            Some("/v1.0/x%20y/action")
+        );
         assert_eq!(fill("/{c}", &vars), None);
     }
 }

@@ -158,8 +158,12 @@ impl Fault {
             Fault::DdmBadErrorBody => {
                 "ddm: 400 bodies are {\"error\":\"bad request\"} instead of errCode/externalMessage"
             }
-            Fault::ModelartsWrongType => "modelarts: current_status in the 200 body is the number 3",
-            Fault::ClouddbBodyOn202 => "clouddb: the 202 carries the JSON body {\"accepted\": true}",
+            Fault::ModelartsWrongType => {
+                "modelarts: current_status in the 200 body is the number 3"
+            }
+            Fault::ClouddbBodyOn202 => {
+                "clouddb: the 202 carries the JSON body {\"accepted\": true}"
+            }
             Fault::ClouddbBadErrorBody => {
                 "clouddb: error bodies are plain text instead of the OpenStack fault wrapper"
             }
@@ -184,7 +188,9 @@ impl Fault {
             Fault::AcceptMalformedJson => "all: a body that is not JSON is accepted as a restart",
             Fault::AcceptAnyMediaType => "all: a non-JSON Content-Type is accepted",
             Fault::AcceptNoToken => "all: an action request without X-Auth-Token is accepted",
-            Fault::AcceptUnknownId => "all: an unknown resource id on the action URI answers success",
+            Fault::AcceptUnknownId => {
+                "all: an unknown resource id on the action URI answers success"
+            }
             Fault::AcceptAnyMethod => "all: GET/PUT/DELETE on the action URI answer 200 {}",
             Fault::RejectOptionalBody => {
                 "ddm: the valid bodies {} and {\"restart\":{}} are refused with 400"

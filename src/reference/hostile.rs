@@ -82,7 +82,11 @@ pub(crate) async fn serve_front(
     }
 }
 
-async fn connection(mut stream: TcpStream, mode: FrontMode, upstream: SocketAddr) -> io::Result<()> {
+async fn connection(
+    mut stream: TcpStream,
+    mode: FrontMode,
+    upstream: SocketAddr,
+) -> io::Result<()> {
     let (head, rest) = read_head(&mut stream).await?;
     match mode {
         FrontMode::CloseEarly => stream.shutdown().await,
@@ -132,11 +136,13 @@ async fn read_head(stream: &mut (impl AsyncRead + Unpin)) -> io::Result<(Vec<u8>
 
 /// The head's lines after the first, as (lowercased name, value).
 fn header_lines(head: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
-    head.split(|&byte| byte == b'\n').skip(1).filter_map(|line| {
-        let line = String::from_utf8_lossy(line);
-        let (name, value) = line.trim_end().split_once(':')?;
-        Some((name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-    })
+    head.split(|&byte| byte == b'\n')
+        .skip(1)
+        .filter_map(|line| {
+            let line = String::from_utf8_lossy(line);
+            let (name, value) = line.trim_end().split_once(':')?;
+            Some((name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        })
 }
 
 /// The request head with `Connection: close`, so the main listener answers one request per
@@ -156,11 +162,23 @@ fn one_request_head(head: &[u8]) -> Vec<u8> {
     out.into_bytes()
 }
 
-async fn proxy(client: TcpStream, head: &[u8], rest: &[u8], upstream: SocketAddr) -> io::Result<()> {
-    let request_line = String::from_utf8_lossy(head.split(|&byte| byte == b'\r').next().unwrap_or_default()).into_owned();
+async fn proxy(
+    client: TcpStream,
+    head: &[u8],
+    rest: &[u8],
+    upstream: SocketAddr,
+) -> io::Result<()> {
+    let request_line =
+        String::from_utf8_lossy(head.split(|&byte| byte == b'\r').next().unwrap_or_default())
+            .into_owned();
     let mut parts = request_line.split(' ');
     let method = parts.next().unwrap_or_default();
-    let path = parts.next().unwrap_or_default().split('?').next().unwrap_or_default();
+    let path = parts
+        .next()
+        .unwrap_or_default()
+        .split('?')
+        .next()
+        .unwrap_or_default();
     let is_action = method == "POST" && path.ends_with("/action");
 
     let mut server = TcpStream::connect(upstream).await?;

@@ -79,6 +79,7 @@ pub(crate) async fn stopped(mut stop: watch::Receiver<bool>) {
 /// The embedded server: one listener serving all five APIs under their own path prefix.
 ///
 /// Dropping it stops the server as `shutdown` does, without waiting.
+#[derive(Debug)]
 pub struct ReferenceServer {
     addr: SocketAddr,
     /// Where the DDM API is reached: the main listener, or the raw-TCP front of a hostile fault.
@@ -193,7 +194,10 @@ impl ReferenceServer {
     pub async fn shutdown(self) {
         self.stop.send_replace(true);
         for mut task in self.tasks {
-            if tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await.is_err() {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+            {
                 task.abort();
             }
         }

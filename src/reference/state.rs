@@ -62,7 +62,10 @@ impl Api {
     /// The path variables naming the one known resource, as a target file spells them.
     pub(crate) fn vars(self) -> &'static [(&'static str, &'static str)] {
         match self {
-            Api::Ddm => &[("project_id", ids::PROJECT), ("instance_id", ids::DDM_INSTANCE)],
+            Api::Ddm => &[
+                ("project_id", ids::PROJECT),
+                ("instance_id", ids::DDM_INSTANCE),
+            ],
             Api::CloudDb => &[
                 ("version", ids::TROVE_VERSION),
                 ("accountId", ids::TROVE_ACCOUNT),

@@ -29,13 +29,23 @@ impl Runner {
         };
         let Some(url) = case.url(&self.target, &self.unknown_id) else {
             report.outcome = CaseOutcome::Skipped;
-            report.reason = Some(format!("`{}` is not configured in the target file", case.api));
+            report.reason = Some(format!(
+                "`{}` is not configured in the target file",
+                case.api
+            ));
             return report;
         };
         let auth = case.spec.auth_header.as_ref().map(|(h, _)| h.as_str());
         let status_url = case.status_url(&self.target);
         let poller = match (&status_url, &case.spec.lifecycle) {
-            (Some(u), Some(lc)) => Some(Poller { http: &self.http, url: u, auth_header: auth, lifecycle: lc, polling: self.polling, case_start: start }),
+            (Some(u), Some(lc)) => Some(Poller {
+                http: &self.http,
+                url: u,
+                auth_header: auth,
+                lifecycle: lc,
+                polling: self.polling,
+                case_start: start,
+            }),
             _ => None,
         };
 
@@ -61,7 +71,12 @@ impl Runner {
         let received = match received {
             Ok(r) => r,
             Err(e) => {
-                report.checks.push(verdict(CheckId::Transport, Severity::Must, false, e.clone()));
+                report.checks.push(verdict(
+                    CheckId::Transport,
+                    Severity::Must,
+                    false,
+                    e.clone(),
+                ));
                 report.outcome = CaseOutcome::Errored;
                 report.reason = Some(e);
                 report.duration_ms = ms(start.elapsed());
@@ -77,14 +92,23 @@ impl Runner {
                 report.exchanges.extend(w.exchanges);
                 report.checks.extend(check::lifecycle(
                     p.lifecycle,
-                    LifecycleRun { observations: &w.observations, timed_out: w.stop == Stop::TimedOut, timeout: self.polling.timeout },
+                    LifecycleRun {
+                        observations: &w.observations,
+                        timed_out: w.stop == Stop::TimedOut,
+                        timeout: self.polling.timeout,
+                    },
                 ));
                 report.lifecycle = w.observations;
             }
             (CaseKind::Negative, Some(p), true) if case.touches_resource => {
                 let w = p.watch(false).await;
                 report.exchanges.extend(w.exchanges);
-                let last = w.observations.iter().rev().find_map(|o| o.state.clone()).unwrap_or_else(|| "no state".into());
+                let last = w
+                    .observations
+                    .iter()
+                    .rev()
+                    .find_map(|o| o.state.clone())
+                    .unwrap_or_else(|| "no state".into());
                 report.notes.push(match w.restarting {
                     Some(s) => format!(
                         "the target accepted this request and the resource went to {s}; waited for {last} before the next case"
@@ -99,7 +123,10 @@ impl Runner {
                 let mut observations = w.observations;
                 let second = match &w.restarting {
                     Some(_) => {
-                        let out = Outgoing { purpose: "second restart", ..self.reissue(case, &url, auth) };
+                        let out = Outgoing {
+                            purpose: "second restart",
+                            ..self.reissue(case, &url, auth)
+                        };
                         Some(self.http.send(out, start).await)
                     }
                     None => None,
@@ -110,7 +137,12 @@ impl Runner {
                     match received {
                         Ok(r) => second_received = Some(r),
                         Err(e) => {
-                            report.checks.push(verdict(CheckId::Transport, Severity::Must, false, format!("second restart: {e}")));
+                            report.checks.push(verdict(
+                                CheckId::Transport,
+                                Severity::Must,
+                                false,
+                                format!("second restart: {e}"),
+                            ));
                             report.outcome = CaseOutcome::Errored;
                             report.reason = Some(e);
                         }
@@ -119,14 +151,20 @@ impl Runner {
                 if let Some(k) = case.concurrent_expect()
                     && (second_received.is_some() || w.restarting.is_none())
                 {
-                    report.checks.push(check::concurrent_refused(k, w.restarting.as_deref(), second_received.as_ref()));
+                    report.checks.push(check::concurrent_refused(
+                        k,
+                        w.restarting.as_deref(),
+                        second_received.as_ref(),
+                    ));
                 }
                 if let Some(r) = &second_received {
                     if let Some(v) = check::documented(&case.spec, r.status) {
                         report.checks.push(prefixed(v));
                     }
                     if r.status >= 400 {
-                        report.checks.extend(check::body_checks(case, r).into_iter().map(prefixed));
+                        report
+                            .checks
+                            .extend(check::body_checks(case, r).into_iter().map(prefixed));
                     }
                 }
                 if w.stop == Stop::Restarting {
@@ -159,8 +197,16 @@ impl Runner {
 
     /// A shell line that repeats the request; the token stays a variable.
     fn curl(&self, o: &Outgoing<'_>) -> String {
-        let q = |s: &str| shlex::try_quote(s).map(|c| c.into_owned()).unwrap_or_else(|_| format!("'{}'", s.replace(['\'', '\0'], "")));
-        let mut line = format!("curl -i -X {} {}", o.method, q(&self.http.token().redact(o.url)));
+        let q = |s: &str| {
+            shlex::try_quote(s)
+                .map(|c| c.into_owned())
+                .unwrap_or_else(|_| format!("'{}'", s.replace(['\'', '\0'], "")))
+        };
+        let mut line = format!(
+            "curl -i -X {} {}",
+            o.method,
+            q(&self.http.token().redact(o.url))
+        );
         if let Some(h) = o.auth_header {
             line.push_str(&format!(" -H \"{h}: ${}\"", self.target.token_env));
         }
@@ -168,7 +214,10 @@ impl Runner {
             line.push_str(&format!(" -H {}", q(&format!("Content-Type: {ct}"))));
         }
         if let Some(b) = o.body {
-            line.push_str(&format!(" --data-raw {}", q(&self.http.token().redact(&String::from_utf8_lossy(b)))));
+            line.push_str(&format!(
+                " --data-raw {}",
+                q(&self.http.token().redact(&String::from_utf8_lossy(b)))
+            ));
         }
         line
     }
@@ -181,8 +230,12 @@ fn prefixed(mut v: Verdict) -> Verdict {
 
 /// A case fails on any failed check, and on a warning under `--strict`.
 pub fn outcome(checks: &[Verdict], strict: bool) -> CaseOutcome {
-    let failed = checks
-        .iter()
-        .any(|c| c.outcome == CheckOutcome::Failed || (strict && c.outcome == CheckOutcome::Warning));
-    if failed { CaseOutcome::Failed } else { CaseOutcome::Passed }
+    let failed = checks.iter().any(|c| {
+        c.outcome == CheckOutcome::Failed || (strict && c.outcome == CheckOutcome::Warning)
+    });
+    if failed {
+        CaseOutcome::Failed
+    } else {
+        CaseOutcome::Passed
+    }
 }

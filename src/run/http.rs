@@ -47,7 +47,12 @@ pub struct Sent {
 pub struct ClientError(#[source] reqwest::Error);
 
 impl Http {
-    pub fn new(token: Secret, timeout: Duration, max_body: usize, use_proxy: bool) -> Result<Http, ClientError> {
+    pub fn new(
+        token: Secret,
+        timeout: Duration,
+        max_body: usize,
+        use_proxy: bool,
+    ) -> Result<Http, ClientError> {
         static PROVIDER: Once = Once::new();
         PROVIDER.call_once(|| {
             // Another part of the process may have installed one already; either is fine.
@@ -62,7 +67,12 @@ impl Http {
         if !use_proxy {
             builder = builder.no_proxy();
         }
-        Ok(Http { client: builder.build().map_err(ClientError)?, token, timeout, max_body })
+        Ok(Http {
+            client: builder.build().map_err(ClientError)?,
+            token,
+            timeout,
+            max_body,
+        })
     }
 
     pub fn token(&self) -> &Secret {
@@ -73,7 +83,10 @@ impl Http {
         let at = case_start.elapsed();
         let started = Instant::now();
         let mut headers = HeaderMap::new();
-        headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
         let mut shown: Vec<(String, String)> = vec![("Accept".into(), "application/json".into())];
         if let Some(ct) = out.content_type
             && let Ok(v) = HeaderValue::from_str(ct)
@@ -82,13 +95,17 @@ impl Http {
             shown.push(("Content-Type".into(), ct.into()));
         }
         if let Some(name) = out.auth_header
-            && let (Ok(n), Ok(mut v)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(self.token.expose()))
+            && let (Ok(n), Ok(mut v)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(self.token.expose()),
+            )
         {
             v.set_sensitive(true);
             headers.insert(n, v);
             shown.push((name.into(), "***".into()));
         }
-        let method = reqwest::Method::from_bytes(out.method.as_bytes()).unwrap_or(reqwest::Method::POST);
+        let method =
+            reqwest::Method::from_bytes(out.method.as_bytes()).unwrap_or(reqwest::Method::POST);
         let mut req = self.client.request(method, out.url).headers(headers);
         if let Some(b) = out.body {
             req = req.body(b.to_vec());
@@ -97,7 +114,9 @@ impl Http {
             method: out.method.into(),
             url: self.token.redact(out.url),
             headers: shown,
-            body: out.body.map(|b| self.token.redact(&String::from_utf8_lossy(b))),
+            body: out
+                .body
+                .map(|b| self.token.redact(&String::from_utf8_lossy(b))),
         };
         let result = match req.send().await {
             Ok(resp) => self.read(resp).await,
@@ -106,31 +125,60 @@ impl Http {
         let elapsed_ms = ms(started.elapsed());
         let (response, received, error) = match result {
             Ok(r) => (Some(self.response_record(&r, false)), Ok(r), None),
-            Err((msg, partial)) => (partial.map(|p| self.response_record(&p, true)), Err(msg.clone()), Some(self.token.redact(&msg))),
+            Err((msg, partial)) => (
+                partial.map(|p| self.response_record(&p, true)),
+                Err(msg.clone()),
+                Some(self.token.redact(&msg)),
+            ),
         };
         Sent {
-            record: ExchangeRecord { purpose: out.purpose.into(), request, response, error, at_ms: ms(at), elapsed_ms },
+            record: ExchangeRecord {
+                purpose: out.purpose.into(),
+                request,
+                response,
+                error,
+                at_ms: ms(at),
+                elapsed_ms,
+            },
             received,
         }
     }
 
     /// Reads the body chunk by chunk, stopping at the cap.
-    async fn read(&self, mut resp: reqwest::Response) -> Result<Received, (String, Option<Received>)> {
+    async fn read(
+        &self,
+        mut resp: reqwest::Response,
+    ) -> Result<Received, (String, Option<Received>)> {
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let mut body = Vec::new();
         let over = |body: Vec<u8>, headers| {
             let cap = self.max_body;
             Err((
-                format!("the response body is larger than the {} cap (--max-body); reading stopped there", human(cap)),
-                Some(Received { status, headers, body }),
+                format!(
+                    "the response body is larger than the {} cap (--max-body); reading stopped there",
+                    human(cap)
+                ),
+                Some(Received {
+                    status,
+                    headers,
+                    body,
+                }),
             ))
         };
-        if resp.content_length().is_some_and(|n| n > self.max_body as u64) {
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.max_body as u64)
+        {
             return over(body, headers);
         }
         loop {
@@ -146,20 +194,36 @@ impl Http {
                 Ok(None) => break,
                 Err(e) => {
                     return Err((
-                        format!("the connection broke while reading the body after {} bytes: {}", body.len(), chain(&e)),
-                        Some(Received { status, headers, body }),
+                        format!(
+                            "the connection broke while reading the body after {} bytes: {}",
+                            body.len(),
+                            chain(&e)
+                        ),
+                        Some(Received {
+                            status,
+                            headers,
+                            body,
+                        }),
                     ));
                 }
             }
         }
-        Ok(Received { status, headers, body })
+        Ok(Received {
+            status,
+            headers,
+            body,
+        })
     }
 
     fn response_record(&self, r: &Received, truncated: bool) -> ResponseRecord {
         let shown = &r.body[..r.body.len().min(REPORT_BODY_LIMIT)];
         ResponseRecord {
             status: r.status,
-            headers: r.headers.iter().map(|(k, v)| (k.clone(), self.token.redact(v))).collect(),
+            headers: r
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), self.token.redact(v)))
+                .collect(),
             body: self.token.redact(&String::from_utf8_lossy(shown)),
             body_truncated: truncated || shown.len() < r.body.len(),
         }
@@ -171,9 +235,9 @@ pub fn ms(d: Duration) -> u64 {
 }
 
 fn human(bytes: usize) -> String {
-    if bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 {
+    if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
         format!("{} MiB", bytes / (1024 * 1024))
-    } else if bytes >= 1024 && bytes % 1024 == 0 {
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
         format!("{} KiB", bytes / 1024)
     } else {
         format!("{bytes}-byte")
@@ -197,7 +261,10 @@ fn chain(e: &dyn std::error::Error) -> String {
 /// A plain sentence for a transport error.
 fn describe(e: &reqwest::Error, timeout: Duration) -> String {
     if e.is_timeout() {
-        format!("no response within {:.1} s (--request-timeout)", timeout.as_secs_f64())
+        format!(
+            "no response within {:.1} s (--request-timeout)",
+            timeout.as_secs_f64()
+        )
     } else if e.is_connect() {
         format!("could not connect: {}", chain(e))
     } else {

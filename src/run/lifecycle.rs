@@ -62,7 +62,14 @@ impl Poller<'_> {
         let sent = self
             .http
             .send(
-                Outgoing { purpose: "status", method: "GET", url: self.url, auth_header: self.auth_header, content_type: None, body: None },
+                Outgoing {
+                    purpose: "status",
+                    method: "GET",
+                    url: self.url,
+                    auth_header: self.auth_header,
+                    content_type: None,
+                    body: None,
+                },
                 self.case_start,
             )
             .await;
@@ -71,14 +78,21 @@ impl Poller<'_> {
             Ok(r) => {
                 let state = serde_json::from_slice::<serde_json::Value>(&r.body)
                     .ok()
-                    .and_then(|v| v.pointer(&self.lifecycle.pointer).and_then(|s| s.as_str().map(str::to_owned)));
+                    .and_then(|v| {
+                        v.pointer(&self.lifecycle.pointer)
+                            .and_then(|s| s.as_str().map(str::to_owned))
+                    });
                 let note = match &state {
                     Some(_) => r.status.to_string(),
                     None => format!("{} with no string at {}", r.status, self.lifecycle.pointer),
                 };
                 Observation { at_ms, state, note }
             }
-            Err(e) => Observation { at_ms, state: None, note: e.clone() },
+            Err(e) => Observation {
+                at_ms,
+                state: None,
+                note: e.clone(),
+            },
         };
         (obs, sent.record)
     }
@@ -95,7 +109,12 @@ impl Poller<'_> {
     /// (or, with `stop_at_restarting`, until the restarting state shows).
     pub async fn watch(&self, stop_at_restarting: bool) -> Watch {
         let started = Instant::now();
-        let mut w = Watch { observations: Vec::new(), exchanges: Vec::new(), stop: Stop::TimedOut, restarting: None };
+        let mut w = Watch {
+            observations: Vec::new(),
+            exchanges: Vec::new(),
+            stop: Stop::TimedOut,
+            restarting: None,
+        };
         let mut steady_since: Option<Instant> = None;
         let mut blind = 0;
         loop {
@@ -121,7 +140,9 @@ impl Poller<'_> {
                         w.stop = Stop::Steady;
                         return w;
                     }
-                    if steady_since.get_or_insert_with(Instant::now).elapsed() >= self.polling.grace() {
+                    if steady_since.get_or_insert_with(Instant::now).elapsed()
+                        >= self.polling.grace()
+                    {
                         w.stop = Stop::SteadyNotSeen;
                         return w;
                     }
@@ -155,9 +176,16 @@ impl Poller<'_> {
             match obs.state.as_deref() {
                 Some(s) if self.is_restarting(s) => {}
                 Some(s) => {
-                    return (polls > 1).then(|| format!("waited {} ms for {s} before sending", ms(started.elapsed())));
+                    return (polls > 1).then(|| {
+                        format!("waited {} ms for {s} before sending", ms(started.elapsed()))
+                    });
                 }
-                None => return Some(format!("could not read the state before sending ({}); sent anyway", obs.note)),
+                None => {
+                    return Some(format!(
+                        "could not read the state before sending ({}); sent anyway",
+                        obs.note
+                    ));
+                }
             }
             if started.elapsed() >= self.polling.timeout {
                 return Some(format!(

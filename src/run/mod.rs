@@ -48,7 +48,10 @@ pub enum TargetChoice {
     /// A checked target file.
     File(Target),
     /// The embedded reference server, started on loopback for this run.
-    Embedded { reboot: Duration, faults: BTreeSet<Fault> },
+    Embedded {
+        reboot: Duration,
+        faults: BTreeSet<Fault>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,11 +81,22 @@ pub(crate) struct Runner {
 }
 
 /// Runs every planned case that the libtest arguments select.
-pub fn execute(specs: &SpecSet, choice: TargetChoice, settings: Settings, mut args: Arguments) -> Result<RunResult, RunError> {
+pub fn execute(
+    specs: &SpecSet,
+    choice: TargetChoice,
+    settings: Settings,
+    mut args: Arguments,
+) -> Result<RunResult, RunError> {
     let cases = plan(specs);
     if args.list {
-        let trials = cases.iter().map(|c| Trial::test(c.name.clone(), || Ok(()))).collect();
-        return Ok(RunResult { report: None, conclusion: libtest_mimic::run(&args, trials) });
+        let trials = cases
+            .iter()
+            .map(|c| Trial::test(c.name.clone(), || Ok(())))
+            .collect();
+        return Ok(RunResult {
+            report: None,
+            conclusion: libtest_mimic::run(&args, trials),
+        });
     }
     if args.test_threads.is_none() {
         args.test_threads = Some(DEFAULT_THREADS);
@@ -97,20 +111,42 @@ pub fn execute(specs: &SpecSet, choice: TargetChoice, settings: Settings, mut ar
         TargetChoice::File(t) => (t, None, true),
         TargetChoice::Embedded { reboot, faults } => {
             let token = format!("ref-{}", uuid::Uuid::new_v4().simple());
-            let config = ReferenceConfig { reboot, faults, token: token.clone() };
+            let config = ReferenceConfig {
+                reboot,
+                faults,
+                token: token.clone(),
+            };
             let server = rt
                 .block_on(ReferenceServer::start(([127, 0, 0, 1], 0).into(), config))
                 .map_err(RunError::Reference)?;
             let apis = server
                 .apis()
                 .into_iter()
-                .map(|a| (a.api.to_owned(), ApiTarget { base_url: a.base_url, vars: a.vars }))
+                .map(|a| {
+                    (
+                        a.api.to_owned(),
+                        ApiTarget {
+                            base_url: a.base_url,
+                            vars: a.vars,
+                        },
+                    )
+                })
                 .collect();
-            let target = Target { label: "embedded reference server".into(), apis, token: Secret::new(token), token_env: "OS_AUTH_TOKEN".into() };
+            let target = Target {
+                label: "embedded reference server".into(),
+                apis,
+                token: Secret::new(token),
+                token_env: "OS_AUTH_TOKEN".into(),
+            };
             (target, Some(server), false)
         }
     };
-    let http = Http::new(target.token.clone(), settings.request_timeout, settings.max_body, use_proxy)?;
+    let http = Http::new(
+        target.token.clone(),
+        settings.request_timeout,
+        settings.max_body,
+        use_proxy,
+    )?;
     let runner = Arc::new(Runner {
         http,
         target,
@@ -123,7 +159,8 @@ pub fn execute(specs: &SpecSet, choice: TargetChoice, settings: Settings, mut ar
     let start = Instant::now();
     let sink: Arc<Mutex<BTreeMap<usize, CaseReport>>> = Arc::default();
     let mut locks: BTreeMap<String, Arc<Mutex<()>>> = BTreeMap::new();
-    let budget = settings.polling.timeout * 3 + settings.request_timeout * 6 + Duration::from_secs(10);
+    let budget =
+        settings.polling.timeout * 3 + settings.request_timeout * 6 + Duration::from_secs(10);
     let mut trials = Vec::with_capacity(cases.len());
     for (index, case) in cases.iter().cloned().enumerate() {
         let lock = case
@@ -133,29 +170,46 @@ pub fn execute(specs: &SpecSet, choice: TargetChoice, settings: Settings, mut ar
             .map(|k| locks.entry(k).or_default().clone());
         let (runner, sink, handle) = (runner.clone(), sink.clone(), rt.handle().clone());
         trials.push(Trial::ignorable_test(case.name.clone(), move || {
-            let _guard = lock.as_ref().map(|m| m.lock().unwrap_or_else(|e| e.into_inner()));
+            let _guard = lock
+                .as_ref()
+                .map(|m| m.lock().unwrap_or_else(|e| e.into_inner()));
             let report = handle
                 .block_on(async { tokio::time::timeout(budget, runner.run_case(&case)).await })
                 .unwrap_or_else(|_| timed_out(&case, budget));
             let result = trial_result(&report);
-            sink.lock().unwrap_or_else(|e| e.into_inner()).insert(index, report);
+            sink.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(index, report);
             result
         }));
     }
 
     let conclusion = libtest_mimic::run(&args, trials);
     let results = std::mem::take(&mut *sink.lock().unwrap_or_else(|e| e.into_inner()));
-    let report = build_report(specs, &runner.target, &args, settings.strict, started_at, start.elapsed(), results);
+    let report = build_report(
+        specs,
+        &runner.target,
+        &args,
+        settings.strict,
+        started_at,
+        start.elapsed(),
+        results,
+    );
     if let Some(server) = server {
         rt.block_on(server.shutdown());
     }
-    Ok(RunResult { report: Some(report), conclusion })
+    Ok(RunResult {
+        report: Some(report),
+        conclusion,
+    })
 }
 
 fn trial_result(report: &CaseReport) -> Result<Completion, libtest_mimic::Failed> {
     match report.outcome {
         CaseOutcome::Passed => Ok(Completion::Completed),
-        CaseOutcome::Skipped => Ok(Completion::ignored_with(report.reason.clone().unwrap_or_default())),
+        CaseOutcome::Skipped => Ok(Completion::ignored_with(
+            report.reason.clone().unwrap_or_default(),
+        )),
         CaseOutcome::Failed | CaseOutcome::Errored => {
             let mut lines: Vec<String> = report
                 .checks
@@ -172,7 +226,10 @@ fn trial_result(report: &CaseReport) -> Result<Completion, libtest_mimic::Failed
 }
 
 fn timed_out(case: &Case, budget: Duration) -> CaseReport {
-    let reason = format!("the case did not finish within {:.0} s", budget.as_secs_f64());
+    let reason = format!(
+        "the case did not finish within {:.0} s",
+        budget.as_secs_f64()
+    );
     CaseReport {
         name: case.name.clone(),
         api: case.api.clone(),
@@ -181,7 +238,12 @@ fn timed_out(case: &Case, budget: Duration) -> CaseReport {
         duration_ms: http::ms(budget),
         source: case.source.clone(),
         reason: Some(reason.clone()),
-        checks: vec![crate::check::verdict(crate::check::CheckId::Transport, crate::report::model::Severity::Must, false, reason)],
+        checks: vec![crate::check::verdict(
+            crate::check::CheckId::Transport,
+            crate::report::model::Severity::Must,
+            false,
+            reason,
+        )],
         exchanges: Vec::new(),
         lifecycle: Vec::new(),
         notes: Vec::new(),
@@ -206,12 +268,19 @@ fn build_report(
     }
     Report {
         format: REPORT_FORMAT,
-        tool: ToolInfo { name: env!("CARGO_PKG_NAME").into(), version: env!("CARGO_PKG_VERSION").into() },
+        tool: ToolInfo {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
         run: RunInfo {
             started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             duration_ms: http::ms(duration),
             target: target.label.clone(),
-            base_urls: target.apis.iter().map(|(k, v)| (k.clone(), v.base_url.clone())).collect(),
+            base_urls: target
+                .apis
+                .iter()
+                .map(|(k, v)| (k.clone(), v.base_url.clone()))
+                .collect(),
             spec_digest: specs.digest.clone(),
             strict,
             filters,

@@ -39,7 +39,11 @@ pub enum SpecError {
 }
 
 fn render_all(errors: &[Located]) -> String {
-    errors.iter().map(Located::render).collect::<Vec<_>>().join("\n\n")
+    errors
+        .iter()
+        .map(Located::render)
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 /// A compiled JSON Schema and the schema itself (kept for generation and reports).
@@ -175,13 +179,18 @@ pub fn load_builtin() -> Result<SpecSet, SpecError> {
 
 /// Loads every `*.yaml`/`*.yml` file of `dir`.
 pub fn load_dir(dir: &Path) -> Result<SpecSet, SpecError> {
-    let io = |source| SpecError::Io { path: dir.to_path_buf(), source };
+    let io = |source| SpecError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
     let mut sources = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
         if path.is_file() && is_spec_file(&path) {
-            let bytes = std::fs::read(&path)
-                .map_err(|source| SpecError::Io { path: path.clone(), source })?;
+            let bytes = std::fs::read(&path).map_err(|source| SpecError::Io {
+                path: path.clone(),
+                source,
+            })?;
             sources.push((path, bytes));
         }
     }
@@ -196,7 +205,10 @@ pub fn load_dir(dir: &Path) -> Result<SpecSet, SpecError> {
 }
 
 fn is_spec_file(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
 }
 
 /// Parses and checks spec files given as (path, bytes).
@@ -207,16 +219,25 @@ pub fn load_sources(mut sources: Vec<(PathBuf, Vec<u8>)>) -> Result<SpecSet, Spe
     let mut errors = Vec::new();
     let mut apis: BTreeMap<String, PathBuf> = BTreeMap::new();
     for (path, bytes) in &sources {
-        hasher.update(path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+        hasher.update(
+            path.file_name()
+                .map(|n| n.as_encoded_bytes())
+                .unwrap_or_default(),
+        );
         hasher.update([0]);
         hasher.update(bytes);
         match load_one(path, bytes) {
             Ok(spec) => {
                 if let Some(first) = apis.get(&spec.api) {
                     errors.push(
-                        Located::new(path, "", None, format!("API `{}` is defined twice", spec.api))
-                            .label(format!("also defined in {}", first.display()))
-                            .help("give each spec file its own `api` id"),
+                        Located::new(
+                            path,
+                            "",
+                            None,
+                            format!("API `{}` is defined twice", spec.api),
+                        )
+                        .label(format!("also defined in {}", first.display()))
+                        .help("give each spec file its own `api` id"),
                     );
                 } else {
                     apis.insert(spec.api.clone(), path.clone());
@@ -227,7 +248,11 @@ pub fn load_sources(mut sources: Vec<(PathBuf, Vec<u8>)>) -> Result<SpecSet, Spe
         }
     }
     if errors.is_empty() {
-        let digest = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let digest = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         Ok(SpecSet { specs, digest })
     } else {
         Err(SpecError::Invalid(errors))
@@ -253,6 +278,10 @@ fn parse_options() -> serde_saphyr::Options {
 pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Parses YAML into `T`, turning a parse error into a located one.
+#[expect(
+    clippy::result_large_err,
+    reason = "a configuration error ends the run; its size is of no consequence"
+)]
 pub fn parse_yaml_file<T: serde::de::DeserializeOwned>(
     path: &Path,
     bytes: &[u8],
@@ -260,8 +289,13 @@ pub fn parse_yaml_file<T: serde::de::DeserializeOwned>(
 ) -> Result<(T, String), Located> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(Located::new(path, "", None, format!("{what} is too large"))
-            .label(format!("{} bytes; the limit is {MAX_FILE_BYTES}", bytes.len()))
-            .help(format!("a {what} is a few kilobytes of YAML; check that this is the right file")));
+            .label(format!(
+                "{} bytes; the limit is {MAX_FILE_BYTES}",
+                bytes.len()
+            ))
+            .help(format!(
+                "a {what} is a few kilobytes of YAML; check that this is the right file"
+            )));
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t.to_owned(),
@@ -270,19 +304,32 @@ pub fn parse_yaml_file<T: serde::de::DeserializeOwned>(
             let text = String::from_utf8_lossy(valid).into_owned();
             let line = text.matches('\n').count() + 1;
             let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            return Err(Located::new(path, &text, Some(Pos { line, column }), format!("{what} is not UTF-8 text"))
-                .label("invalid byte here")
-                .help(format!("a {what} is YAML text; check that this is the right file")));
+            return Err(Located::new(
+                path,
+                &text,
+                Some(Pos { line, column }),
+                format!("{what} is not UTF-8 text"),
+            )
+            .label("invalid byte here")
+            .help(format!(
+                "a {what} is YAML text; check that this is the right file"
+            )));
         }
     };
     if text.trim().is_empty() {
-        return Err(Located::new(path, &text, None, format!("{what} is empty"))
-            .help(format!("write the {what} as YAML; see the README for an example")));
+        return Err(
+            Located::new(path, &text, None, format!("{what} is empty")).help(format!(
+                "write the {what} as YAML; see the README for an example"
+            )),
+        );
     }
     match serde_saphyr::from_str_with_options::<T>(&text, parse_options()) {
         Ok(v) => Ok((v, text)),
         Err(err) => {
-            let pos = err.location().map(|l| Pos::from_saphyr(&l)).filter(|p| p.line > 0);
+            let pos = err
+                .location()
+                .map(|l| Pos::from_saphyr(&l))
+                .filter(|p| p.line > 0);
             let message = clean_saphyr_message(&err.without_snippet().to_string());
             let help = help_for(&message, what);
             let mut e = Located::new(path, &text, pos, title_for(&message)).label(message);
@@ -297,10 +344,16 @@ pub fn parse_yaml_file<T: serde::de::DeserializeOwned>(
 /// serde-saphyr appends the position to its message; we show it separately.
 fn clean_saphyr_message(message: &str) -> String {
     let first = message.lines().next().unwrap_or(message).trim();
-    match first.find(" at line ") {
-        Some(i) => first[..i].to_owned(),
-        None => first.to_owned(),
-    }
+    let first = match first.find(" at line ") {
+        Some(i) => &first[..i],
+        None => first,
+    };
+    // The parser's hint about its own options means nothing to a reader of the file.
+    first
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(first)
+        .to_owned()
 }
 
 fn title_for(message: &str) -> String {
@@ -318,14 +371,29 @@ fn title_for(message: &str) -> String {
 }
 
 fn help_for(message: &str, what: &str) -> Option<String> {
+    if message.contains("unknown field `token`") {
+        return Some("the token is never read from a file: set `auth.token_env` to the name of the environment variable that holds it".into());
+    }
+    if message.contains("duplicate mapping key") {
+        return Some("keep one of the two entries".into());
+    }
+    if message.contains("budget") || message.contains("depth") || message.contains("nesting") {
+        return Some(format!(
+            "a {what} is a few levels deep; check that this is the right file"
+        ));
+    }
     if let Some(rest) = message.split("expected one of ").nth(1) {
         return Some(format!("use one of {rest}"));
     }
     if message.contains("unknown field") {
-        return Some(format!("remove the key or fix its spelling; the README lists the keys of a {what}"));
+        return Some(format!(
+            "remove the key or fix its spelling; the README lists the keys of a {what}"
+        ));
     }
     if message.contains("missing field") {
-        return Some(format!("add the key; the README lists the keys of a {what}"));
+        return Some(format!(
+            "add the key; the README lists the keys of a {what}"
+        ));
     }
     None
 }
@@ -358,11 +426,22 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn at<T>(&mut self, span: &Spanned<T>, title: impl Into<String>, label: impl Into<String>, help: impl Into<String>) {
+    fn at<T>(
+        &mut self,
+        span: &Spanned<T>,
+        title: impl Into<String>,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         self.errors.push(
-            Located::new(self.path, self.text, Some(Pos::from_saphyr(&span.referenced)), title)
-                .label(label)
-                .help(help),
+            Located::new(
+                self.path,
+                self.text,
+                Some(Pos::from_saphyr(&span.referenced)),
+                title,
+            )
+            .label(label)
+            .help(help),
         );
     }
 
@@ -382,7 +461,10 @@ impl Checker<'_> {
             .should_ignore_unknown_formats(false)
             .build(&schema.value)
         {
-            Ok(v) => Some(Compiled { schema: schema.value.clone(), validator: Arc::new(v) }),
+            Ok(v) => Some(Compiled {
+                schema: schema.value.clone(),
+                validator: Arc::new(v),
+            }),
             Err(e) => {
                 self.at(
                     schema,
@@ -395,11 +477,23 @@ impl Checker<'_> {
         }
     }
 
-    fn statuses(&mut self, patterns: &[Spanned<StatusPattern>], documented: Option<&[u16]>, what: &str) -> Vec<StatusPattern> {
+    fn statuses(
+        &mut self,
+        patterns: &[Spanned<StatusPattern>],
+        documented: Option<&[u16]>,
+        what: &str,
+    ) -> Vec<StatusPattern> {
         if patterns.is_empty() {
             self.errors.push(
-                Located::new(self.path, self.text, None, format!("{what} lists no status"))
-                    .help("list the codes that answer this case, e.g. `status: [400]` or `status: [4xx]`"),
+                Located::new(
+                    self.path,
+                    self.text,
+                    None,
+                    format!("{what} lists no status"),
+                )
+                .help(
+                    "list the codes that answer this case, e.g. `status: [400]` or `status: [4xx]`",
+                ),
             );
         }
         for p in patterns {
@@ -410,7 +504,10 @@ impl Checker<'_> {
                     p,
                     format!("{what} names undocumented status {code}"),
                     format!("{code} is not in the document's status table"),
-                    format!("use a documented code ({}) or a class such as 4xx", join(doc)),
+                    format!(
+                        "use a documented code ({}) or a class such as 4xx",
+                        join(doc)
+                    ),
                 );
             }
         }
@@ -431,25 +528,52 @@ impl Checker<'_> {
                 );
             }
         }
-        Expect { status, preferred: e.preferred.iter().map(|p| p.value).collect(), source: e.source.clone() }
+        Expect {
+            status,
+            preferred: e.preferred.iter().map(|p| p.value).collect(),
+            source: e.source.clone(),
+        }
     }
 }
 
 fn join(codes: &[u16]) -> String {
-    codes.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+    codes
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn load_one(path: &Path, bytes: &[u8]) -> Result<Spec, Vec<Located>> {
-    let (file, text) = parse_yaml_file::<SpecFile>(path, bytes, "spec file").map_err(|e| vec![e])?;
-    let mut c = Checker { path, text: &text, errors: Vec::new() };
+    let (file, text) =
+        parse_yaml_file::<SpecFile>(path, bytes, "spec file").map_err(|e| vec![e])?;
+    let mut c = Checker {
+        path,
+        text: &text,
+        errors: Vec::new(),
+    };
 
     let api = file.api.value.clone();
-    if api.is_empty() || !api.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-') {
-        c.at(&file.api, "invalid API id", format!("`{api}` is not a lowercase id"), "use lowercase letters, digits and `-`, e.g. `clouddb-ha`");
+    if api.is_empty()
+        || !api
+            .chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+    {
+        c.at(
+            &file.api,
+            "invalid API id",
+            format!("`{api}` is not a lowercase id"),
+            "use lowercase letters, digits and `-`, e.g. `clouddb-ha`",
+        );
     }
     let method = file.method.value.to_ascii_uppercase();
     if !["POST", "PUT", "PATCH", "DELETE", "GET"].contains(&method.as_str()) {
-        c.at(&file.method, "unknown HTTP method", format!("`{}`", file.method.value), "use POST, PUT, PATCH, DELETE or GET");
+        c.at(
+            &file.method,
+            "unknown HTTP method",
+            format!("`{}`", file.method.value),
+            "use POST, PUT, PATCH, DELETE or GET",
+        );
     }
 
     // Variables: every `{name}` needs a value source.
@@ -459,11 +583,23 @@ fn load_one(path: &Path, bytes: &[u8]) -> Result<Spec, Vec<Located>> {
             resource_vars.push(name.clone());
         }
     }
-    let check_template = |c: &mut Checker, t: &Spanned<String>, what: &str| match template_vars(&t.value) {
-        None => c.at(t, format!("malformed URI template in {what}"), "braces do not pair up", "write variables as `{name}`"),
+    let check_template = |c: &mut Checker, t: &Spanned<String>, what: &str| match template_vars(
+        &t.value,
+    ) {
+        None => c.at(
+            t,
+            format!("malformed URI template in {what}"),
+            "braces do not pair up",
+            "write variables as `{name}`",
+        ),
         Some(vars) => {
             if !t.value.starts_with('/') {
-                c.at(t, format!("URI template in {what} must start with `/`"), "relative path", "start the path with `/`");
+                c.at(
+                    t,
+                    format!("URI template in {what} must start with `/`"),
+                    "relative path",
+                    "start the path with `/`",
+                );
             }
             for v in vars {
                 if !file.vars.contains_key(&v) {
@@ -483,15 +619,26 @@ fn load_one(path: &Path, bytes: &[u8]) -> Result<Spec, Vec<Located>> {
     for (i, u) in file.uris.iter().enumerate() {
         check_template(&mut c, &u.path, "`uris`");
         if !seen_ids.insert(u.id.value.clone()) {
-            c.at(&u.id, "duplicate URI id", format!("`{}` is used twice", u.id.value), "give each URI its own id");
+            c.at(
+                &u.id,
+                "duplicate URI id",
+                format!("`{}` is used twice", u.id.value),
+                "give each URI its own id",
+            );
         }
         if u.primary {
             primary = Some(i);
         }
-        uris.push(UriTemplate { id: u.id.value.clone(), path: u.path.value.clone(), source: u.source.clone() });
+        uris.push(UriTemplate {
+            id: u.id.value.clone(),
+            path: u.path.value.clone(),
+            source: u.source.clone(),
+        });
     }
     if uris.is_empty() {
-        c.errors.push(Located::new(path, &text, None, "no URI").help("list the action URI under `uris`"));
+        c.errors.push(
+            Located::new(path, &text, None, "no URI").help("list the action URI under `uris`"),
+        );
     }
     if resource_vars.len() != 1 {
         c.at(
@@ -503,14 +650,24 @@ fn load_one(path: &Path, bytes: &[u8]) -> Result<Spec, Vec<Located>> {
     }
 
     let request_schema = c.compile(&file.request.schema, "`request.schema`");
-    let documented = file.statuses.as_ref().map(|t| (t.codes.iter().map(|s| s.value).collect::<Vec<_>>(), t.source.clone()));
+    let documented = file.statuses.as_ref().map(|t| {
+        (
+            t.codes.iter().map(|s| s.value).collect::<Vec<_>>(),
+            t.source.clone(),
+        )
+    });
     let doc_codes = documented.as_ref().map(|d| d.0.clone());
     let doc = doc_codes.as_deref();
 
     if let Some(rs) = &request_schema
         && !rs.validator.is_valid(&file.request.example.value)
     {
-        c.at(&file.request.example, "request example does not match `request.schema`", "not a valid body", "make the example a full valid body: negative cases are derived from it");
+        c.at(
+            &file.request.example,
+            "request example does not match `request.schema`",
+            "not a valid body",
+            "make the example a full valid body: negative cases are derived from it",
+        );
     }
 
     let mut responses = BTreeMap::new();
@@ -518,20 +675,47 @@ fn load_one(path: &Path, bytes: &[u8]) -> Result<Spec, Vec<Located>> {
         if let Some(d) = doc
             && !d.contains(&r.status.value)
         {
-            c.at(&r.status, format!("response {} is not documented", r.status.value), "not in `statuses.codes`", "add it to `statuses.codes` or remove the response");
+            c.at(
+                &r.status,
+                format!("response {} is not documented", r.status.value),
+                "not in `statuses.codes`",
+                "add it to `statuses.codes` or remove the response",
+            );
         }
-        let schema = r.schema.as_ref().and_then(|s| c.compile(s, &format!("response {}", r.status.value)));
+        let schema = r
+            .schema
+            .as_ref()
+            .and_then(|s| c.compile(s, &format!("response {}", r.status.value)));
         if let (Some(s), Some(ex)) = (&schema, &r.example)
             && !s.validator.is_valid(ex)
         {
-            c.at(&r.status, format!("example of response {} does not match its schema", r.status.value), "example and schema disagree", "fix the example or the schema");
+            c.at(
+                &r.status,
+                format!(
+                    "example of response {} does not match its schema",
+                    r.status.value
+                ),
+                "example and schema disagree",
+                "fix the example or the schema",
+            );
         }
         if responses.contains_key(&r.status.value) {
-            c.at(&r.status, "duplicate response", format!("{} is described twice", r.status.value), "keep one entry per status");
+            c.at(
+                &r.status,
+                "duplicate response",
+                format!("{} is described twice", r.status.value),
+                "keep one entry per status",
+            );
         }
         responses.insert(
             r.status.value,
-            ResponseDoc { severity: r.severity, schema, empty: r.empty, example: r.example.clone(), source: r.source.clone() },
+            ResponseDoc {
+                severity: r.severity,
+                schema,
+                empty: r.empty,
+                example: r.example.clone(),
+                source: r.source.clone(),
+            },
         );
     }
     let errors = ResponseDoc {
@@ -545,13 +729,27 @@ fn load_one(path: &Path, bytes: &[u8]) -> Result<Spec, Vec<Located>> {
     let lifecycle = file.lifecycle.as_ref().map(|l| {
         check_template(&mut c, &l.uri, "`lifecycle.uri`");
         if !l.pointer.value.is_empty() && !l.pointer.value.starts_with('/') {
-            c.at(&l.pointer, "invalid JSON pointer", "a pointer starts with `/`", "write e.g. `/server/status`");
+            c.at(
+                &l.pointer,
+                "invalid JSON pointer",
+                "a pointer starts with `/`",
+                "write e.g. `/server/status`",
+            );
         }
         if l.steady.is_empty() || l.restarting.is_empty() {
-            c.at(&l.uri, "lifecycle needs both state lists", "`restarting` and `steady` must each name a state", "list the documented states");
+            c.at(
+                &l.uri,
+                "lifecycle needs both state lists",
+                "`restarting` and `steady` must each name a state",
+                "list the documented states",
+            );
         }
         Lifecycle {
-            uri: UriTemplate { id: "status".into(), path: l.uri.value.clone(), source: l.source.clone() },
+            uri: UriTemplate {
+                id: "status".into(),
+                path: l.uri.value.clone(),
+                source: l.source.clone(),
+            },
             pointer: l.pointer.value.clone(),
             restarting: l.restarting.clone(),
             steady: l.steady.clone(),
@@ -570,18 +768,40 @@ fn load_one(path: &Path, bytes: &[u8]) -> Result<Spec, Vec<Located>> {
     let mut names = BTreeSet::new();
     for cs in &file.cases {
         let name = cs.name.value.clone();
-        if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
-            c.at(&cs.name, "invalid case name", format!("`{name}`"), "use letters, digits and `_`, e.g. `reboot_soft`");
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+        {
+            c.at(
+                &cs.name,
+                "invalid case name",
+                format!("`{name}`"),
+                "use letters, digits and `_`, e.g. `reboot_soft`",
+            );
         }
         if !names.insert(name.clone()) {
-            c.at(&cs.name, "duplicate case name", format!("`{name}` is used twice"), "give each case its own name");
+            c.at(
+                &cs.name,
+                "duplicate case name",
+                format!("`{name}` is used twice"),
+                "give each case its own name",
+            );
         }
         let case_uris = match &cs.uris {
             None => uris.iter().map(|u| u.id.clone()).collect(),
             Some(list) => {
                 for u in list {
                     if !seen_ids.contains(&u.value) {
-                        c.at(u, "unknown URI id", format!("`{}` is not an id under `uris`", u.value), format!("use one of {}", seen_ids.iter().cloned().collect::<Vec<_>>().join(", ")));
+                        c.at(
+                            u,
+                            "unknown URI id",
+                            format!("`{}` is not an id under `uris`", u.value),
+                            format!(
+                                "use one of {}",
+                                seen_ids.iter().cloned().collect::<Vec<_>>().join(", ")
+                            ),
+                        );
                     }
                 }
                 list.iter().map(|u| u.value.clone()).collect()
@@ -589,15 +809,31 @@ fn load_one(path: &Path, bytes: &[u8]) -> Result<Spec, Vec<Located>> {
         };
         let expect = c.expect(&cs.expect, doc, &format!("case `{name}`"));
         if let Some(ex) = &cs.example
-            && responses.get(&ex.value).and_then(|r| r.example.as_ref()).is_none()
+            && responses
+                .get(&ex.value)
+                .and_then(|r| r.example.as_ref())
+                .is_none()
         {
-            c.at(ex, "no example to compare with", format!("response {} has no `example`", ex.value), "add the document's example under that response, or drop `example`");
+            c.at(
+                ex,
+                "no example to compare with",
+                format!("response {} has no `example`", ex.value),
+                "add the document's example under that response, or drop `example`",
+            );
         }
         if let Some(rs) = &request_schema
-            && expect.status.iter().any(|s| matches!(s, StatusPattern::Exact(200..=299) | StatusPattern::Class(2)))
+            && expect
+                .status
+                .iter()
+                .any(|s| matches!(s, StatusPattern::Exact(200..=299) | StatusPattern::Class(2)))
             && !rs.validator.is_valid(&cs.body)
         {
-            c.at(&cs.name, format!("body of case `{name}` does not match `request.schema`"), "a case expecting success sends an invalid body", "fix the body or the schema");
+            c.at(
+                &cs.name,
+                format!("body of case `{name}` does not match `request.schema`"),
+                "a case expecting success sends an invalid body",
+                "fix the body or the schema",
+            );
         }
         cases.push(SpecCase {
             name,
@@ -611,7 +847,10 @@ fn load_one(path: &Path, bytes: &[u8]) -> Result<Spec, Vec<Located>> {
     }
 
     let n = &file.negative;
-    let mut neg = |e: &Option<model::ExpectSpec>, class: &str| e.as_ref().map(|e| c.expect(e, doc, &format!("`negative.{class}`")));
+    let mut neg = |e: &Option<model::ExpectSpec>, class: &str| {
+        e.as_ref()
+            .map(|e| c.expect(e, doc, &format!("`negative.{class}`")))
+    };
     let negative = Negative {
         missing_required: neg(&n.missing_required, "missing_required"),
         not_in_enum: neg(&n.not_in_enum, "not_in_enum"),
@@ -623,13 +862,19 @@ fn load_one(path: &Path, bytes: &[u8]) -> Result<Spec, Vec<Located>> {
         method: neg(&n.method, "method"),
     };
 
-    let auth_header = file.headers.iter().find(|h| h.auth).map(|h| (h.name.clone(), h.source.clone()));
+    let auth_header = file
+        .headers
+        .iter()
+        .find(|h| h.auth)
+        .map(|h| (h.name.clone(), h.source.clone()));
     let target_vars = file.vars.keys().cloned().collect();
 
     if !c.errors.is_empty() {
         return Err(c.errors);
     }
-    let (Some(request_schema), Some(resource_var)) = (request_schema, resource_vars.into_iter().next()) else {
+    let (Some(request_schema), Some(resource_var)) =
+        (request_schema, resource_vars.into_iter().next())
+    else {
         return Err(vec![Located::new(path, &text, None, "spec is incomplete")]);
     };
     Ok(Spec {
@@ -663,7 +908,10 @@ mod tests {
 
     #[test]
     fn template_vars_are_found_in_order() {
-        assert_eq!(template_vars("/v2.1/{project_id}/servers/{server_id}/action").unwrap(), vec!["project_id", "server_id"]);
+        assert_eq!(
+            template_vars("/v2.1/{project_id}/servers/{server_id}/action").unwrap(),
+            vec!["project_id", "server_id"]
+        );
         assert!(template_vars("/v1/{a/b").is_none());
         assert!(template_vars("/v1/a}/b").is_none());
     }

@@ -81,8 +81,14 @@ impl Located {
                 let snippet = Snippet::source(line_text)
                     .line_start(line_no)
                     .path(path.as_str())
-                    .annotation(AnnotationKind::Primary.span(range).label(self.label.as_str()));
-                let mut group = Level::ERROR.primary_title(self.title.as_str()).element(snippet);
+                    .annotation(
+                        AnnotationKind::Primary
+                            .span(range)
+                            .label(self.label.as_str()),
+                    );
+                let mut group = Level::ERROR
+                    .primary_title(self.title.as_str())
+                    .element(snippet);
                 if let Some(help) = &self.help {
                     group = group.element(Level::HELP.message(help.as_str()));
                 }
@@ -141,9 +147,14 @@ mod tests {
     #[test]
     fn render_points_at_line_and_column() {
         let src = "api: ecs\nresponses:\n  - stauts: 202\n";
-        let e = Located::new(Path::new("specs/ecs.yaml"), src, Some(Pos::new(3, 5)), "unknown key `stauts`")
-            .label("not a field of a response")
-            .help("did you mean `status`?");
+        let e = Located::new(
+            Path::new("specs/ecs.yaml"),
+            src,
+            Some(Pos::new(3, 5)),
+            "unknown key `stauts`",
+        )
+        .label("not a field of a response")
+        .help("did you mean `status`?");
         let text = e.render();
         assert!(text.contains("specs/ecs.yaml:3:5"), "{text}");
         assert!(text.contains("stauts: 202"), "{text}");

@@ -256,13 +256,17 @@ impl<'de> Deserialize<'de> for StatusPattern {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<StatusPattern, E> {
                 match u16::try_from(v) {
                     Ok(c) if (100..=599).contains(&c) => Ok(StatusPattern::Exact(c)),
-                    _ => Err(E::custom(format!("{v} is not an HTTP status code (100-599)"))),
+                    _ => Err(E::custom(format!(
+                        "{v} is not an HTTP status code (100-599)"
+                    ))),
                 }
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<StatusPattern, E> {
                 match u64::try_from(v) {
                     Ok(u) => self.visit_u64(u),
-                    Err(_) => Err(E::custom(format!("{v} is not an HTTP status code (100-599)"))),
+                    Err(_) => Err(E::custom(format!(
+                        "{v} is not an HTTP status code (100-599)"
+                    ))),
                 }
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<StatusPattern, E> {

@@ -120,7 +120,10 @@ pub(super) fn refuse(shared: &Shared, api: Api, noun: &str, refusal: Refusal) ->
 /// The example body `{"restart": {}}`: an object holding a `restart` object.
 pub(super) fn validate(body: &Value, tolerance: &Tolerance) -> Result<(), BodyError> {
     let Some(object) = body.as_object() else {
-        return tolerance.allow(Violation::WrongType, "the request body must be a JSON object");
+        return tolerance.allow(
+            Violation::WrongType,
+            "the request body must be a JSON object",
+        );
     };
     match object.get("restart") {
         None => tolerance.allow(

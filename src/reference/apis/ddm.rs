@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::header::{LOCATION, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
@@ -107,7 +107,10 @@ fn refuse(shared: &Shared, refusal: Refusal) -> Response {
 /// Table 3 and Table 4: an object whose `restart` and `restart.type` are both optional.
 fn validate(body: &Value, tolerance: &Tolerance) -> Result<(), BodyError> {
     let Some(object) = body.as_object() else {
-        return tolerance.allow(Violation::WrongType, "the request body must be a JSON object");
+        return tolerance.allow(
+            Violation::WrongType,
+            "the request body must be a JSON object",
+        );
     };
     match object.get("restart") {
         None => tolerance.allow(Violation::OptionalAbsent, "restart is required"),
@@ -124,12 +127,7 @@ fn validate(body: &Value, tolerance: &Tolerance) -> Result<(), BodyError> {
     }
 }
 
-fn restart(
-    shared: &Shared,
-    known: bool,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(), Refusal> {
+fn restart(shared: &Shared, known: bool, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
     request::admit(shared, headers, known)?;
     request::parse(shared, body, validate)?;
     if known {
@@ -184,7 +182,8 @@ fn success(shared: &Shared, instance_id: &str) -> Response {
 fn redirect(shared: &Shared, uri: &Uri) -> Response {
     let path = uri.path_and_query().map_or("/", |path| path.as_str());
     let location = format!("http://127.0.0.2:{}/ddm{path}", shared.port);
-    let mut response = response::raw(StatusCode::TEMPORARY_REDIRECT, APPLICATION_JSON, Vec::new());
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(LOCATION, value);
     }
@@ -230,9 +229,8 @@ async fn action(
 }
 
 async fn action_other_method(State(shared): State<Arc<Shared>>) -> Response {
-    super::any_method(&shared).unwrap_or_else(|| {
-        response::with_allow(refuse(&shared, Refusal::BadMethod), "POST")
-    })
+    super::any_method(&shared)
+        .unwrap_or_else(|| response::with_allow(refuse(&shared, Refusal::BadMethod), "POST"))
 }
 
 /// Companion "Querying Details of a DDM Instance" (ddm_api_01_0019), trimmed.

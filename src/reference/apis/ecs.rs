@@ -96,7 +96,10 @@ fn refuse(shared: &Shared, refusal: Refusal, server_id: &str) -> Response {
             StatusCode::METHOD_NOT_ALLOWED,
             "The method is not allowed for this resource.",
         ),
-        Refusal::MediaType => error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported Content-Type"),
+        Refusal::MediaType => error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported Content-Type",
+        ),
         Refusal::Body(_) if shared.has(Fault::ServerErrorOnBadBody) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.",
@@ -104,9 +107,7 @@ fn refuse(shared: &Shared, refusal: Refusal, server_id: &str) -> Response {
         Refusal::Body(BodyError { message }) => error(StatusCode::BAD_REQUEST, &message),
         Refusal::Busy => error(
             StatusCode::CONFLICT,
-            &format!(
-                "Cannot 'reboot' instance {server_id} while it is in task_state rebooting"
-            ),
+            &format!("Cannot 'reboot' instance {server_id} while it is in task_state rebooting"),
         ),
     }
 }
@@ -238,9 +239,8 @@ async fn action(
 }
 
 async fn action_other_method(State(shared): State<Arc<Shared>>) -> Response {
-    super::any_method(&shared).unwrap_or_else(|| {
-        response::with_allow(refuse(&shared, Refusal::BadMethod, ""), "POST")
-    })
+    super::any_method(&shared)
+        .unwrap_or_else(|| response::with_allow(refuse(&shared, Refusal::BadMethod, ""), "POST"))
 }
 
 /// Companion "Show Server Details", trimmed.

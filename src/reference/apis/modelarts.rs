@@ -94,7 +94,10 @@ fn refuse(shared: &Shared, refusal: Refusal) -> Response {
 /// Table 2: `action`, mandatory, a string whose value is `restart`.
 fn validate(body: &Value, tolerance: &Tolerance) -> Result<(), BodyError> {
     let Some(object) = body.as_object() else {
-        return tolerance.allow(Violation::WrongType, "the request body must be a JSON object");
+        return tolerance.allow(
+            Violation::WrongType,
+            "the request body must be a JSON object",
+        );
     };
     match object.get("action") {
         None => tolerance.allow(Violation::Missing, "action is mandatory"),
@@ -145,9 +148,8 @@ async fn action(
 }
 
 async fn action_other_method(State(shared): State<Arc<Shared>>) -> Response {
-    super::any_method(&shared).unwrap_or_else(|| {
-        response::with_allow(refuse(&shared, Refusal::BadMethod), "POST")
-    })
+    super::any_method(&shared)
+        .unwrap_or_else(|| response::with_allow(refuse(&shared, Refusal::BadMethod), "POST"))
 }
 
 /// Companion "Querying Details About a Development Environment Instance", trimmed.

@@ -1,0 +1,193 @@
+//! The hostile faults: answers a client must survive rather than judge.
+
+use super::*;
+use crate::reference::hostile::HUGE_BODY_BYTES;
+
+#[tokio::test]
+async fn hang_never_answers_until_shutdown() {
+    let harness = start(&[Fault::Hang]).await;
+    let request = harness
+        .client
+        .post(harness.action_url("ddm"))
+        .header("X-Auth-Token", TOKEN)
+        .body("{}")
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await;
+    assert!(request.unwrap_err().is_timeout());
+    assert_eq!(
+        harness.state("ddm").await,
+        "RUNNING",
+        "status URI still works"
+    );
+
+    let pending = tokio::spawn({
+        let client = harness.client.clone();
+        let url = harness.action_url("ddm");
+        async move {
+            client
+                .post(url)
+                .header("X-Auth-Token", TOKEN)
+                .body("{}")
+                .send()
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let harness = Arc::into_inner(harness).unwrap();
+    let shutdown = tokio::time::timeout(Duration::from_secs(2), harness.server.shutdown()).await;
+    assert!(
+        shutdown.is_ok(),
+        "shutdown is not held up by a hanging request"
+    );
+    let _ = pending.await.unwrap();
+}
+
+#[tokio::test]
+async fn truncated_json_cuts_the_body() {
+    let harness = start(&[Fault::TruncatedJson]).await;
+    let reply = harness.post("ddm", "{}").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.content_type(), "application/json");
+    assert_eq!(reply.body, br#"{"instanceId": "abc", "instanceNa"#);
+}
+
+#[tokio::test]
+async fn invalid_utf8_puts_ff_fe_in_a_string() {
+    let harness = start(&[Fault::InvalidUtf8]).await;
+    let reply = harness.post("ddm", "{}").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.content_type(), "application/json");
+    assert!(std::str::from_utf8(&reply.body).is_err());
+    assert!(reply.body.windows(2).any(|pair| pair == [0xff, 0xfe]));
+}
+
+#[tokio::test]
+async fn json_as_html_labels_the_body_text_html() {
+    let harness = start(&[Fault::JsonAsHtml]).await;
+    let reply = harness.post("ddm", "{}").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.content_type(), "text/html");
+    assert!(reply.json()["jobId"].is_string());
+}
+
+#[tokio::test]
+async fn redirect_points_at_another_host_with_the_same_path() {
+    let harness = start(&[Fault::Redirect]).await;
+    let url = harness.action_url("ddm");
+    let reply = harness.post_to(&url, "{}").await;
+    assert_eq!(reply.status, 307);
+    let port = harness.server.local_addr().port();
+    let expected = url.replace(&format!("127.0.0.1:{port}"), &format!("127.0.0.2:{port}"));
+    assert_eq!(reply.header("location"), Some(expected.as_str()));
+    assert_eq!(harness.state("ddm").await, "RUNNING");
+}
+
+#[tokio::test]
+async fn retry_after_refuses_only_the_first_request_per_resource() {
+    let harness = start(&[Fault::RetryAfter]).await;
+    let first = harness.post("ddm", "{}").await;
+    assert_eq!(first.status, 503);
+    assert_eq!(first.header("retry-after"), Some("1"));
+    assert_error_shape("ddm", &first);
+    let second = harness.post("ddm", "{}").await;
+    assert_eq!(second.status, 200);
+}
+
+#[tokio::test]
+async fn huge_body_streams_200_mb_without_content_length() {
+    let harness = start(&[Fault::HugeBody]).await;
+    let ddm = harness.base("ddm").base_url.clone();
+    assert!(
+        !ddm.contains(&harness.server.local_addr().to_string()),
+        "{ddm}"
+    );
+    assert_eq!(
+        harness.state("ddm").await,
+        "RUNNING",
+        "the status URI passes through"
+    );
+    let unauthorized = harness
+        .send(Method::POST, &harness.action_url("ddm"), None, None, "{}")
+        .await;
+    assert_eq!(unauthorized.status, 401, "refusals pass through unchanged");
+
+    let mut response = harness
+        .client
+        .post(harness.action_url("ddm"))
+        .header("X-Auth-Token", TOKEN)
+        .header(CONTENT_TYPE, "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get(CONTENT_LENGTH).is_none());
+    assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
+    let mut total = 0;
+    let mut start = Vec::new();
+    let mut end = Vec::new();
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        if start.len() < 64 {
+            start.extend_from_slice(&chunk);
+        }
+        total += chunk.len();
+        end.extend_from_slice(&chunk);
+        end.drain(..end.len().saturating_sub(8));
+    }
+    assert_eq!(total, HUGE_BODY_BYTES);
+    assert!(
+        start.starts_with(br#"{"instanceId":"#),
+        "{}",
+        String::from_utf8_lossy(&start)
+    );
+    assert!(end.ends_with(br#"xx"}"#));
+    assert_eq!(
+        harness.state("ddm").await,
+        "RESTARTING",
+        "the restart really happened"
+    );
+}
+
+#[tokio::test]
+async fn close_early_closes_every_ddm_connection() {
+    let harness = start(&[Fault::CloseEarly]).await;
+    let error = harness
+        .client
+        .post(harness.action_url("ddm"))
+        .header("X-Auth-Token", TOKEN)
+        .body("{}")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(!error.is_timeout(), "{error}");
+    assert_eq!(
+        harness.post("ecs", valid_body("ecs")).await.status,
+        202,
+        "other APIs work"
+    );
+}
+
+#[tokio::test]
+async fn not_http_answers_garbage() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let harness = start(&[Fault::NotHttp]).await;
+    let url = harness.action_url("ddm");
+    assert!(harness.client.post(&url).body("{}").send().await.is_err());
+
+    let authority = url
+        .strip_prefix("http://")
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    let mut stream = tokio::net::TcpStream::connect(authority).await.unwrap();
+    stream
+        .write_all(b"POST /ddm/x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    assert_eq!(answer, b"garbage\r\n\r\n not http at all");
+}

@@ -1,0 +1,251 @@
+//! The real binary: exit codes 0, 1 and 2, the reports it writes, and the
+//! token kept out of every output.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+use crate::common::Served;
+
+fn bin() -> Command {
+    Command::cargo_bin("restart-conformance").unwrap()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn report(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&read(&dir.join("report.json"))).unwrap()
+}
+
+/// Counts `<tag` openings in the JUnit file.
+fn count(xml: &str, tag: &str) -> usize {
+    xml.matches(&format!("<{tag}")).count()
+}
+
+#[test]
+fn run_without_target_passes_and_writes_every_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["run", "--report-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    for f in ["report.json", "junit.xml", "report.html", "summary.md"] {
+        assert!(dir.path().join(f).is_file(), "{f} missing");
+    }
+    let r = report(dir.path());
+    let cases = r["cases"].as_array().unwrap().len();
+    assert!(cases > 60, "{cases} cases");
+    assert_eq!(r["summary"]["failed"], 0);
+    let xml = read(&dir.path().join("junit.xml"));
+    assert_eq!(count(&xml, "testcase"), cases);
+    assert_eq!(count(&xml, "failure") + count(&xml, "error "), 0);
+    assert_eq!(count(&xml, "testsuite "), 5, "one suite per API");
+}
+
+#[test]
+fn a_fault_fails_the_run_with_exit_1_and_still_writes_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["run", "--fault", "ddm-missing-job-id", "--report-dir"])
+        .arg(dir.path())
+        .arg("ddm::")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("[must body.schema]") && stdout.contains("jobId"),
+        "{stdout}"
+    );
+    let r = report(dir.path());
+    let failed = r["summary"]["failed"].as_u64().unwrap();
+    assert!(failed >= 2);
+    let xml = read(&dir.path().join("junit.xml"));
+    assert_eq!(count(&xml, "failure") as u64, failed);
+}
+
+#[test]
+fn bad_specs_exit_2_with_a_location_and_send_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["run", "--specs", "fixtures/specs-bad", "--report-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("fixtures/specs-bad/unknown_key.yaml:28:"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("report.json").exists(),
+        "nothing may run on a configuration error"
+    );
+    bin()
+        .args(["specs", "check", "fixtures/specs-bad"])
+        .assert()
+        .code(2);
+    bin()
+        .args(["specs", "check"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("ecs"));
+}
+
+#[test]
+fn bad_target_and_unset_token_exit_2() {
+    bin()
+        .args(["run", "--target", "fixtures/targets-bad/unknown_key.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("unknown_key.yaml:2:"));
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t.yaml");
+    std::fs::write(&t, "auth: { token_env: RC_NEVER_SET_TOKEN }\napis:\n  ecs: { base_url: \"http://127.0.0.1:9\", vars: { project_id: p, server_id: s } }\n").unwrap();
+    bin()
+        .args(["run", "--target"])
+        .arg(&t)
+        .env_remove("RC_NEVER_SET_TOKEN")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("RC_NEVER_SET_TOKEN"));
+    bin()
+        .args(["run", "--request-timeout", "soon"])
+        .assert()
+        .code(2);
+    bin()
+        .args(["run", "--fault", "no-such-fault"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("valid faults"));
+}
+
+#[test]
+fn list_shows_every_case_and_sends_nothing() {
+    let out = bin().args(["run", "--list"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for name in [
+        "ecs::v2.1::reboot_hard: test",
+        "ddm::negative::restart_type_not_in_enum: test",
+        "clouddb-ha::restart: test",
+    ] {
+        assert!(stdout.contains(name), "{name} not listed");
+    }
+}
+
+/// A target whose DDM endpoint refuses connections: DDM cases error, the
+/// others pass, the token appears in no output.
+#[test]
+fn a_refused_connection_is_a_junit_error_and_the_rest_still_runs() {
+    let token = "tok-9a7c-never-print-me";
+    let served = Served::start(&[], token);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let yaml = served.target_yaml_with(
+        "RC_IT_TOKEN",
+        &[("ddm", format!("http://127.0.0.1:{port}/ddm"))],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("target.yaml");
+    std::fs::write(&t, &yaml).unwrap();
+    let reports = dir.path().join("reports");
+    let out = bin()
+        .args([
+            "run",
+            "--poll-interval",
+            "0.02",
+            "--request-timeout",
+            "5",
+            "--target",
+        ])
+        .arg(&t)
+        .arg("--report-dir")
+        .arg(&reports)
+        .env("RC_IT_TOKEN", token)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let r = report(&reports);
+    for c in r["cases"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        let outcome = c["outcome"].as_str().unwrap();
+        if name.starts_with("ddm::") {
+            assert_eq!(outcome, "errored", "{name}");
+            assert!(
+                c["reason"].as_str().unwrap().contains("could not connect"),
+                "{name}: {}",
+                c["reason"]
+            );
+        } else {
+            assert_eq!(outcome, "passed", "{name}: {}", c["checks"]);
+        }
+    }
+    let xml = read(&reports.join("junit.xml"));
+    assert!(
+        count(&xml, "error ") >= 10,
+        "transport errors are JUnit errors"
+    );
+    assert_eq!(count(&xml, "failure"), 0);
+    // The token is in no output at all.
+    for text in [
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ] {
+        assert!(!text.contains(token), "token printed");
+    }
+    for f in std::fs::read_dir(&reports).unwrap() {
+        let p = f.unwrap().path();
+        assert!(!read(&p).contains(token), "token in {}", p.display());
+    }
+}
+
+#[test]
+fn report_diff_exits_1_on_a_regression() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    bin()
+        .args(["run", "--report-dir"])
+        .arg(&old)
+        .arg("clouddb::")
+        .assert()
+        .code(0);
+    bin()
+        .args([
+            "run",
+            "--fault",
+            "clouddb-undocumented-status",
+            "--strict",
+            "--report-dir",
+        ])
+        .arg(&new)
+        .arg("clouddb::")
+        .assert()
+        .code(1);
+    bin()
+        .args(["report", "diff"])
+        .arg(old.join("report.json"))
+        .arg(new.join("report.json"))
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(
+            "clouddb::restart_while_restarting",
+        ));
+    bin()
+        .args(["report", "diff"])
+        .arg(old.join("report.json"))
+        .arg(old.join("report.json"))
+        .assert()
+        .code(0);
+}

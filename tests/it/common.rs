@@ -1,0 +1,169 @@
+//! Shared helpers: running the harness in-process against the reference server.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use restart_conformance::reference::Fault;
+use restart_conformance::report::model::{CaseOutcome, CaseReport, CheckOutcome, Report};
+use restart_conformance::run::{self, Polling, Settings, TargetChoice};
+use restart_conformance::spec::{self, SpecSet};
+
+pub fn builtin() -> SpecSet {
+    spec::load_builtin().unwrap()
+}
+
+pub fn settings(lifecycle_timeout: Duration) -> Settings {
+    Settings {
+        strict: false,
+        request_timeout: Duration::from_secs(5),
+        polling: Polling {
+            interval: Duration::from_millis(20),
+            timeout: lifecycle_timeout,
+        },
+        max_body: 1024 * 1024,
+    }
+}
+
+pub fn args(filter: Option<&str>) -> libtest_mimic::Arguments {
+    libtest_mimic::Arguments {
+        filter: filter.map(str::to_owned),
+        quiet: true,
+        ..Default::default()
+    }
+}
+
+/// Runs the built-in specs against the embedded server with `faults`.
+pub fn run_embedded(specs: &SpecSet, faults: &[&str], filter: Option<&str>) -> Report {
+    let faults: BTreeSet<Fault> = faults.iter().map(|f| f.parse().unwrap()).collect();
+    let choice = TargetChoice::Embedded {
+        reboot: Duration::from_millis(200),
+        faults,
+    };
+    let result = run::execute(
+        specs,
+        choice,
+        settings(Duration::from_secs(2)),
+        args(filter),
+    )
+    .unwrap();
+    result.report.unwrap()
+}
+
+pub fn case<'a>(report: &'a Report, name: &str) -> &'a CaseReport {
+    report
+        .cases
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| {
+            panic!(
+                "no case {name} in {:?}",
+                report.cases.iter().map(|c| &c.name).collect::<Vec<_>>()
+            )
+        })
+}
+
+pub fn failing(report: &Report) -> BTreeSet<String> {
+    report
+        .cases
+        .iter()
+        .filter(|c| matches!(c.outcome, CaseOutcome::Failed | CaseOutcome::Errored))
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+/// Every non-passing check of a case, one per line, for assertion messages.
+pub fn describe(c: &CaseReport) -> String {
+    c.checks
+        .iter()
+        .filter(|k| k.outcome != CheckOutcome::Passed)
+        .map(|k| format!("[{:?} {}] {}", k.outcome, k.id, k.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A reference server on its own runtime, for runs through a target.
+pub struct Served {
+    pub rt: tokio::runtime::Runtime,
+    pub server: Option<restart_conformance::reference::ReferenceServer>,
+    pub token: String,
+}
+
+impl Served {
+    pub fn start(faults: &[&str], token: &str) -> Served {
+        use restart_conformance::reference::{ReferenceConfig, ReferenceServer};
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let config = ReferenceConfig {
+            reboot: Duration::from_millis(200),
+            faults: faults.iter().map(|f| f.parse().unwrap()).collect(),
+            token: token.to_owned(),
+        };
+        let server = rt
+            .block_on(ReferenceServer::start(([127, 0, 0, 1], 0).into(), config))
+            .unwrap();
+        Served {
+            rt,
+            server: Some(server),
+            token: token.to_owned(),
+        }
+    }
+
+    /// A target file for this server with some base URLs replaced.
+    pub fn target_yaml_with(&self, token_env: &str, base_urls: &[(&str, String)]) -> String {
+        let mut yaml = format!("auth:\n  token_env: {token_env}\napis:\n");
+        for a in self.server.as_ref().unwrap().apis() {
+            let base = base_urls
+                .iter()
+                .find(|(api, _)| *api == a.api)
+                .map_or(a.base_url.clone(), |(_, b)| b.clone());
+            let vars: Vec<String> = a
+                .vars
+                .iter()
+                .map(|(k, v)| format!("{k}: \"{v}\""))
+                .collect();
+            yaml.push_str(&format!(
+                "  {}: {{ base_url: \"{base}\", vars: {{ {} }} }}\n",
+                a.api,
+                vars.join(", ")
+            ));
+        }
+        yaml
+    }
+
+    pub fn target(&self) -> restart_conformance::target::Target {
+        use restart_conformance::target::{ApiTarget, Secret, Target};
+        let apis = self
+            .server
+            .as_ref()
+            .unwrap()
+            .apis()
+            .into_iter()
+            .map(|a| {
+                (
+                    a.api.to_owned(),
+                    ApiTarget {
+                        base_url: a.base_url,
+                        vars: a.vars,
+                    },
+                )
+            })
+            .collect();
+        Target {
+            label: "test".into(),
+            apis,
+            token: Secret::new(self.token.clone()),
+            token_env: "OS_AUTH_TOKEN".into(),
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(s) = self.server.take() {
+            self.rt.block_on(s.shutdown());
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Against the conformant reference server every case passes.
+
+use crate::common::*;
+use restart_conformance::report::model::{CaseOutcome, CheckOutcome};
+
+#[test]
+fn every_case_passes_against_the_reference_server() {
+    let specs = builtin();
+    let report = run_embedded(&specs, &[], None);
+    let planned = restart_conformance::plan::plan(&specs).len();
+    assert_eq!(report.cases.len(), planned);
+    for c in &report.cases {
+        assert_eq!(
+            c.outcome,
+            CaseOutcome::Passed,
+            "{}:\n{}",
+            c.name,
+            describe(c)
+        );
+    }
+    for api in ["ddm", "clouddb", "clouddb-ha", "modelarts", "ecs"] {
+        let positives: Vec<_> = report
+            .cases
+            .iter()
+            .filter(|c| c.api == api && c.group == "success")
+            .collect();
+        assert!(!positives.is_empty(), "{api} has no positive case");
+        // Every positive case watched the restart: restarting state seen, steady reached.
+        for c in positives {
+            for id in ["lifecycle.restarting_seen", "lifecycle.steady_reached"] {
+                let k = c
+                    .checks
+                    .iter()
+                    .find(|k| k.id == id)
+                    .unwrap_or_else(|| panic!("{} lacks {id}", c.name));
+                assert_eq!(k.outcome, CheckOutcome::Passed, "{}: {}", c.name, k.message);
+            }
+        }
+    }
+    // Both ECS URIs are exercised.
+    case(&report, "ecs::v2::reboot_soft");
+    case(&report, "ecs::v2.1::reboot_hard");
+    // The DDM soft/hard promise is reported as not verifiable, never as passed.
+    let ddm = case(&report, "ddm::restart_soft");
+    let k = ddm
+        .checks
+        .iter()
+        .find(|k| k.id == "restart.type_effect")
+        .unwrap();
+    assert_eq!(k.outcome, CheckOutcome::NotVerifiable);
+    // The second restart is refused for every API.
+    for api in ["ddm", "clouddb", "clouddb-ha", "modelarts", "ecs"] {
+        let c = case(&report, &format!("{api}::restart_while_restarting"));
+        let k = c
+            .checks
+            .iter()
+            .find(|k| k.id == "restart.concurrent_refused")
+            .unwrap();
+        assert_eq!(k.outcome, CheckOutcome::Passed, "{api}: {}", k.message);
+    }
+}
+
+#[test]
+fn the_token_never_reaches_the_report() {
+    let token = "tok-5f1c9e-distinctive";
+    let served = Served::start(&[], token);
+    let choice = restart_conformance::run::TargetChoice::File(served.target());
+    let result = restart_conformance::run::execute(
+        &builtin(),
+        choice,
+        settings(std::time::Duration::from_secs(2)),
+        args(Some("ddm::")),
+    )
+    .unwrap();
+    let report = result.report.unwrap();
+    assert!(
+        report
+            .cases
+            .iter()
+            .all(|c| c.outcome == CaseOutcome::Passed)
+    );
+    let text = serde_json::to_string(&report).unwrap();
+    assert!(
+        text.contains(r#"["X-Auth-Token","***"]"#),
+        "token header not shown as ***"
+    );
+    assert!(!text.contains(token), "the token leaked into the report");
+    let curl = case(&report, "ddm::restart_soft").curl.clone().unwrap();
+    assert!(
+        curl.contains("$OS_AUTH_TOKEN") && !curl.contains(token),
+        "{curl}"
+    );
+}

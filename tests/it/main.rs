@@ -1,0 +1,10 @@
+//! The one integration binary: the harness against the embedded reference
+//! server, conformant and wrong on purpose, and the real binary's outputs.
+#![expect(clippy::unwrap_used, reason = "tests fail loudly on broken fixtures")]
+
+mod cli;
+mod common;
+mod conformant;
+mod faults;
+mod negative;
+mod specs;
