@@ -6,5 +6,6 @@ mod cli;
 mod common;
 mod conformant;
 mod faults;
+mod fuzz;
 mod negative;
 mod specs;

@@ -1,0 +1,1 @@
+//! Arbitrary bytes into the loaders and the response checks: errors, never panics.
