@@ -86,6 +86,15 @@ pub struct RunArgs {
     /// Largest response body read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
     pub max_body: usize,
+    /// Follow redirects (at most 5); X-Auth-Token is sent only to the target's own scheme, host and port.
+    #[arg(long)]
+    pub follow_redirects: bool,
+    /// Limit requests per second, all cases together (e.g. 0.5).
+    #[arg(long, value_name = "N", value_parser = rate)]
+    pub rate: Option<f64>,
+    /// Print each case's request as a curl line and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Embedded server only: seconds a restart lasts.
     #[arg(long, value_name = "S", default_value = "0.3", value_parser = seconds)]
     pub reboot_seconds: Duration,
@@ -110,6 +119,14 @@ pub struct ServeArgs {
     /// Environment variable named in the printed target file.
     #[arg(long, value_name = "VAR", default_value = "OS_AUTH_TOKEN")]
     pub token_env: String,
+}
+
+/// Parses a positive request rate.
+fn rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a positive number of requests per second")),
+    }
 }
 
 /// Parses seconds, fractional allowed (`0.1`).

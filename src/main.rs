@@ -85,7 +85,7 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
                 ));
             }
             let parsed = target::load_file(path).map_err(config)?;
-            let t = target::resolve(parsed, &specs, args.token_env.as_deref()).map_err(config)?;
+            let t = target::resolve(parsed, &specs, args.token_env.as_deref(), !args.dry_run).map_err(config)?;
             if !t.is_loopback() && !args.libtest.list {
                 eprintln!(
                     "note: {} is not on this machine: this run restarts real resources ({}).",
@@ -106,16 +106,28 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
             )
         }
     };
-    let settings = Settings {
-        strict: args.strict,
-        request_timeout: args.request_timeout,
-        polling: Polling {
-            interval: args.poll_interval.unwrap_or(poll_default),
-            timeout: args.lifecycle_timeout,
-        },
-        max_body: args.max_body,
-    };
-    let result = run::execute(&specs, choice, settings, args.libtest)?;
+    if args.dry_run {
+        return dry_run(&specs, choice);
+    }
+    let mut settings = Settings::new(Polling {
+        interval: args.poll_interval.unwrap_or(poll_default),
+        timeout: args.lifecycle_timeout,
+    });
+    settings.strict = args.strict;
+    settings.request_timeout = args.request_timeout;
+    settings.max_body = args.max_body;
+    settings.follow_redirects = args.follow_redirects;
+    settings.rate = args.rate;
+    // On SIGINT/SIGTERM: write what finished, mark the rest not run, exit 1.
+    let (dir, base) = (args.report_dir.clone(), baseline.clone());
+    let hook: run::InterruptHook = Box::new(move |rep| {
+        match report::write_all(rep, &dir, base.as_ref()) {
+            Ok(_) => eprintln!("\ninterrupted: reports of the finished cases are in {}", dir.display()),
+            Err(e) => eprintln!("\ninterrupted: {e}"),
+        }
+        std::process::exit(i32::from(exit::TESTS_FAILED));
+    });
+    let result = run::execute(&specs, choice, settings, args.libtest, Some(hook))?;
     let Some(rep) = result.report else {
         return Ok(exit::SUCCESS);
     };
@@ -128,6 +140,39 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
     } else {
         exit::SUCCESS
     })
+}
+
+/// `run --dry-run`: the plan as curl lines; nothing is sent.
+fn dry_run(specs: &spec::SpecSet, choice: TargetChoice) -> Result<u8, Failure> {
+    let lines = match choice {
+        TargetChoice::File(t) => run::dry_run(specs, &t),
+        TargetChoice::Embedded { reboot, faults } => {
+            // The embedded server is bound only to learn its URLs.
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(async {
+                let config = ReferenceConfig { reboot, faults, token: String::new() };
+                let server = ReferenceServer::start(([127, 0, 0, 1], 0).into(), config).await?;
+                let apis = server
+                    .apis()
+                    .into_iter()
+                    .map(|a| (a.api.to_owned(), target::ApiTarget { base_url: a.base_url, vars: a.vars }))
+                    .collect();
+                server.shutdown().await;
+                let t = target::Target {
+                    label: "embedded reference server".into(),
+                    apis,
+                    token: target::Secret::new(""),
+                    token_env: "OS_AUTH_TOKEN".into(),
+                };
+                Ok::<_, anyhow::Error>(run::dry_run(specs, &t))
+            })?
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    for (name, line) in lines {
+        writeln!(out, "# {name}\n{line}")?;
+    }
+    Ok(exit::SUCCESS)
 }
 
 fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {

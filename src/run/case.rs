@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use super::Runner;
-use super::http::{Outgoing, Sent, ms};
+use super::http::{Outgoing, ms};
 use super::lifecycle::{Poller, Stop};
 use crate::check::{self, CheckId, LifecycleRun, Verdict, verdict};
 use crate::plan::{Case, CaseKind};
@@ -35,11 +35,20 @@ impl Runner {
             ));
             return report;
         };
+        if let Some(why) = self.unreachable.get(&case.api) {
+            report.outcome = CaseOutcome::Errored;
+            report.reason = Some(why.clone());
+            report.checks.push(verdict(CheckId::Transport, Severity::Must, false, why.clone()));
+            return report;
+        }
         let auth = case.spec.auth_header.as_ref().map(|(h, _)| h.as_str());
         let status_url = case.status_url(&self.target);
+        let resource = case.resource_key(&self.target).unwrap_or_else(|| case.api.clone());
         let poller = match (&status_url, &case.spec.lifecycle) {
             (Some(u), Some(lc)) => Some(Poller {
                 http: &self.http,
+                resource: &resource,
+                progress: self.progress,
                 url: u,
                 auth_header: auth,
                 lifecycle: lc,
@@ -65,9 +74,10 @@ impl Runner {
             content_type: req.content_type.as_deref(),
             body: req.body.as_deref(),
         };
-        report.curl = Some(self.curl(&outgoing));
-        let Sent { record, received } = self.http.send(outgoing, start).await;
-        report.exchanges.push(record);
+        report.curl = Some(curl(&outgoing, self.http.token(), &self.target.token_env));
+        let (records, received, notes) = self.http.send_all(outgoing, start).await;
+        report.exchanges.extend(records);
+        report.notes.extend(notes);
         let received = match received {
             Ok(r) => r,
             Err(e) => {
@@ -127,13 +137,14 @@ impl Runner {
                             purpose: "second restart",
                             ..self.reissue(case, &url, auth)
                         };
-                        Some(self.http.send(out, start).await)
+                        Some(self.http.send_all(out, start).await)
                     }
                     None => None,
                 };
                 let mut second_received = None;
-                if let Some(Sent { record, received }) = second {
-                    report.exchanges.push(record);
+                if let Some((records, received, notes)) = second {
+                    report.exchanges.extend(records);
+                    report.notes.extend(notes);
                     match received {
                         Ok(r) => second_received = Some(r),
                         Err(e) => {
@@ -194,33 +205,26 @@ impl Runner {
             body: case.request.body.as_deref(),
         }
     }
+}
 
-    /// A shell line that repeats the request; the token stays a variable.
-    fn curl(&self, o: &Outgoing<'_>) -> String {
-        let q = |s: &str| {
-            shlex::try_quote(s)
-                .map(|c| c.into_owned())
-                .unwrap_or_else(|_| format!("'{}'", s.replace(['\'', '\0'], "")))
-        };
-        let mut line = format!(
-            "curl -i -X {} {}",
-            o.method,
-            q(&self.http.token().redact(o.url))
-        );
-        if let Some(h) = o.auth_header {
-            line.push_str(&format!(" -H \"{h}: ${}\"", self.target.token_env));
-        }
-        if let Some(ct) = o.content_type {
-            line.push_str(&format!(" -H {}", q(&format!("Content-Type: {ct}"))));
-        }
-        if let Some(b) = o.body {
-            line.push_str(&format!(
-                " --data-raw {}",
-                q(&self.http.token().redact(&String::from_utf8_lossy(b)))
-            ));
-        }
-        line
+/// A shell line that repeats the request; the token stays a variable.
+pub(super) fn curl(o: &Outgoing<'_>, token: &crate::target::Secret, token_env: &str) -> String {
+    let q = |s: &str| {
+        shlex::try_quote(s)
+            .map(|c| c.into_owned())
+            .unwrap_or_else(|_| format!("'{}'", s.replace(['\'', '\0'], "")))
+    };
+    let mut line = format!("curl -i -X {} {}", o.method, q(&token.redact(o.url)));
+    if let Some(h) = o.auth_header {
+        line.push_str(&format!(" -H \"{h}: ${token_env}\""));
     }
+    if let Some(ct) = o.content_type {
+        line.push_str(&format!(" -H {}", q(&format!("Content-Type: {ct}"))));
+    }
+    if let Some(b) = o.body {
+        line.push_str(&format!(" --data-raw {}", q(&token.redact(&String::from_utf8_lossy(b)))));
+    }
+    line
 }
 
 fn prefixed(mut v: Verdict) -> Verdict {

@@ -22,7 +22,24 @@ pub struct Http {
     token: Secret,
     timeout: Duration,
     max_body: usize,
+    options: HttpOptions,
+    /// When the next request may go out, under `--rate`.
+    next_slot: tokio::sync::Mutex<Option<tokio::time::Instant>>,
 }
+
+/// Choices that change what goes over the wire.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HttpOptions {
+    /// Follow redirects (at most [`MAX_REDIRECTS`]); the token goes only to
+    /// the origin (scheme, host, port) of the first URL.
+    pub follow_redirects: bool,
+    /// Requests per second, all cases together.
+    pub rate: Option<f64>,
+    /// How long `Retry-After` on 429/503 may be waited for, in all.
+    pub retry_budget: Duration,
+}
+
+pub const MAX_REDIRECTS: usize = 5;
 
 /// One request to send.
 pub struct Outgoing<'a> {
@@ -52,6 +69,7 @@ impl Http {
         timeout: Duration,
         max_body: usize,
         use_proxy: bool,
+        options: HttpOptions,
     ) -> Result<Http, ClientError> {
         static PROVIDER: Once = Once::new();
         PROVIDER.call_once(|| {
@@ -72,6 +90,8 @@ impl Http {
             token,
             timeout,
             max_body,
+            options,
+            next_slot: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -79,7 +99,82 @@ impl Http {
         &self.token
     }
 
+    /// Waits for this request's slot under `--rate`.
+    async fn pace(&self) {
+        let Some(rate) = self.options.rate.filter(|r| *r > 0.0) else { return };
+        let gap = Duration::from_secs_f64(1.0 / rate);
+        let mut next = self.next_slot.lock().await;
+        let now = tokio::time::Instant::now();
+        let slot = next.map_or(now, |n| n.max(now));
+        *next = Some(slot + gap);
+        drop(next);
+        tokio::time::sleep_until(slot).await;
+    }
+
+    /// Sends `out`, then follows redirects (when enabled) and honours
+    /// `Retry-After` on 429/503 (within the retry budget). Every request
+    /// that went out is recorded; the last answer is the one judged.
+    pub async fn send_all(&self, out: Outgoing<'_>, case_start: Instant) -> (Vec<ExchangeRecord>, Result<Received, String>, Vec<String>) {
+        let mut records = Vec::new();
+        let mut notes = Vec::new();
+        let origin = origin(out.url);
+        let mut url = out.url.to_owned();
+        let mut method = out.method.to_owned();
+        let mut body = out.body;
+        let mut content_type = out.content_type;
+        let mut waited = Duration::ZERO;
+        let mut hops = 0;
+        loop {
+            let same_origin = origin.is_some() && origin == self::origin(&url);
+            let this = Outgoing {
+                purpose: out.purpose,
+                method: &method,
+                url: &url,
+                auth_header: if same_origin { out.auth_header } else { None },
+                content_type,
+                body,
+            };
+            let sent = self.send(this, case_start).await;
+            records.push(sent.record);
+            let r = match sent.received {
+                Ok(r) => r,
+                Err(e) => return (records, Err(e), notes),
+            };
+            if matches!(r.status, 429 | 503)
+                && let Some(wait) = r.header("retry-after").and_then(retry_after)
+                && waited + wait <= self.options.retry_budget
+            {
+                notes.push(format!("{} answered {} with Retry-After; waited {:.1} s and sent again", self.token.redact(&url), r.status, wait.as_secs_f64()));
+                waited += wait;
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            if self.options.follow_redirects
+                && matches!(r.status, 301 | 302 | 303 | 307 | 308)
+                && hops < MAX_REDIRECTS
+                && let Some(next) = r.header("location").and_then(|l| reqwest::Url::parse(&url).ok()?.join(l).ok())
+            {
+                hops += 1;
+                if !matches!(r.status, 307 | 308) {
+                    method = "GET".into();
+                    body = None;
+                    content_type = None;
+                }
+                let next = next.to_string();
+                if origin != self::origin(&next) {
+                    notes.push(format!("followed a {} redirect to another origin without the token: {}", r.status, self.token.redact(&next)));
+                } else {
+                    notes.push(format!("followed a {} redirect to {}", r.status, self.token.redact(&next)));
+                }
+                url = next;
+                continue;
+            }
+            return (records, Ok(r), notes);
+        }
+    }
+
     pub async fn send(&self, out: Outgoing<'_>, case_start: Instant) -> Sent {
+        self.pace().await;
         let at = case_start.elapsed();
         let started = Instant::now();
         let mut headers = HeaderMap::new();
@@ -230,6 +325,22 @@ impl Http {
     }
 }
 
+/// `scheme://host:port` of a URL, the unit the token may be sent to.
+fn origin(url: &str) -> Option<(String, String, Option<u16>)> {
+    let u = reqwest::Url::parse(url).ok()?;
+    Some((u.scheme().to_owned(), u.host_str()?.to_owned(), u.port_or_known_default()))
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn retry_after(value: &str) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
 pub fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -269,5 +380,25 @@ fn describe(e: &reqwest::Error, timeout: Duration) -> String {
         format!("could not connect: {}", chain(e))
     } else {
         format!("no valid HTTP response: {}", chain(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        assert_eq!(origin("http://a.example:80/x"), origin("http://a.example/y"));
+        assert_ne!(origin("http://a.example/x"), origin("https://a.example/x"));
+        assert_ne!(origin("http://127.0.0.1:8080/x"), origin("http://127.0.0.2:8080/x"));
+        assert_ne!(origin("http://a.example:8080/x"), origin("http://a.example:8081/x"));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(retry_after("soon"), None);
     }
 }

@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::http::{Http, Outgoing, ms};
+use super::progress::{Progress, Tick};
 use crate::report::model::{ExchangeRecord, Observation};
 use crate::spec::Lifecycle;
 
@@ -28,6 +29,9 @@ impl Polling {
 
 pub struct Poller<'a> {
     pub http: &'a Http,
+    /// `api/resource-id`, for progress lines.
+    pub resource: &'a str,
+    pub progress: Progress,
     pub url: &'a str,
     pub auth_header: Option<&'a str>,
     pub lifecycle: &'a Lifecycle,
@@ -117,9 +121,11 @@ impl Poller<'_> {
         };
         let mut steady_since: Option<Instant> = None;
         let mut blind = 0;
-        loop {
+        let mut tick = Tick::default();
+        let w = loop {
             let (obs, record) = self.poll().await;
             let state = obs.state.clone();
+            self.progress.tick(&mut tick, self.resource, state.as_deref().unwrap_or(&obs.note), started.elapsed());
             w.observations.push(obs);
             w.exchanges.push(record);
             match state.as_deref() {
@@ -131,20 +137,20 @@ impl Poller<'_> {
                     }
                     if stop_at_restarting {
                         w.stop = Stop::Restarting;
-                        return w;
+                        break w;
                     }
                 }
                 Some(s) if self.is_steady(s) => {
                     blind = 0;
                     if w.restarting.is_some() {
                         w.stop = Stop::Steady;
-                        return w;
+                        break w;
                     }
                     if steady_since.get_or_insert_with(Instant::now).elapsed()
                         >= self.polling.grace()
                     {
                         w.stop = Stop::SteadyNotSeen;
-                        return w;
+                        break w;
                     }
                 }
                 Some(_) => blind = 0,
@@ -152,16 +158,18 @@ impl Poller<'_> {
                     blind += 1;
                     if blind >= MAX_BLIND_POLLS {
                         w.stop = Stop::Blind;
-                        return w;
+                        break w;
                     }
                 }
             }
             if started.elapsed() >= self.polling.timeout {
                 w.stop = Stop::TimedOut;
-                return w;
+                break w;
             }
             tokio::time::sleep(self.polling.interval).await;
-        }
+        };
+        self.progress.done(&tick);
+        w
     }
 
     /// Waits until the resource is in no restarting state, so that a case
@@ -170,30 +178,34 @@ impl Poller<'_> {
     pub async fn wait_not_restarting(&self) -> Option<String> {
         let started = Instant::now();
         let mut polls = 0;
-        loop {
+        let mut tick = Tick::default();
+        let note = loop {
             let (obs, _) = self.poll().await;
             polls += 1;
+            self.progress.tick(&mut tick, self.resource, obs.state.as_deref().unwrap_or(&obs.note), started.elapsed());
             match obs.state.as_deref() {
                 Some(s) if self.is_restarting(s) => {}
                 Some(s) => {
-                    return (polls > 1).then(|| {
+                    break (polls > 1).then(|| {
                         format!("waited {} ms for {s} before sending", ms(started.elapsed()))
                     });
                 }
                 None => {
-                    return Some(format!(
+                    break Some(format!(
                         "could not read the state before sending ({}); sent anyway",
                         obs.note
                     ));
                 }
             }
             if started.elapsed() >= self.polling.timeout {
-                return Some(format!(
+                break Some(format!(
                     "the resource was still restarting after {:.1} s (--lifecycle-timeout); sent anyway",
                     self.polling.timeout.as_secs_f64()
                 ));
             }
             tokio::time::sleep(self.polling.interval).await;
-        }
+        };
+        self.progress.done(&tick);
+        note
     }
 }

@@ -11,6 +11,7 @@
 mod case;
 mod http;
 mod lifecycle;
+mod progress;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -19,8 +20,9 @@ use std::time::{Duration, Instant};
 use libtest_mimic::{Arguments, Completion, Conclusion, Trial};
 
 pub use case::outcome;
-use http::Http;
+use http::{Http, HttpOptions, Outgoing};
 pub use lifecycle::Polling;
+use progress::Progress;
 
 use crate::plan::{Case, plan};
 use crate::reference::{Fault, ReferenceConfig, ReferenceServer};
@@ -41,7 +43,30 @@ pub struct Settings {
     pub request_timeout: Duration,
     pub polling: Polling,
     pub max_body: usize,
+    /// Follow redirects; the token goes only to the target's own origin.
+    pub follow_redirects: bool,
+    /// Requests per second, all cases together.
+    pub rate: Option<f64>,
 }
+
+impl Settings {
+    /// Defaults for a run against `polling`, as the command line has them.
+    pub fn new(polling: Polling) -> Settings {
+        Settings {
+            strict: false,
+            request_timeout: Duration::from_secs(30),
+            polling,
+            max_body: 1024 * 1024,
+            follow_redirects: false,
+            rate: None,
+        }
+    }
+}
+
+/// Called with the report of what finished when SIGINT or SIGTERM stops the
+/// run; cases that did not finish are marked not run. The process exits
+/// after the call.
+pub type InterruptHook = Box<dyn Fn(&Report) + Send + Sync>;
 
 /// Where the cases go.
 pub enum TargetChoice {
@@ -78,6 +103,9 @@ pub(crate) struct Runner {
     strict: bool,
     /// The id used by unknown-resource cases, fresh for each run.
     unknown_id: String,
+    progress: Progress,
+    /// APIs that could not be reached at the start, with the reason.
+    unreachable: BTreeMap<String, String>,
 }
 
 /// Runs every planned case that the libtest arguments select.
@@ -86,6 +114,7 @@ pub fn execute(
     choice: TargetChoice,
     settings: Settings,
     mut args: Arguments,
+    on_interrupt: Option<InterruptHook>,
 ) -> Result<RunResult, RunError> {
     let cases = plan(specs);
     if args.list {
@@ -141,18 +170,30 @@ pub fn execute(
             (target, Some(server), false)
         }
     };
-    let http = Http::new(
-        target.token.clone(),
-        settings.request_timeout,
-        settings.max_body,
-        use_proxy,
-    )?;
+    let options = HttpOptions {
+        follow_redirects: settings.follow_redirects,
+        rate: settings.rate,
+        retry_budget: settings.polling.timeout,
+    };
+    let http = Http::new(target.token.clone(), settings.request_timeout, settings.max_body, use_proxy, options)?;
+    let selected: BTreeSet<String> =
+        cases.iter().filter(|c| !is_filtered_out(&args, &c.name)).map(|c| c.api.clone()).collect();
+    let unreachable = rt.block_on(preflight(&http, &target, &selected, args.quiet));
+    let progress = if args.quiet || args.format.is_some() {
+        Progress::Off
+    } else if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        Progress::Terminal
+    } else {
+        Progress::Lines
+    };
     let runner = Arc::new(Runner {
         http,
         target,
         polling: settings.polling,
         strict: settings.strict,
         unknown_id: uuid::Uuid::new_v4().to_string(),
+        progress,
+        unreachable,
     });
 
     let started_at = chrono::Utc::now();
@@ -184,10 +225,29 @@ pub fn execute(
         }));
     }
 
+    if let Some(hook) = on_interrupt {
+        let (sink, runner, args, cases, digest) = (sink.clone(), runner.clone(), args.clone(), cases.clone(), specs.digest.clone());
+        let strict = settings.strict;
+        rt.spawn(async move {
+            interrupted().await;
+            let results = sink.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let mut report = build_report(&digest, &runner.target, &args, strict, started_at, start.elapsed(), results);
+            report.run.interrupted = true;
+            let done: BTreeSet<&str> = report.cases.iter().map(|c| c.name.as_str()).collect();
+            let missing: Vec<CaseReport> = cases
+                .iter()
+                .filter(|c| !done.contains(c.name.as_str()) && !is_filtered_out(&args, &c.name))
+                .map(|c| not_run(c, "not run: the run was interrupted"))
+                .collect();
+            report.cases.extend(missing);
+            report.summary = Summary::of(&report.cases);
+            hook(&report);
+        });
+    }
     let conclusion = libtest_mimic::run(&args, trials);
     let results = std::mem::take(&mut *sink.lock().unwrap_or_else(|e| e.into_inner()));
     let report = build_report(
-        specs,
+        &specs.digest,
         &runner.target,
         &args,
         settings.strict,
@@ -202,6 +262,97 @@ pub fn execute(
         report: Some(report),
         conclusion,
     })
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+        match term {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Whether libtest's filters leave `name` out (mirrors its rules).
+fn is_filtered_out(args: &Arguments, name: &str) -> bool {
+    let matches = |f: &str| if args.exact { name == f } else { name.contains(f) };
+    args.filter.as_deref().is_some_and(|f| !matches(f)) || args.skip.iter().any(|s| matches(s))
+}
+
+fn not_run(case: &Case, reason: &str) -> CaseReport {
+    CaseReport {
+        name: case.name.clone(),
+        api: case.api.clone(),
+        group: case.group.as_str().to_owned(),
+        outcome: CaseOutcome::Skipped,
+        duration_ms: 0,
+        source: case.source.clone(),
+        reason: Some(reason.to_owned()),
+        checks: Vec::new(),
+        exchanges: Vec::new(),
+        lifecycle: Vec::new(),
+        notes: Vec::new(),
+        curl: None,
+    }
+}
+
+/// One request per configured API before any case: an API that cannot be
+/// reached (refused, DNS, TLS, timeout) gets one line on stderr and its
+/// cases fail at once with that reason, instead of one timeout per case.
+async fn preflight(http: &Http, target: &Target, apis: &BTreeSet<String>, quiet: bool) -> BTreeMap<String, String> {
+    let start = Instant::now();
+    let mut out = BTreeMap::new();
+    for (api, t) in target.apis.iter().filter(|(a, _)| apis.contains(*a)) {
+        let probe = Outgoing { purpose: "reachability", method: "GET", url: &t.base_url, auth_header: None, content_type: None, body: None };
+        if let Err(e) = http.send(probe, start).await.received {
+            let why = format!("{api} cannot be reached at {}: {e}", t.base_url);
+            if !quiet {
+                eprintln!("error: {why}");
+            }
+            out.insert(api.clone(), why);
+        }
+    }
+    out
+}
+
+/// The plan as shell lines, one per case; nothing is sent.
+pub fn dry_run(specs: &SpecSet, target: &Target) -> Vec<(String, String)> {
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    plan(specs)
+        .into_iter()
+        .map(|c| {
+            let line = match c.url(target, unknown) {
+                None => format!("# skipped: `{}` is not configured in the target file", c.api),
+                Some(url) => {
+                    let auth = c.spec.auth_header.as_ref().filter(|_| c.request.send_token).map(|(h, _)| h.as_str());
+                    let out = Outgoing {
+                        purpose: "request",
+                        method: &c.request.method,
+                        url: &url,
+                        auth_header: auth,
+                        content_type: c.request.content_type.as_deref(),
+                        body: c.request.body.as_deref(),
+                    };
+                    case::curl(&out, &target.token, &target.token_env)
+                }
+            };
+            (c.name, line)
+        })
+        .collect()
 }
 
 fn trial_result(report: &CaseReport) -> Result<Completion, libtest_mimic::Failed> {
@@ -252,7 +403,7 @@ fn timed_out(case: &Case, budget: Duration) -> CaseReport {
 }
 
 fn build_report(
-    specs: &SpecSet,
+    spec_digest: &str,
     target: &Target,
     args: &Arguments,
     strict: bool,
@@ -281,7 +432,7 @@ fn build_report(
                 .iter()
                 .map(|(k, v)| (k.clone(), v.base_url.clone()))
                 .collect(),
-            spec_digest: specs.digest.clone(),
+            spec_digest: spec_digest.to_owned(),
             strict,
             filters,
             interrupted: false,

@@ -13,15 +13,12 @@ pub fn builtin() -> SpecSet {
 }
 
 pub fn settings(lifecycle_timeout: Duration) -> Settings {
-    Settings {
-        strict: false,
-        request_timeout: Duration::from_secs(5),
-        polling: Polling {
-            interval: Duration::from_millis(20),
-            timeout: lifecycle_timeout,
-        },
-        max_body: 1024 * 1024,
-    }
+    let mut s = Settings::new(Polling {
+        interval: Duration::from_millis(20),
+        timeout: lifecycle_timeout,
+    });
+    s.request_timeout = Duration::from_secs(5);
+    s
 }
 
 pub fn args(filter: Option<&str>) -> libtest_mimic::Arguments {
@@ -43,7 +40,7 @@ pub fn run_embedded(specs: &SpecSet, faults: &[&str], filter: Option<&str>) -> R
         specs,
         choice,
         settings(Duration::from_secs(2)),
-        args(filter),
+        args(filter), None,
     )
     .unwrap();
     result.report.unwrap()

@@ -247,7 +247,7 @@ fn strict_turns_warnings_into_failures() {
     let mut s = settings(Duration::from_secs(2));
     s.strict = true;
     let report =
-        restart_conformance::run::execute(&builtin(), choice, s, args(Some("clouddb::restart")))
+        restart_conformance::run::execute(&builtin(), choice, s, args(Some("clouddb::restart")), None)
             .unwrap()
             .report
             .unwrap();

@@ -7,5 +7,6 @@ mod common;
 mod conformant;
 mod faults;
 mod fuzz;
+mod hostile;
 mod negative;
 mod specs;
