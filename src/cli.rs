@@ -125,7 +125,9 @@ pub struct ServeArgs {
 fn rate(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("`{s}` is not a positive number of requests per second")),
+        _ => Err(format!(
+            "`{s}` is not a positive number of requests per second"
+        )),
     }
 }
 

@@ -85,7 +85,8 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
                 ));
             }
             let parsed = target::load_file(path).map_err(config)?;
-            let t = target::resolve(parsed, &specs, args.token_env.as_deref(), !args.dry_run).map_err(config)?;
+            let t = target::resolve(parsed, &specs, args.token_env.as_deref(), !args.dry_run)
+                .map_err(config)?;
             if !t.is_loopback() && !args.libtest.list {
                 eprintln!(
                     "note: {} is not on this machine: this run restarts real resources ({}).",
@@ -122,7 +123,10 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
     let (dir, base) = (args.report_dir.clone(), baseline.clone());
     let hook: run::InterruptHook = Box::new(move |rep| {
         match report::write_all(rep, &dir, base.as_ref()) {
-            Ok(_) => eprintln!("\ninterrupted: reports of the finished cases are in {}", dir.display()),
+            Ok(_) => eprintln!(
+                "\ninterrupted: reports of the finished cases are in {}",
+                dir.display()
+            ),
             Err(e) => eprintln!("\ninterrupted: {e}"),
         }
         std::process::exit(i32::from(exit::TESTS_FAILED));
@@ -148,14 +152,28 @@ fn dry_run(specs: &spec::SpecSet, choice: TargetChoice) -> Result<u8, Failure> {
         TargetChoice::File(t) => run::dry_run(specs, &t),
         TargetChoice::Embedded { reboot, faults } => {
             // The embedded server is bound only to learn its URLs.
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             rt.block_on(async {
-                let config = ReferenceConfig { reboot, faults, token: String::new() };
+                let config = ReferenceConfig {
+                    reboot,
+                    faults,
+                    token: String::new(),
+                };
                 let server = ReferenceServer::start(([127, 0, 0, 1], 0).into(), config).await?;
                 let apis = server
                     .apis()
                     .into_iter()
-                    .map(|a| (a.api.to_owned(), target::ApiTarget { base_url: a.base_url, vars: a.vars }))
+                    .map(|a| {
+                        (
+                            a.api.to_owned(),
+                            target::ApiTarget {
+                                base_url: a.base_url,
+                                vars: a.vars,
+                            },
+                        )
+                    })
                     .collect();
                 server.shutdown().await;
                 let t = target::Target {

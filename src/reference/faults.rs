@@ -34,6 +34,8 @@ pub enum Fault {
     EcsConcurrentAccepted,
     /// ECS answers 404 on every `/v2/` path.
     EcsV2Missing,
+    /// ECS answers a successful reboot with 200 instead of 202.
+    EcsSuccess200,
     /// Bodies missing a required property are accepted.
     AcceptMissingRequired,
     /// String values outside the enum are accepted.
@@ -89,6 +91,7 @@ impl Fault {
         Fault::HaNoRebootState,
         Fault::EcsConcurrentAccepted,
         Fault::EcsV2Missing,
+        Fault::EcsSuccess200,
         Fault::AcceptMissingRequired,
         Fault::AcceptBadEnum,
         Fault::AcceptWrongType,
@@ -125,6 +128,7 @@ impl Fault {
             Fault::HaNoRebootState => "ha-no-reboot-state",
             Fault::EcsConcurrentAccepted => "ecs-concurrent-accepted",
             Fault::EcsV2Missing => "ecs-v2-missing",
+            Fault::EcsSuccess200 => "ecs-success-200",
             Fault::AcceptMissingRequired => "accept-missing-required",
             Fault::AcceptBadEnum => "accept-bad-enum",
             Fault::AcceptWrongType => "accept-wrong-type",
@@ -178,6 +182,9 @@ impl Fault {
                 "ecs: a restart while a reboot runs is accepted (202) instead of refused with 409"
             }
             Fault::EcsV2Missing => "ecs: every /v2/ path answers 404, only /v2.1/ works",
+            Fault::EcsSuccess200 => {
+                "ecs: a successful reboot answers 200 (empty body) instead of 202"
+            }
             Fault::AcceptMissingRequired => {
                 "all: bodies missing a required property are accepted as a restart"
             }

@@ -38,12 +38,19 @@ impl Runner {
         if let Some(why) = self.unreachable.get(&case.api) {
             report.outcome = CaseOutcome::Errored;
             report.reason = Some(why.clone());
-            report.checks.push(verdict(CheckId::Transport, Severity::Must, false, why.clone()));
+            report.checks.push(verdict(
+                CheckId::Transport,
+                Severity::Must,
+                false,
+                why.clone(),
+            ));
             return report;
         }
         let auth = case.spec.auth_header.as_ref().map(|(h, _)| h.as_str());
         let status_url = case.status_url(&self.target);
-        let resource = case.resource_key(&self.target).unwrap_or_else(|| case.api.clone());
+        let resource = case
+            .resource_key(&self.target)
+            .unwrap_or_else(|| case.api.clone());
         let poller = match (&status_url, &case.spec.lifecycle) {
             (Some(u), Some(lc)) => Some(Poller {
                 http: &self.http,
@@ -222,7 +229,10 @@ pub(super) fn curl(o: &Outgoing<'_>, token: &crate::target::Secret, token_env: &
         line.push_str(&format!(" -H {}", q(&format!("Content-Type: {ct}"))));
     }
     if let Some(b) = o.body {
-        line.push_str(&format!(" --data-raw {}", q(&token.redact(&String::from_utf8_lossy(b)))));
+        line.push_str(&format!(
+            " --data-raw {}",
+            q(&token.redact(&String::from_utf8_lossy(b)))
+        ));
     }
     line
 }

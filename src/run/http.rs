@@ -101,7 +101,9 @@ impl Http {
 
     /// Waits for this request's slot under `--rate`.
     async fn pace(&self) {
-        let Some(rate) = self.options.rate.filter(|r| *r > 0.0) else { return };
+        let Some(rate) = self.options.rate.filter(|r| *r > 0.0) else {
+            return;
+        };
         let gap = Duration::from_secs_f64(1.0 / rate);
         let mut next = self.next_slot.lock().await;
         let now = tokio::time::Instant::now();
@@ -114,7 +116,11 @@ impl Http {
     /// Sends `out`, then follows redirects (when enabled) and honours
     /// `Retry-After` on 429/503 (within the retry budget). Every request
     /// that went out is recorded; the last answer is the one judged.
-    pub async fn send_all(&self, out: Outgoing<'_>, case_start: Instant) -> (Vec<ExchangeRecord>, Result<Received, String>, Vec<String>) {
+    pub async fn send_all(
+        &self,
+        out: Outgoing<'_>,
+        case_start: Instant,
+    ) -> (Vec<ExchangeRecord>, Result<Received, String>, Vec<String>) {
         let mut records = Vec::new();
         let mut notes = Vec::new();
         let origin = origin(out.url);
@@ -144,7 +150,12 @@ impl Http {
                 && let Some(wait) = r.header("retry-after").and_then(retry_after)
                 && waited + wait <= self.options.retry_budget
             {
-                notes.push(format!("{} answered {} with Retry-After; waited {:.1} s and sent again", self.token.redact(&url), r.status, wait.as_secs_f64()));
+                notes.push(format!(
+                    "{} answered {} with Retry-After; waited {:.1} s and sent again",
+                    self.token.redact(&url),
+                    r.status,
+                    wait.as_secs_f64()
+                ));
                 waited += wait;
                 tokio::time::sleep(wait).await;
                 continue;
@@ -152,7 +163,9 @@ impl Http {
             if self.options.follow_redirects
                 && matches!(r.status, 301 | 302 | 303 | 307 | 308)
                 && hops < MAX_REDIRECTS
-                && let Some(next) = r.header("location").and_then(|l| reqwest::Url::parse(&url).ok()?.join(l).ok())
+                && let Some(next) = r
+                    .header("location")
+                    .and_then(|l| reqwest::Url::parse(&url).ok()?.join(l).ok())
             {
                 hops += 1;
                 if !matches!(r.status, 307 | 308) {
@@ -162,9 +175,17 @@ impl Http {
                 }
                 let next = next.to_string();
                 if origin != self::origin(&next) {
-                    notes.push(format!("followed a {} redirect to another origin without the token: {}", r.status, self.token.redact(&next)));
+                    notes.push(format!(
+                        "followed a {} redirect to another origin without the token: {}",
+                        r.status,
+                        self.token.redact(&next)
+                    ));
                 } else {
-                    notes.push(format!("followed a {} redirect to {}", r.status, self.token.redact(&next)));
+                    notes.push(format!(
+                        "followed a {} redirect to {}",
+                        r.status,
+                        self.token.redact(&next)
+                    ));
                 }
                 url = next;
                 continue;
@@ -284,6 +305,13 @@ impl Http {
                         body.extend_from_slice(&chunk[..keep]);
                         return over(body, headers);
                     }
+                    // Grow towards the cap, never past it: a doubling Vec
+                    // would hold up to twice the cap.
+                    let needed = body.len() + chunk.len();
+                    if needed > body.capacity() {
+                        let target = needed.max(body.capacity() * 2).min(self.max_body);
+                        body.reserve_exact(target - body.len());
+                    }
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
@@ -328,7 +356,11 @@ impl Http {
 /// `scheme://host:port` of a URL, the unit the token may be sent to.
 fn origin(url: &str) -> Option<(String, String, Option<u16>)> {
     let u = reqwest::Url::parse(url).ok()?;
-    Some((u.scheme().to_owned(), u.host_str()?.to_owned(), u.port_or_known_default()))
+    Some((
+        u.scheme().to_owned(),
+        u.host_str()?.to_owned(),
+        u.port_or_known_default(),
+    ))
 }
 
 /// `Retry-After` as seconds or an HTTP date.
@@ -338,7 +370,10 @@ fn retry_after(value: &str) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     let when = httpdate::parse_http_date(v).ok()?;
-    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 pub fn ms(d: Duration) -> u64 {
@@ -389,16 +424,51 @@ mod tests {
 
     #[test]
     fn origins_compare_scheme_host_and_port() {
-        assert_eq!(origin("http://a.example:80/x"), origin("http://a.example/y"));
+        assert_eq!(
+            origin("http://a.example:80/x"),
+            origin("http://a.example/y")
+        );
         assert_ne!(origin("http://a.example/x"), origin("https://a.example/x"));
-        assert_ne!(origin("http://127.0.0.1:8080/x"), origin("http://127.0.0.2:8080/x"));
-        assert_ne!(origin("http://a.example:8080/x"), origin("http://a.example:8081/x"));
+        assert_ne!(
+            origin("http://127.0.0.1:8080/x"),
+            origin("http://127.0.0.2:8080/x")
+        );
+        assert_ne!(
+            origin("http://a.example:8080/x"),
+            origin("http://a.example:8081/x")
+        );
+    }
+
+    /// Under `--rate 4`, requests go out a quarter second apart (on a paused
+    /// clock, so the test measures no real time).
+    #[tokio::test(start_paused = true)]
+    async fn rate_spaces_requests() {
+        let options = HttpOptions {
+            rate: Some(4.0),
+            ..HttpOptions::default()
+        };
+        let http = Http::new(
+            Secret::new("t"),
+            Duration::from_secs(1),
+            1024,
+            false,
+            options,
+        )
+        .unwrap();
+        let t0 = tokio::time::Instant::now();
+        for _ in 0..5 {
+            http.pace().await;
+        }
+        assert_eq!(t0.elapsed(), Duration::from_millis(1000));
     }
 
     #[test]
     fn retry_after_reads_seconds_and_dates() {
         assert_eq!(retry_after("3"), Some(Duration::from_secs(3)));
-        assert_eq!(retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(retry_after("soon"), None);
     }
 }

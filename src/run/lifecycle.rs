@@ -125,7 +125,12 @@ impl Poller<'_> {
         let w = loop {
             let (obs, record) = self.poll().await;
             let state = obs.state.clone();
-            self.progress.tick(&mut tick, self.resource, state.as_deref().unwrap_or(&obs.note), started.elapsed());
+            self.progress.tick(
+                &mut tick,
+                self.resource,
+                state.as_deref().unwrap_or(&obs.note),
+                started.elapsed(),
+            );
             w.observations.push(obs);
             w.exchanges.push(record);
             match state.as_deref() {
@@ -182,7 +187,12 @@ impl Poller<'_> {
         let note = loop {
             let (obs, _) = self.poll().await;
             polls += 1;
-            self.progress.tick(&mut tick, self.resource, obs.state.as_deref().unwrap_or(&obs.note), started.elapsed());
+            self.progress.tick(
+                &mut tick,
+                self.resource,
+                obs.state.as_deref().unwrap_or(&obs.note),
+                started.elapsed(),
+            );
             match obs.state.as_deref() {
                 Some(s) if self.is_restarting(s) => {}
                 Some(s) => {

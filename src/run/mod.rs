@@ -175,9 +175,18 @@ pub fn execute(
         rate: settings.rate,
         retry_budget: settings.polling.timeout,
     };
-    let http = Http::new(target.token.clone(), settings.request_timeout, settings.max_body, use_proxy, options)?;
-    let selected: BTreeSet<String> =
-        cases.iter().filter(|c| !is_filtered_out(&args, &c.name)).map(|c| c.api.clone()).collect();
+    let http = Http::new(
+        target.token.clone(),
+        settings.request_timeout,
+        settings.max_body,
+        use_proxy,
+        options,
+    )?;
+    let selected: BTreeSet<String> = cases
+        .iter()
+        .filter(|c| !is_filtered_out(&args, &c.name))
+        .map(|c| c.api.clone())
+        .collect();
     let unreachable = rt.block_on(preflight(&http, &target, &selected, args.quiet));
     let progress = if args.quiet || args.format.is_some() {
         Progress::Off
@@ -226,12 +235,26 @@ pub fn execute(
     }
 
     if let Some(hook) = on_interrupt {
-        let (sink, runner, args, cases, digest) = (sink.clone(), runner.clone(), args.clone(), cases.clone(), specs.digest.clone());
+        let (sink, runner, args, cases, digest) = (
+            sink.clone(),
+            runner.clone(),
+            args.clone(),
+            cases.clone(),
+            specs.digest.clone(),
+        );
         let strict = settings.strict;
         rt.spawn(async move {
             interrupted().await;
             let results = sink.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            let mut report = build_report(&digest, &runner.target, &args, strict, started_at, start.elapsed(), results);
+            let mut report = build_report(
+                &digest,
+                &runner.target,
+                &args,
+                strict,
+                started_at,
+                start.elapsed(),
+                results,
+            );
             report.run.interrupted = true;
             let done: BTreeSet<&str> = report.cases.iter().map(|c| c.name.as_str()).collect();
             let missing: Vec<CaseReport> = cases
@@ -289,7 +312,13 @@ async fn interrupted() {
 
 /// Whether libtest's filters leave `name` out (mirrors its rules).
 fn is_filtered_out(args: &Arguments, name: &str) -> bool {
-    let matches = |f: &str| if args.exact { name == f } else { name.contains(f) };
+    let matches = |f: &str| {
+        if args.exact {
+            name == f
+        } else {
+            name.contains(f)
+        }
+    };
     args.filter.as_deref().is_some_and(|f| !matches(f)) || args.skip.iter().any(|s| matches(s))
 }
 
@@ -313,11 +342,23 @@ fn not_run(case: &Case, reason: &str) -> CaseReport {
 /// One request per configured API before any case: an API that cannot be
 /// reached (refused, DNS, TLS, timeout) gets one line on stderr and its
 /// cases fail at once with that reason, instead of one timeout per case.
-async fn preflight(http: &Http, target: &Target, apis: &BTreeSet<String>, quiet: bool) -> BTreeMap<String, String> {
+async fn preflight(
+    http: &Http,
+    target: &Target,
+    apis: &BTreeSet<String>,
+    quiet: bool,
+) -> BTreeMap<String, String> {
     let start = Instant::now();
     let mut out = BTreeMap::new();
     for (api, t) in target.apis.iter().filter(|(a, _)| apis.contains(*a)) {
-        let probe = Outgoing { purpose: "reachability", method: "GET", url: &t.base_url, auth_header: None, content_type: None, body: None };
+        let probe = Outgoing {
+            purpose: "reachability",
+            method: "GET",
+            url: &t.base_url,
+            auth_header: None,
+            content_type: None,
+            body: None,
+        };
         if let Err(e) = http.send(probe, start).await.received {
             let why = format!("{api} cannot be reached at {}: {e}", t.base_url);
             if !quiet {
@@ -336,9 +377,17 @@ pub fn dry_run(specs: &SpecSet, target: &Target) -> Vec<(String, String)> {
         .into_iter()
         .map(|c| {
             let line = match c.url(target, unknown) {
-                None => format!("# skipped: `{}` is not configured in the target file", c.api),
+                None => format!(
+                    "# skipped: `{}` is not configured in the target file",
+                    c.api
+                ),
                 Some(url) => {
-                    let auth = c.spec.auth_header.as_ref().filter(|_| c.request.send_token).map(|(h, _)| h.as_str());
+                    let auth = c
+                        .spec
+                        .auth_header
+                        .as_ref()
+                        .filter(|_| c.request.send_token)
+                        .map(|(h, _)| h.as_str());
                     let out = Outgoing {
                         purpose: "request",
                         method: &c.request.method,

@@ -249,3 +249,41 @@ fn report_diff_exits_1_on_a_regression() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn dry_run_prints_curl_lines_and_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t.yaml");
+    // A port nothing listens on: a dry run must not need it.
+    std::fs::write(&t, "auth: { token_env: RC_DRY_TOKEN }\napis:\n  ecs: { base_url: \"http://127.0.0.1:9\", vars: { project_id: p1, server_id: s1 } }\n").unwrap();
+    let out = bin()
+        .args(["run", "--dry-run", "--target"])
+        .arg(&t)
+        .arg("--report-dir")
+        .arg(dir.path().join("reports"))
+        .env("RC_DRY_TOKEN", "tok-dry-secret")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("curl -i -X POST http://127.0.0.1:9/v2.1/p1/servers/s1/action -H \"X-Auth-Token: $RC_DRY_TOKEN\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("# ddm::restart_soft\n# skipped: `ddm` is not configured"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("tok-dry-secret"));
+    assert!(
+        !dir.path().join("reports").exists(),
+        "a dry run writes no report"
+    );
+    // The token is not needed for a dry run.
+    bin()
+        .args(["run", "--dry-run", "--target"])
+        .arg(&t)
+        .env_remove("RC_DRY_TOKEN")
+        .assert()
+        .code(0);
+}

@@ -40,7 +40,8 @@ pub fn run_embedded(specs: &SpecSet, faults: &[&str], filter: Option<&str>) -> R
         specs,
         choice,
         settings(Duration::from_secs(2)),
-        args(filter), None,
+        args(filter),
+        None,
     )
     .unwrap();
     result.report.unwrap()

@@ -69,7 +69,8 @@ fn the_token_never_reaches_the_report() {
         &builtin(),
         choice,
         settings(std::time::Duration::from_secs(2)),
-        args(Some("ddm::")), None,
+        args(Some("ddm::")),
+        None,
     )
     .unwrap();
     let report = result.report.unwrap();

@@ -172,6 +172,17 @@ const TABLE: &[Row] = &[
         &["ecs::v2::reboot_soft", "ecs::v2::reboot_hard"],
         &[("ecs::v2::reboot_soft", "status.expected", Failed, "got 404")],
     ),
+    (
+        "ecs-success-200",
+        Some("ecs::"),
+        &[],
+        &[(
+            "ecs::v2.1::reboot_soft",
+            "status.preferred",
+            Warning,
+            "the documented code is 202, got 200",
+        )],
+    ),
 ];
 
 fn check_row(row: &Row) {
@@ -232,6 +243,7 @@ fault_tests! {
     ha_no_reboot_state_fails_restarting_seen => 9,
     ecs_concurrent_accepted_warns => 10,
     ecs_v2_missing_fails_v2_cases => 11,
+    ecs_success_200_warns_status_preferred => 12,
 }
 
 #[test]
@@ -246,11 +258,16 @@ fn strict_turns_warnings_into_failures() {
     };
     let mut s = settings(Duration::from_secs(2));
     s.strict = true;
-    let report =
-        restart_conformance::run::execute(&builtin(), choice, s, args(Some("clouddb::restart")), None)
-            .unwrap()
-            .report
-            .unwrap();
+    let report = restart_conformance::run::execute(
+        &builtin(),
+        choice,
+        s,
+        args(Some("clouddb::restart")),
+        None,
+    )
+    .unwrap()
+    .report
+    .unwrap();
     assert!(
         failing(&report).contains("clouddb::restart"),
         "{:?}",

@@ -40,7 +40,12 @@ impl Run {
             .unwrap()
             .iter()
             .filter(|c| c["api"] != api)
-            .map(|c| (c["name"].as_str().unwrap().to_owned(), c["outcome"].as_str().unwrap().to_owned()))
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap().to_owned(),
+                    c["outcome"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect()
     }
 }
@@ -49,11 +54,22 @@ impl Run {
 fn run(served: &Served, base_urls: &[(&str, String)], extra: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("target.yaml");
-    std::fs::write(&target, served.target_yaml_with("RC_HOSTILE_TOKEN", base_urls)).unwrap();
+    std::fs::write(
+        &target,
+        served.target_yaml_with("RC_HOSTILE_TOKEN", base_urls),
+    )
+    .unwrap();
     let reports = dir.path().join("reports");
     let out = Command::cargo_bin("restart-conformance")
         .unwrap()
-        .args(["run", "--poll-interval", "0.02", "--lifecycle-timeout", "5", "--target"])
+        .args([
+            "run",
+            "--poll-interval",
+            "0.02",
+            "--lifecycle-timeout",
+            "5",
+            "--target",
+        ])
         .arg(&target)
         .arg("--report-dir")
         .arg(&reports)
@@ -61,7 +77,9 @@ fn run(served: &Served, base_urls: &[(&str, String)], extra: &[&str]) -> Run {
         .env("RC_HOSTILE_TOKEN", TOKEN)
         .output()
         .unwrap();
-    let report = serde_json::from_str(&std::fs::read_to_string(reports.join("report.json")).unwrap()).unwrap();
+    let report =
+        serde_json::from_str(&std::fs::read_to_string(reports.join("report.json")).unwrap())
+            .unwrap();
     let r = Run { out, report, dir };
     assert_no_token(&r);
     assert_junit_parses(&reports, &r.report);
@@ -69,14 +87,21 @@ fn run(served: &Served, base_urls: &[(&str, String)], extra: &[&str]) -> Run {
 }
 
 fn assert_no_token(r: &Run) {
-    assert!(!String::from_utf8_lossy(&r.out.stdout).contains(TOKEN), "token on stdout");
+    assert!(
+        !String::from_utf8_lossy(&r.out.stdout).contains(TOKEN),
+        "token on stdout"
+    );
     assert!(!r.stderr().contains(TOKEN), "token on stderr");
     for f in walk(r.dir.path()) {
         if f.file_name().is_some_and(|n| n == "target.yaml") {
             continue;
         }
         let bytes = std::fs::read(&f).unwrap();
-        assert!(!String::from_utf8_lossy(&bytes).contains(TOKEN), "token in {}", f.display());
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(TOKEN),
+            "token in {}",
+            f.display()
+        );
     }
 }
 
@@ -84,7 +109,11 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
-        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+        if p.is_dir() {
+            out.extend(walk(&p))
+        } else {
+            out.push(p)
+        }
     }
     out
 }
@@ -108,7 +137,13 @@ fn assert_others_pass(r: &Run, api: &str) {
 }
 
 fn check(case: &Value, id: &str) -> Value {
-    case["checks"].as_array().unwrap().iter().find(|k| k["id"] == id).cloned().unwrap_or_else(|| panic!("{} has no {id}: {}", case["name"], case["checks"]))
+    case["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("{} has no {id}: {}", case["name"], case["checks"]))
 }
 
 #[test]
@@ -118,7 +153,14 @@ fn a_huge_body_is_cut_at_the_cap() {
     assert_eq!(r.out.status.code(), Some(1));
     let c = r.case("ddm::restart_soft");
     assert_eq!(c["outcome"], "errored");
-    assert!(c["reason"].as_str().unwrap().contains("larger than the 1 MiB cap"), "{}", c["reason"]);
+    assert!(
+        c["reason"]
+            .as_str()
+            .unwrap()
+            .contains("larger than the 1 MiB cap"),
+        "{}",
+        c["reason"]
+    );
     assert_eq!(r.case("ddm::negative::malformed_json")["outcome"], "passed");
     assert_others_pass(&r, "ddm");
 }
@@ -130,7 +172,14 @@ fn a_server_that_never_answers_times_out_per_request() {
     assert_eq!(r.out.status.code(), Some(1));
     let c = r.case("ddm::restart_soft");
     assert_eq!(c["outcome"], "errored");
-    assert!(c["reason"].as_str().unwrap().contains("no response within 0.5 s"), "{}", c["reason"]);
+    assert!(
+        c["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no response within 0.5 s"),
+        "{}",
+        c["reason"]
+    );
     // Other methods on the action URI do not hang and still pass.
     assert_eq!(r.case("ddm::negative::method_get")["outcome"], "passed");
 }
@@ -140,10 +189,18 @@ fn a_connection_closed_early_is_one_line_and_errors_that_api_only() {
     let served = Served::start(&["close-early"], TOKEN);
     let r = run(&served, &[], &[]);
     assert_eq!(r.out.status.code(), Some(1));
-    assert_eq!(r.stderr().matches("error: ddm cannot be reached").count(), 1, "{}", r.stderr());
+    assert_eq!(
+        r.stderr().matches("error: ddm cannot be reached").count(),
+        1,
+        "{}",
+        r.stderr()
+    );
     let c = r.case("ddm::restart_soft");
     assert_eq!(c["outcome"], "errored");
-    assert!(c["exchanges"].as_array().unwrap().is_empty(), "nothing is sent to an unreachable API");
+    assert!(
+        c["exchanges"].as_array().unwrap().is_empty(),
+        "nothing is sent to an unreachable API"
+    );
     assert_others_pass(&r, "ddm");
 }
 
@@ -152,8 +209,18 @@ fn bytes_that_are_not_http_are_one_line_and_error_that_api_only() {
     let served = Served::start(&["not-http"], TOKEN);
     let r = run(&served, &[], &[]);
     assert_eq!(r.out.status.code(), Some(1));
-    assert_eq!(r.stderr().matches("error: ddm cannot be reached").count(), 1, "{}", r.stderr());
-    assert!(r.case("ddm::restart_hard")["reason"].as_str().unwrap().contains("no valid HTTP response"));
+    assert_eq!(
+        r.stderr().matches("error: ddm cannot be reached").count(),
+        1,
+        "{}",
+        r.stderr()
+    );
+    assert!(
+        r.case("ddm::restart_hard")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no valid HTTP response")
+    );
     assert_others_pass(&r, "ddm");
 }
 
@@ -165,7 +232,10 @@ fn truncated_json_fails_content_type_and_schema() {
     let c = r.case("ddm::restart_soft");
     assert_eq!(c["outcome"], "failed");
     let k = check(c, "content_type.json");
-    assert!(k["message"].as_str().unwrap().contains("not valid JSON"), "{k}");
+    assert!(
+        k["message"].as_str().unwrap().contains("not valid JSON"),
+        "{k}"
+    );
     assert_eq!(r.case("ddm::negative::no_token")["outcome"], "passed");
 }
 
@@ -176,7 +246,10 @@ fn invalid_utf8_in_json_fails_content_type() {
     assert_eq!(r.out.status.code(), Some(1));
     let k = check(r.case("ddm::restart_soft"), "content_type.json");
     assert_eq!(k["outcome"], "failed");
-    assert!(k["message"].as_str().unwrap().contains("not valid JSON"), "{k}");
+    assert!(
+        k["message"].as_str().unwrap().contains("not valid JSON"),
+        "{k}"
+    );
 }
 
 #[test]
@@ -196,8 +269,20 @@ fn a_redirect_is_reported_not_followed() {
     assert_eq!(r.out.status.code(), Some(1));
     let k = check(r.case("ddm::restart_soft"), "status.expected");
     assert_eq!(k["outcome"], "failed");
-    assert!(k["message"].as_str().unwrap().contains("a redirect") && k["message"].as_str().unwrap().contains("got 307"), "{k}");
-    assert_eq!(r.case("ddm::restart_soft")["exchanges"].as_array().unwrap().iter().filter(|e| e["purpose"] == "request").count(), 1);
+    assert!(
+        k["message"].as_str().unwrap().contains("a redirect")
+            && k["message"].as_str().unwrap().contains("got 307"),
+        "{k}"
+    );
+    assert_eq!(
+        r.case("ddm::restart_soft")["exchanges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["purpose"] == "request")
+            .count(),
+        1
+    );
 }
 
 /// With --follow-redirects the request goes on to the other host, without the token.
@@ -213,22 +298,57 @@ fn a_followed_redirect_to_another_host_carries_no_token() {
         s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}").unwrap();
         String::from_utf8_lossy(&buf[..n]).into_owned()
     });
-    let r = run(&served, &[], &["--follow-redirects", "--exact", "ddm::restart_soft"]);
+    let r = run(
+        &served,
+        &[],
+        &["--follow-redirects", "--exact", "ddm::restart_soft"],
+    );
     let request = capture.join().unwrap();
     assert!(request.starts_with("POST /ddm/"), "{request}");
-    assert!(!request.to_ascii_lowercase().contains("x-auth-token"), "token sent to another host:\n{request}");
+    assert!(
+        !request.to_ascii_lowercase().contains("x-auth-token"),
+        "token sent to another host:\n{request}"
+    );
     let c = r.case("ddm::restart_soft");
-    assert!(c["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("another origin without the token")), "{}", c["notes"]);
-    assert_eq!(c["exchanges"].as_array().unwrap().iter().filter(|e| e["purpose"] == "request").count(), 2);
+    assert!(
+        c["notes"].as_array().unwrap().iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("another origin without the token")),
+        "{}",
+        c["notes"]
+    );
+    assert_eq!(
+        c["exchanges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["purpose"] == "request")
+            .count(),
+        2
+    );
 }
 
 #[test]
 fn retry_after_is_honoured() {
     let served = Served::start(&["retry-after"], TOKEN);
     let r = run(&served, &[], &["--exact", "ddm::restart_soft"]);
-    assert_eq!(r.out.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.out.stdout));
+    assert_eq!(
+        r.out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.out.stdout)
+    );
     let c = r.case("ddm::restart_soft");
-    assert!(c["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("Retry-After")), "{}", c["notes"]);
+    assert!(
+        c["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("Retry-After")),
+        "{}",
+        c["notes"]
+    );
 }
 
 #[test]
@@ -243,18 +363,34 @@ fn unreachable_hosts_give_one_line_per_api_and_no_retries() {
         &served,
         &[
             ("ddm", format!("https://127.0.0.1:{http_port}/ddm")),
-            ("modelarts", "http://no-such-host.invalid/modelarts".to_owned()),
+            (
+                "modelarts",
+                "http://no-such-host.invalid/modelarts".to_owned(),
+            ),
             ("ecs", format!("http://127.0.0.1:{refused}/ecs")),
         ],
         &[],
     );
     assert_eq!(r.out.status.code(), Some(1));
     let err = r.stderr();
+    assert!(
+        err.contains("restarts real resources"),
+        "a target off this machine is announced: {err}"
+    );
     for api in ["ddm", "modelarts", "ecs"] {
-        assert_eq!(err.matches(&format!("error: {api} cannot be reached")).count(), 1, "{err}");
+        assert_eq!(
+            err.matches(&format!("error: {api} cannot be reached"))
+                .count(),
+            1,
+            "{err}"
+        );
     }
     for (name, outcome) in r.others("none") {
-        let expected = if name.starts_with("clouddb") { "passed" } else { "errored" };
+        let expected = if name.starts_with("clouddb") {
+            "passed"
+        } else {
+            "errored"
+        };
         assert_eq!(outcome, expected, "{name}");
     }
 }
@@ -264,7 +400,16 @@ fn an_interrupted_run_leaves_a_report_of_what_finished() {
     let dir = tempfile::tempdir().unwrap();
     let reports = dir.path().join("reports");
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("restart-conformance"))
-        .args(["run", "--fault", "hang", "--request-timeout", "60", "--test-threads", "4", "--report-dir"])
+        .args([
+            "run",
+            "--fault",
+            "hang",
+            "--request-timeout",
+            "60",
+            "--test-threads",
+            "4",
+            "--report-dir",
+        ])
         .arg(&reports)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -272,17 +417,36 @@ fn an_interrupted_run_leaves_a_report_of_what_finished() {
         .unwrap();
     // Wait until some cases have finished (the hanging DDM ones never do).
     std::thread::sleep(std::time::Duration::from_secs(4));
-    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let code = child.wait().unwrap().code();
     assert_eq!(code, Some(1));
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(reports.join("report.json")).unwrap()).unwrap();
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(reports.join("report.json")).unwrap())
+            .unwrap();
     assert_eq!(report["run"]["interrupted"], true);
     let cases = report["cases"].as_array().unwrap();
-    assert!(cases.iter().any(|c| c["outcome"] == "passed"), "finished cases are kept");
-    let not_run: Vec<_> = cases.iter().filter(|c| c["reason"].as_str().is_some_and(|r| r.contains("interrupted"))).collect();
+    assert!(
+        cases.iter().any(|c| c["outcome"] == "passed"),
+        "finished cases are kept"
+    );
+    let not_run: Vec<_> = cases
+        .iter()
+        .filter(|c| {
+            c["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("interrupted"))
+        })
+        .collect();
     assert!(!not_run.is_empty() && not_run.iter().all(|c| c["outcome"] == "skipped"));
-    assert_eq!(cases.len(), restart_conformance::plan::plan(&crate::common::builtin()).len(), "every case is accounted for");
+    assert_eq!(
+        cases.len(),
+        restart_conformance::plan::plan(&crate::common::builtin()).len(),
+        "every case is accounted for"
+    );
     let xml = std::fs::read_to_string(reports.join("junit.xml")).unwrap();
     assert_eq!(xml.matches("<testcase").count(), cases.len());
 }

@@ -81,11 +81,11 @@ fn bad_targets_give_located_errors() {
     // before reaching it.
     let mut mismatches = Vec::new();
     for yaml in fixtures("targets-bad") {
-        let rendered = match target::load_file(&yaml).and_then(|p| target::resolve(p, &specs, None, true))
-        {
-            Ok(_) => panic!("{} resolved but is broken on purpose", yaml.display()),
-            Err(e) => e.to_string() + "\n",
-        };
+        let rendered =
+            match target::load_file(&yaml).and_then(|p| target::resolve(p, &specs, None, true)) {
+                Ok(_) => panic!("{} resolved but is broken on purpose", yaml.display()),
+                Err(e) => e.to_string() + "\n",
+            };
         assert!(
             rendered.contains(&yaml.display().to_string()),
             "{} names no file:\n{rendered}",

@@ -233,6 +233,11 @@ async fn action(
     body: Bytes,
 ) -> Response {
     match restart(&shared, known(&project_id, &server_id), &headers, &body) {
+        Ok(()) if shared.has(Fault::EcsSuccess200) => {
+            let mut r = response::accepted_empty();
+            *r.status_mut() = axum::http::StatusCode::OK;
+            r
+        }
         Ok(()) => response::accepted_empty(),
         Err(refusal) => refuse(&shared, refusal, &server_id),
     }
