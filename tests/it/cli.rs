@@ -287,3 +287,29 @@ fn dry_run_prints_curl_lines_and_sends_nothing() {
         .assert()
         .code(0);
 }
+
+/// A long lifecycle wait shows which resource is in which state, on stderr;
+/// `-q` keeps it quiet.
+#[test]
+fn long_waits_show_progress_unless_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "--fault",
+        "ha-never-active",
+        "--lifecycle-timeout",
+        "3.5",
+        "--exact",
+        "clouddb-ha::restart",
+        "--report-dir",
+    ];
+    let out = bin().args(args).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("waiting: clouddb-ha/") && stderr.contains(": REBOOT for 3 s"),
+        "{stderr}"
+    );
+    let out = bin().args(args).arg(dir.path()).arg("-q").output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("waiting:"));
+}

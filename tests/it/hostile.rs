@@ -397,6 +397,15 @@ fn unreachable_hosts_give_one_line_per_api_and_no_retries() {
 
 #[test]
 fn an_interrupted_run_leaves_a_report_of_what_finished() {
+    interrupt_with("-INT");
+}
+
+#[test]
+fn a_terminated_run_leaves_a_report_of_what_finished() {
+    interrupt_with("-TERM");
+}
+
+fn interrupt_with(signal: &str) {
     let dir = tempfile::tempdir().unwrap();
     let reports = dir.path().join("reports");
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("restart-conformance"))
@@ -418,7 +427,7 @@ fn an_interrupted_run_leaves_a_report_of_what_finished() {
     // Wait until some cases have finished (the hanging DDM ones never do).
     std::thread::sleep(std::time::Duration::from_secs(4));
     let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
