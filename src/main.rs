@@ -162,26 +162,8 @@ fn dry_run(specs: &spec::SpecSet, choice: TargetChoice) -> Result<u8, Failure> {
                     token: String::new(),
                 };
                 let server = ReferenceServer::start(([127, 0, 0, 1], 0).into(), config).await?;
-                let apis = server
-                    .apis()
-                    .into_iter()
-                    .map(|a| {
-                        (
-                            a.api.to_owned(),
-                            target::ApiTarget {
-                                base_url: a.base_url,
-                                vars: a.vars,
-                            },
-                        )
-                    })
-                    .collect();
+                let t = run::embedded_target(&server, target::Secret::new(""));
                 server.shutdown().await;
-                let t = target::Target {
-                    label: "embedded reference server".into(),
-                    apis,
-                    token: target::Secret::new(""),
-                    token_env: "OS_AUTH_TOKEN".into(),
-                };
                 Ok::<_, anyhow::Error>(run::dry_run(specs, &t))
             })?
         }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use restart_conformance::reference::{ReferenceConfig, ReferenceServer};
 use restart_conformance::report::model::CaseOutcome;
 use restart_conformance::run::{self, Polling, Settings, TargetChoice};
-use restart_conformance::target::{ApiTarget, Secret, Target};
+use restart_conformance::target::Secret;
 
 /// Peak resident set size of this process, in KiB (Linux).
 fn peak_rss_kib() -> Option<u64> {
@@ -31,25 +31,7 @@ fn a_200_mb_body_stays_under_64_mb_resident() {
     let server = rt
         .block_on(ReferenceServer::start(([127, 0, 0, 1], 0).into(), config))
         .unwrap();
-    let apis = server
-        .apis()
-        .into_iter()
-        .map(|a| {
-            (
-                a.api.to_owned(),
-                ApiTarget {
-                    base_url: a.base_url,
-                    vars: a.vars,
-                },
-            )
-        })
-        .collect();
-    let target = Target {
-        label: "memory".into(),
-        apis,
-        token: Secret::new("tok-memory"),
-        token_env: "OS_AUTH_TOKEN".into(),
-    };
+    let target = run::embedded_target(&server, Secret::new("tok-memory"));
     let specs = restart_conformance::spec::load_builtin().unwrap();
     // The default cap (1 MiB), as a run without --max-body has it.
     let settings = Settings::new(Polling {

@@ -148,25 +148,7 @@ pub fn execute(
             let server = rt
                 .block_on(ReferenceServer::start(([127, 0, 0, 1], 0).into(), config))
                 .map_err(RunError::Reference)?;
-            let apis = server
-                .apis()
-                .into_iter()
-                .map(|a| {
-                    (
-                        a.api.to_owned(),
-                        ApiTarget {
-                            base_url: a.base_url,
-                            vars: a.vars,
-                        },
-                    )
-                })
-                .collect();
-            let target = Target {
-                label: "embedded reference server".into(),
-                apis,
-                token: Secret::new(token),
-                token_env: "OS_AUTH_TOKEN".into(),
-            };
+            let target = embedded_target(&server, Secret::new(token));
             (target, Some(server), false)
         }
     };
@@ -285,6 +267,29 @@ pub fn execute(
         report: Some(report),
         conclusion,
     })
+}
+
+/// A target for a running reference server, labelled as embedded.
+pub fn embedded_target(server: &ReferenceServer, token: Secret) -> Target {
+    let apis = server
+        .apis()
+        .into_iter()
+        .map(|a| {
+            (
+                a.api.to_owned(),
+                ApiTarget {
+                    base_url: a.base_url,
+                    vars: a.vars,
+                },
+            )
+        })
+        .collect();
+    Target {
+        label: "embedded reference server".into(),
+        apis,
+        token,
+        token_env: "OS_AUTH_TOKEN".into(),
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

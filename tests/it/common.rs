@@ -132,29 +132,8 @@ impl Served {
     }
 
     pub fn target(&self) -> restart_conformance::target::Target {
-        use restart_conformance::target::{ApiTarget, Secret, Target};
-        let apis = self
-            .server
-            .as_ref()
-            .unwrap()
-            .apis()
-            .into_iter()
-            .map(|a| {
-                (
-                    a.api.to_owned(),
-                    ApiTarget {
-                        base_url: a.base_url,
-                        vars: a.vars,
-                    },
-                )
-            })
-            .collect();
-        Target {
-            label: "test".into(),
-            apis,
-            token: Secret::new(self.token.clone()),
-            token_env: "OS_AUTH_TOKEN".into(),
-        }
+        let token = restart_conformance::target::Secret::new(self.token.clone());
+        run::embedded_target(self.server.as_ref().unwrap(), token)
     }
 }
 
