@@ -1,18 +1,27 @@
 //! `report.html`: one self-contained page, readable offline and without JavaScript.
 //!
-//! The page is an askama template (`templates/report.html`, with `report.css` and `report.js`
-//! inlined at build time), so it loads nothing from the network. Everything in a report that came
-//! from a target — bodies, headers, messages, even state names — is hostile, and reaches the page
-//! only through askama's auto-escaping: the template uses no `|safe`. This module prepares plain
-//! values for the template instead: diff lines with their colour class, pretty-printed bodies,
-//! and the lifecycle timeline as SVG coordinates computed here.
+//! The page is an askama template (`templates/report.html`, with `exchange.html`, `report.css`
+//! and `report.js` inlined at build time), so it loads nothing from the network. Everything in a
+//! report that came from a target — bodies, headers, messages, even state names — is hostile, and
+//! reaches the page only through askama's auto-escaping: the templates use no `|safe`. This module
+//! prepares plain values for the template instead: diff lines with their colour class,
+//! pretty-printed bodies, the status polls folded into a table, and the lifecycle timeline as SVG
+//! coordinates computed here.
+//!
+//! The runner already shows the token as `***`; the page redacts credential headers, URL user
+//! information and `curl` header values once more, so a report written by an older or buggy
+//! runner still cannot put a token on a page that gets screenshotted and shared.
+
+use std::borrow::Cow;
 
 use askama::Template;
 
 use super::diff::ReportDiff;
-use super::format::{duration, rank, warnings};
-use super::matrix::{Column, Matrix};
-use super::model::{CaseOutcome, CaseReport, CheckReport, ExchangeRecord, Observation, Report};
+use super::format::{duration, one_line, rank, warnings};
+use super::matrix::{CellState, Column, Matrix, case_cells};
+use super::model::{
+    CaseOutcome, CaseReport, CheckOutcome, CheckReport, ExchangeRecord, Observation, Report,
+};
 use super::{ReportError, ReportErrorKind};
 
 /// Renders `report.html`, with the baseline comparison when one is given.
@@ -22,14 +31,26 @@ pub fn to_html(report: &Report, baseline: Option<&ReportDiff>) -> Result<String,
         .map_err(|e| ReportError::new("render report.html", ReportErrorKind::Template(e)))
 }
 
+/// The `purpose` of the exchanges that poll the resource's state.
+const STATUS_POLL: &str = "status";
+/// Headline messages in a case's summary line are cut to this many characters.
+const HEADLINE_MAX: usize = 160;
+/// Response bodies in the status-poll table are cut to this many characters.
+const POLL_BODY_MAX: usize = 120;
+/// Besides the last one, at most this many polls with an unusual answer are shown in full.
+const POLLS_IN_FULL: usize = 3;
+
 #[derive(Template)]
 #[template(path = "report.html")]
 struct Page<'a> {
     title: String,
     verdict: &'static str,
     report: &'a Report,
+    total: usize,
     duration: String,
-    base_urls: Vec<(&'a str, &'a str)>,
+    base_urls: Vec<(&'a str, Cow<'a, str>)>,
+    /// The first 12 hex digits of the spec set digest, for the header line.
+    digest_short: &'a str,
     columns: Vec<&'static str>,
     matrix: Vec<MatrixRowView>,
     baseline: Option<BaselineView>,
@@ -39,13 +60,22 @@ struct Page<'a> {
 
 struct MatrixRowView {
     api: String,
+    /// `11 cases · 2 failed`.
+    cases: String,
     cells: Vec<CellView>,
 }
 
 struct CellView {
     state: &'static str,
     column: &'static str,
-    text: String,
+    /// A symbol that repeats the colour, for readers and screenshots without it.
+    mark: &'static str,
+    /// The worst count, first line of the cell: `2 failed`; `–` for an empty cell.
+    lead: String,
+    /// The other counts, second line: `4 warnings · 22 passed`.
+    rest: String,
+    /// The first case (in page order) that made a red or yellow cell so.
+    href: Option<String>,
 }
 
 struct BaselineView {
@@ -56,6 +86,8 @@ struct BaselineView {
 
 struct SectionView {
     label: &'static str,
+    /// The label as a CSS class: `new-warnings`.
+    key: String,
     names: Vec<String>,
     /// Removed cases have no anchor on this page.
     linkable: bool,
@@ -68,9 +100,17 @@ struct CaseView<'a> {
     warnings: usize,
     /// Failed and errored cases start unfolded: they are what the reader came for.
     open: bool,
+    /// Why the case is not clean, in one line for the folded summary.
+    headline: Option<String>,
     checks: Vec<CheckView<'a>>,
+    /// The case's own requests (restart, second restart, …), shown in full.
     exchanges: Vec<ExchangeView<'a>>,
+    /// The status polls, folded into a table.
+    polls: Option<PollsView<'a>>,
+    /// The polls table lists every lifecycle observation, so the timeline needs no table.
+    states_in_polls: bool,
     timeline: Option<Timeline<'a>>,
+    curl: Option<String>,
 }
 
 struct CheckView<'a> {
@@ -86,13 +126,38 @@ struct DiffLine<'a> {
 
 struct ExchangeView<'a> {
     exchange: &'a ExchangeRecord,
+    url: Cow<'a, str>,
+    request_headers: Vec<(&'a str, &'a str)>,
     request_body: Option<&'a str>,
     /// `None` when no response came back.
     status: Option<u16>,
     status_class: &'static str,
-    response_headers: &'a [(String, String)],
+    response_headers: Vec<(&'a str, &'a str)>,
     response_body: String,
     truncated: bool,
+}
+
+/// A case's status polls: one table row each, and the telling ones in full.
+struct PollsView<'a> {
+    /// `GET <url>` when every poll sent the same request.
+    request: Option<String>,
+    /// True when each poll has its lifecycle observation, so the table shows the state read.
+    states: bool,
+    rows: Vec<PollRow<'a>>,
+    /// The last poll, and the first few whose answer differs from the first poll's.
+    full: Vec<ExchangeView<'a>>,
+}
+
+struct PollRow<'a> {
+    at_ms: u64,
+    elapsed_ms: u64,
+    /// The request, when the polls did not all send the same one.
+    request: Option<String>,
+    status: String,
+    status_class: &'static str,
+    state: &'a str,
+    /// The start of the body; `None` when it is the same as the previous poll's.
+    body: Option<String>,
 }
 
 /// A lifecycle timeline as SVG coordinates; all numbers are computed here, all text escaped.
@@ -101,6 +166,10 @@ struct Timeline<'a> {
     height: u32,
     segments: Vec<Segment<'a>>,
     points: Vec<Point<'a>>,
+    /// The case's own requests (the restart), drawn as dashed lines over the states.
+    markers: Vec<Marker>,
+    /// The states in order, as text: `REBOOT 1–2005 ms (40 polls)`.
+    steps: Vec<Step<'a>>,
     start_label: String,
     end_label: String,
     /// Where the last poll's time is written, under its point.
@@ -131,6 +200,22 @@ struct Point<'a> {
     note: &'a str,
 }
 
+/// A request sent during the timeline, such as the restart itself.
+struct Marker {
+    x: String,
+    label: String,
+    label_x: String,
+    anchor: &'static str,
+}
+
+/// One state of the timeline, as text.
+struct Step<'a> {
+    state: &'a str,
+    class: &'static str,
+    /// `0–258 ms (6 polls)` or `309 ms`.
+    text: String,
+}
+
 impl<'a> Page<'a> {
     fn new(report: &'a Report, baseline: Option<&ReportDiff>) -> Page<'a> {
         let s = &report.summary;
@@ -146,7 +231,6 @@ impl<'a> Page<'a> {
             report.tool.name, report.tool.version, s.passed, s.failed, s.skipped, s.warnings
         );
 
-        let matrix = Matrix::build(report);
         let mut apis: Vec<&str> = Vec::new();
         for case in &report.cases {
             if !apis.contains(&case.api.as_str()) {
@@ -162,33 +246,100 @@ impl<'a> Page<'a> {
             title,
             verdict,
             report,
+            total: report.cases.len(),
             duration: duration(report.run.duration_ms),
             base_urls: report
                 .run
                 .base_urls
                 .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .map(|(k, v)| (k.as_str(), redact_userinfo(v)))
                 .collect(),
+            digest_short: report
+                .run
+                .spec_digest
+                .get(..12)
+                .unwrap_or(&report.run.spec_digest),
             columns: Column::ALL.iter().map(|c| c.label()).collect(),
-            matrix: matrix
-                .rows
-                .into_iter()
-                .map(|row| MatrixRowView {
-                    cells: row
-                        .columns()
-                        .map(|(column, cell)| CellView {
-                            state: cell.state().as_str(),
-                            column: column.key(),
-                            text: cell.counts_text(),
-                        })
-                        .collect(),
-                    api: row.api,
-                })
-                .collect(),
+            matrix: matrix_view(report, &cases),
             baseline: baseline.map(baseline_view),
             apis,
             cases: cases.into_iter().map(case_view).collect(),
         }
+    }
+}
+
+/// The matrix rows, each cell linked to the first case (in page order) of its colour.
+fn matrix_view(report: &Report, page_order: &[&CaseReport]) -> Vec<MatrixRowView> {
+    Matrix::build(report)
+        .rows
+        .into_iter()
+        .map(|row| {
+            let of_api: Vec<&CaseReport> = page_order
+                .iter()
+                .copied()
+                .filter(|c| c.api == row.api)
+                .collect();
+            let failed = of_api
+                .iter()
+                .filter(|c| matches!(c.outcome, CaseOutcome::Failed | CaseOutcome::Errored))
+                .count();
+            let skipped = of_api
+                .iter()
+                .filter(|c| c.outcome == CaseOutcome::Skipped)
+                .count();
+            let mut cases = plural(of_api.len(), "case");
+            if failed > 0 {
+                cases.push_str(&format!(" · {failed} failed"));
+            }
+            if skipped > 0 {
+                cases.push_str(&format!(" · {skipped} skipped"));
+            }
+            let per_case: Vec<(&CaseReport, [_; 6])> =
+                of_api.iter().map(|c| (*c, case_cells(c))).collect();
+            let cells = row
+                .columns()
+                .enumerate()
+                .map(|(i, (column, cell))| {
+                    let state = cell.state();
+                    let counts = cell.counts();
+                    let href = matches!(state, CellState::Failed | CellState::Warning)
+                        .then(|| {
+                            per_case
+                                .iter()
+                                .find(|(_, cells)| cells[i].state() == state)
+                                .map(|(c, _)| format!("#{}", c.name))
+                        })
+                        .flatten();
+                    CellView {
+                        state: state.as_str(),
+                        column: column.key(),
+                        mark: match state {
+                            CellState::Failed => "✗",
+                            CellState::Warning => "!",
+                            CellState::Passed => "✓",
+                            CellState::Skipped => "○",
+                            CellState::Empty => "",
+                        },
+                        lead: counts.first().cloned().unwrap_or_else(|| "–".to_owned()),
+                        rest: counts.get(1..).unwrap_or_default().join(" · "),
+                        href,
+                    }
+                })
+                .collect();
+            MatrixRowView {
+                api: row.api,
+                cases,
+                cells,
+            }
+        })
+        .collect()
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
@@ -209,6 +360,7 @@ fn baseline_view(diff: &ReportDiff) -> BaselineView {
             .filter(|(_, names)| !names.is_empty())
             .map(|(label, names)| SectionView {
                 label,
+                key: label.replace(' ', "-"),
                 names: names.to_vec(),
                 linkable: label != "removed",
             })
@@ -217,12 +369,19 @@ fn baseline_view(diff: &ReportDiff) -> BaselineView {
 }
 
 fn case_view(case: &CaseReport) -> CaseView<'_> {
+    let (polls, own): (Vec<&ExchangeRecord>, Vec<&ExchangeRecord>) = case
+        .exchanges
+        .iter()
+        .partition(|x| x.purpose == STATUS_POLL);
+    let requests: Vec<(u64, &str)> = own.iter().map(|x| (x.at_ms, x.purpose.as_str())).collect();
+    let folded = polls_view(&polls, &case.lifecycle);
     CaseView {
         case,
         outcome: case.outcome.as_str(),
         duration: duration(case.duration_ms),
         warnings: warnings(case),
         open: matches!(case.outcome, CaseOutcome::Failed | CaseOutcome::Errored),
+        headline: headline(case),
         checks: case
             .checks
             .iter()
@@ -231,9 +390,33 @@ fn case_view(case: &CaseReport) -> CaseView<'_> {
                 diff: check.diff.as_deref().map(diff_lines).unwrap_or_default(),
             })
             .collect(),
-        exchanges: case.exchanges.iter().map(exchange_view).collect(),
-        timeline: timeline(&case.lifecycle),
+        exchanges: own.into_iter().map(exchange_view).collect(),
+        states_in_polls: folded.as_ref().is_some_and(|p| p.states),
+        polls: folded,
+        timeline: timeline(&case.lifecycle, &requests),
+        curl: case.curl.as_deref().map(redact_curl),
     }
+}
+
+/// The first broken rule, the transport error or the skip reason, in one line.
+fn headline(case: &CaseReport) -> Option<String> {
+    let first = |outcome: CheckOutcome| {
+        case.checks
+            .iter()
+            .find(|k| k.outcome == outcome)
+            .map(|k| format!("{}: {}", k.id, k.message))
+    };
+    let text = match case.outcome {
+        CaseOutcome::Failed => first(CheckOutcome::Failed).or_else(|| case.reason.clone()),
+        CaseOutcome::Errored => case
+            .reason
+            .clone()
+            .or_else(|| case.exchanges.iter().find_map(|x| x.error.clone()))
+            .or_else(|| first(CheckOutcome::Failed)),
+        CaseOutcome::Skipped => case.reason.clone(),
+        CaseOutcome::Passed => first(CheckOutcome::Warning),
+    }?;
+    Some(one_line(&text, HEADLINE_MAX))
 }
 
 /// Splits a unified diff into lines tagged for colour: additions, deletions, hunk headers.
@@ -256,32 +439,98 @@ fn diff_lines(diff: &str) -> Vec<DiffLine<'_>> {
         .collect()
 }
 
+fn status_class(exchange: &ExchangeRecord) -> &'static str {
+    match exchange.response.as_ref().map(|r| r.status) {
+        Some(200..=299) => "s-ok",
+        Some(300..=399) => "s-redirect",
+        _ => "s-error",
+    }
+}
+
 fn exchange_view(exchange: &ExchangeRecord) -> ExchangeView<'_> {
-    let (status, status_class, response_headers, response_body, truncated) =
-        match &exchange.response {
-            Some(r) => (
-                Some(r.status),
-                match r.status {
-                    200..=299 => "s-ok",
-                    300..=399 => "s-redirect",
-                    _ => "s-error",
-                },
-                r.headers.as_slice(),
-                pretty(&r.body),
-                r.body_truncated,
-            ),
-            None => (None, "s-error", &[][..], String::new(), false),
-        };
+    let (status, response_headers, response_body, truncated) = match &exchange.response {
+        Some(r) => (
+            Some(r.status),
+            headers(&r.headers),
+            pretty(&r.body),
+            r.body_truncated,
+        ),
+        None => (None, Vec::new(), String::new(), false),
+    };
     ExchangeView {
         exchange,
+        url: redact_userinfo(&exchange.request.url),
+        request_headers: headers(&exchange.request.headers),
         // The request stays as sent: a negative case's point may be in its exact bytes.
         request_body: exchange.request.body.as_deref(),
         status,
-        status_class,
+        status_class: status_class(exchange),
         response_headers,
         response_body,
         truncated,
     }
+}
+
+/// The status polls, each joined with its lifecycle observation when both lists line up (same
+/// length, same times); the runner records one observation per poll.
+fn polls_view<'a>(
+    polls: &[&'a ExchangeRecord],
+    lifecycle: &'a [Observation],
+) -> Option<PollsView<'a>> {
+    let first = polls.first()?;
+    let request_of =
+        |x: &ExchangeRecord| format!("{} {}", x.request.method, redact_userinfo(&x.request.url));
+    let same = polls
+        .iter()
+        .all(|x| x.request.method == first.request.method && x.request.url == first.request.url);
+    let answer = |x: &ExchangeRecord| x.response.as_ref().map(|r| r.status);
+    let last = polls.len() - 1;
+    let full = polls
+        .iter()
+        .enumerate()
+        .filter(|(i, x)| *i != last && answer(x) != answer(first))
+        .take(POLLS_IN_FULL)
+        .chain(std::iter::once((last, &polls[last])))
+        .map(|(_, x)| exchange_view(x))
+        .collect();
+    let states = polls.len() == lifecycle.len()
+        && polls.iter().zip(lifecycle).all(|(x, o)| x.at_ms == o.at_ms);
+    fn body_of(x: &ExchangeRecord) -> Option<&str> {
+        x.response.as_ref().map(|r| r.body.as_str())
+    }
+    Some(PollsView {
+        request: same.then(|| request_of(first)),
+        states,
+        rows: polls
+            .iter()
+            .enumerate()
+            .map(|(i, x)| PollRow {
+                at_ms: x.at_ms,
+                elapsed_ms: x.elapsed_ms,
+                request: (!same).then(|| request_of(x)),
+                status: match (&x.response, &x.error) {
+                    (Some(r), _) => r.status.to_string(),
+                    (None, Some(e)) => one_line(e, POLL_BODY_MAX),
+                    (None, None) => "no response".to_owned(),
+                },
+                status_class: status_class(x),
+                state: lifecycle
+                    .get(i)
+                    .filter(|_| states)
+                    .and_then(|o| o.state.as_deref())
+                    .unwrap_or("(no state)"),
+                body: match i.checked_sub(1).map(|p| body_of(polls[p])) {
+                    Some(previous) if previous == body_of(x) => None,
+                    _ => Some(
+                        body_of(x)
+                            .map(|b| one_line(b, POLL_BODY_MAX))
+                            .unwrap_or_default(),
+                    ),
+                },
+            })
+            .collect(),
+        full,
+    })
 }
 
 /// The body pretty-printed when it is JSON, as received otherwise.
@@ -292,27 +541,156 @@ fn pretty(body: &str) -> String {
         .unwrap_or_else(|| body.to_owned())
 }
 
+/// Headers whose value is a credential, compared without case.
+const SECRET_HEADERS: [&str; 5] = [
+    "x-auth-token",
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "x-subject-token",
+];
+const REDACTED: &str = "***";
+
+fn is_secret_header(name: &str) -> bool {
+    SECRET_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h))
+}
+
+/// Header pairs for display, credential values shown as `***`.
+fn headers(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+    pairs
+        .iter()
+        .map(|(name, value)| {
+            let value = if is_secret_header(name) {
+                REDACTED
+            } else {
+                value.as_str()
+            };
+            (name.as_str(), value)
+        })
+        .collect()
+}
+
+/// `scheme://user:password@host/…` becomes `scheme://***@host/…`, everywhere in `text`.
+fn redact_userinfo(text: &str) -> Cow<'_, str> {
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut from = 0;
+    while let Some(found) = text[from..].find("://") {
+        let host = from + found + 3;
+        let host_end = text[host..]
+            .find(['/', '?', '#', '\'', '"', ' ', '\t', '\r', '\n'])
+            .map_or(text.len(), |e| host + e);
+        if let Some(at) = text[host..host_end].rfind('@') {
+            out.push_str(&text[copied..host]);
+            out.push_str(REDACTED);
+            copied = host + at;
+        }
+        from = host_end;
+    }
+    if out.is_empty() {
+        Cow::Borrowed(text)
+    } else {
+        out.push_str(&text[copied..]);
+        Cow::Owned(out)
+    }
+}
+
+/// The `curl` line with any literal credential header value and URL user information replaced
+/// by `***`; a shell variable such as `$OS_AUTH_TOKEN` is kept, it is what the line is for.
+fn redact_curl(curl: &str) -> String {
+    // ASCII lowercasing keeps byte offsets, so positions found in `lower` index `curl`.
+    let lower = curl.to_ascii_lowercase();
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    for name in SECRET_HEADERS {
+        let needle = format!("{name}:");
+        let mut from = 0;
+        while let Some(found) = lower[from..].find(&needle) {
+            let start = from + found + needle.len();
+            let end = curl[start..]
+                .find(['\'', '"'])
+                .map_or(curl.len(), |e| start + e);
+            let value = curl[start..end].trim();
+            if !value.is_empty() && !value.starts_with('$') && value != REDACTED {
+                cuts.push((start, end));
+            }
+            from = end;
+        }
+    }
+    cuts.sort_unstable();
+    let mut out = String::with_capacity(curl.len());
+    let mut copied = 0;
+    for (start, end) in cuts {
+        // `authorization:` also matches inside `proxy-authorization:`: skip what is already cut.
+        if start < copied {
+            continue;
+        }
+        out.push_str(&curl[copied..start]);
+        out.push(' ');
+        out.push_str(REDACTED);
+        copied = end;
+    }
+    out.push_str(&curl[copied..]);
+    redact_userinfo(&out).into_owned()
+}
+
 const TIMELINE_WIDTH: f64 = 720.0;
 const TIMELINE_PAD: f64 = 12.0;
 /// Roughly the width of one character of the label font, to decide whether a label fits.
 const CHAR_WIDTH: f64 = 7.5;
-/// Colours for the distinct states of one timeline, in order of appearance.
+/// Markers closer than this share one label.
+const MARKER_GAP: f64 = 90.0;
+/// Colours for the distinct states of one timeline that [`state_class`] does not know, in order
+/// of appearance.
 const STATE_CLASSES: [&str; 4] = ["st-0", "st-1", "st-2", "st-3"];
 
-fn timeline(observations: &[Observation]) -> Option<Timeline<'_>> {
+/// The colour of a well-known state name: green for a steady state, amber for a transition, red
+/// for an error. Only a reading aid: the checks decide what is right, never this.
+fn state_class(state: &str) -> Option<&'static str> {
+    let upper = state.to_ascii_uppercase();
+    let has = |words: &[&str]| words.iter().any(|w| upper.contains(w));
+    let steady = [
+        "ACTIVE",
+        "RUNNING",
+        "AVAILABLE",
+        "NORMAL",
+        "ONLINE",
+        "READY",
+        "HEALTHY",
+        "OK",
+    ];
+    if has(&["ERROR", "FAIL", "FAULT", "ABNORMAL", "BROKEN"]) {
+        Some("st-bad")
+    } else if steady.contains(&upper.as_str()) {
+        // Before the `-ING` rule: RUNNING is steady.
+        Some("st-ok")
+    } else if has(&["REBOOT", "RESTART", "PENDING", "BUILD", "RESIZ", "MIGRAT"])
+        || upper.ends_with("ING")
+    {
+        Some("st-busy")
+    } else {
+        None
+    }
+}
+
+/// The timeline of `observations`, with `requests` (time, purpose) drawn as markers.
+fn timeline<'a>(observations: &'a [Observation], requests: &[(u64, &str)]) -> Option<Timeline<'a>> {
     let mut sorted: Vec<&Observation> = observations.iter().collect();
     sorted.sort_by_key(|o| o.at_ms);
-    let start = sorted.first()?.at_ms;
-    let end = sorted.last()?.at_ms;
+    let first_request = requests.iter().map(|(at, _)| *at).min();
+    let last_request = requests.iter().map(|(at, _)| *at).max();
+    let start = sorted.first()?.at_ms.min(first_request.unwrap_or(u64::MAX));
+    let end = sorted.last()?.at_ms.max(last_request.unwrap_or(0));
     // The last state is drawn for one typical poll interval, so it shows as a bar, not a line.
     let polls = sorted.len().saturating_sub(1).max(1) as u64;
     let tail = ((end - start) / polls).max(1);
     let span = (end - start + tail) as f64;
     let scale = (TIMELINE_WIDTH - 2.0 * TIMELINE_PAD) / span;
     let x_of = |at: u64| TIMELINE_PAD + (at.saturating_sub(start)) as f64 * scale;
+    let last_poll = sorted.last()?.at_ms;
 
     let mut distinct: Vec<&str> = Vec::new();
     let mut segments: Vec<Segment<'_>> = Vec::new();
+    let mut steps: Vec<Step<'_>> = Vec::new();
     let mut i = 0;
     while i < sorted.len() {
         let state = sorted[i].state.as_deref();
@@ -323,13 +701,16 @@ fn timeline(observations: &[Observation]) -> Option<Timeline<'_>> {
         let from_ms = sorted[i].at_ms;
         let to_ms = sorted.get(j).map_or(end + tail, |o| o.at_ms);
         let (label, class) = match state {
-            Some(s) => {
-                let index = distinct.iter().position(|d| *d == s).unwrap_or_else(|| {
-                    distinct.push(s);
-                    distinct.len() - 1
-                });
-                (s, STATE_CLASSES[index % STATE_CLASSES.len()])
-            }
+            Some(s) => (
+                s,
+                state_class(s).unwrap_or_else(|| {
+                    let index = distinct.iter().position(|d| *d == s).unwrap_or_else(|| {
+                        distinct.push(s);
+                        distinct.len() - 1
+                    });
+                    STATE_CLASSES[index % STATE_CLASSES.len()]
+                }),
+            ),
             None => ("(no state)", "st-none"),
         };
         let x = x_of(from_ms);
@@ -346,6 +727,16 @@ fn timeline(observations: &[Observation]) -> Option<Timeline<'_>> {
                 None => format!("from {from_ms} ms (last poll)"),
             },
         });
+        let until_ms = sorted[j - 1].at_ms;
+        let count = j - i;
+        steps.push(Step {
+            state: label,
+            class,
+            text: match count {
+                1 => format!("{from_ms} ms"),
+                n => format!("{from_ms}–{until_ms} ms ({n} polls)"),
+            },
+        });
         i = j;
     }
 
@@ -359,21 +750,51 @@ fn timeline(observations: &[Observation]) -> Option<Timeline<'_>> {
         })
         .collect();
 
-    let end_x = x_of(end);
+    let mut sent: Vec<(u64, &str)> = requests.to_vec();
+    sent.sort_by_key(|(at, _)| *at);
+    let mut markers: Vec<(f64, String)> = Vec::new();
+    for (at, purpose) in sent {
+        let x = x_of(at);
+        match markers.last_mut() {
+            Some((last_x, label)) if x - *last_x < MARKER_GAP => {
+                if !label.split(", ").any(|l| l == purpose) {
+                    label.push_str(", ");
+                    label.push_str(purpose);
+                }
+            }
+            _ => markers.push((x, purpose.to_owned())),
+        }
+    }
+    let markers = markers
+        .into_iter()
+        .map(|(x, label)| {
+            let near_end = x + label.chars().count() as f64 * CHAR_WIDTH > TIMELINE_WIDTH;
+            Marker {
+                x: format!("{x:.1}"),
+                label_x: format!("{:.1}", if near_end { x - 3.0 } else { x + 3.0 }),
+                anchor: if near_end { "end" } else { "start" },
+                label,
+            }
+        })
+        .collect();
+
+    let end_x = x_of(last_poll);
     Some(Timeline {
         width: TIMELINE_WIDTH as u32,
-        height: 78,
+        height: 96,
         segments,
         points,
+        markers,
+        steps,
         start_label: format!("{start} ms"),
-        end_label: format!("{end} ms"),
+        end_label: format!("{last_poll} ms"),
         end_x: format!("{end_x:.1}"),
         end_anchor: if end_x > TIMELINE_WIDTH - 60.0 {
             "end"
         } else {
             "middle"
         },
-        axis_y: 52,
+        axis_y: 66,
     })
 }
 
@@ -404,7 +825,15 @@ mod tests {
                 format!(r#"<td class="cell {state}" data-api="{api}" data-column="{column}""#);
             assert!(html.contains(&needle), "missing {needle}");
         }
-        assert!(html.contains("1 failed · 1 warning"));
+        assert!(
+            html.contains(
+                r#"<span class="lead">1 failed</span><span class="rest">1 warning</span>"#
+            )
+        );
+        assert!(
+            html.contains(r#"<span class="lead">–</span>"#),
+            "an empty cell"
+        );
         Ok(())
     }
 
@@ -442,7 +871,7 @@ mod tests {
                 note: "200".to_owned(),
             })
             .collect();
-        let Some(t) = timeline(&obs) else {
+        let Some(t) = timeline(&obs, &[]) else {
             panic!("observations give a timeline");
         };
         let xs: Vec<&str> = t.segments.iter().map(|s| s.x.as_str()).collect();
@@ -452,7 +881,7 @@ mod tests {
         assert_eq!(t.segments[1].range, "1000–2000 ms");
         assert_eq!(t.segments[2].range, "from 2000 ms (last poll)");
         assert_eq!((t.end_x.as_str(), t.end_anchor), ("476.0", "middle"));
-        assert!(timeline(&[]).is_none());
+        assert!(timeline(&[], &[(0, "restart")]).is_none());
     }
 
     #[test]
@@ -552,5 +981,339 @@ mod tests {
         assert!(html.contains("Regressions since the baseline"));
         assert!(html.contains(&format!(r##"<a href="#{}">"##, sample::PASSED)));
         Ok(())
+    }
+
+    /// The text of every tag (`<a href="…">`), outside the inline script and style, whose
+    /// content is code rather than markup.
+    fn tags(html: &str) -> Vec<&str> {
+        let mut tags = Vec::new();
+        let mut rest = html;
+        while let Some(open) = rest.find('<') {
+            let Some(len) = rest[open..].find('>') else {
+                break;
+            };
+            let tag = &rest[open..open + len + 1];
+            tags.push(tag);
+            rest = &rest[open + len + 1..];
+            for raw in ["<script", "<style"] {
+                if tag.starts_with(raw) {
+                    let close = format!("</{}", &raw[1..]);
+                    rest = rest.find(&close).map_or("", |end| &rest[end..]);
+                }
+            }
+        }
+        tags
+    }
+
+    fn between<'h>(html: &'h str, from: &str, to: &str) -> &'h str {
+        let start = html.find(from).unwrap_or(html.len());
+        let end = html[start..].find(to).map_or(html.len(), |e| start + e);
+        &html[start..end]
+    }
+
+    /// The page of a run with failures of every kind, checked for its structure.
+    #[test]
+    fn page_for_a_run_with_every_kind_of_failure() -> Result<(), ReportError> {
+        let report = sample::every_kind();
+        let mut baseline = sample::every_kind();
+        for c in &mut baseline.cases {
+            if c.name == sample::ACCEPTED {
+                c.outcome = CaseOutcome::Passed;
+            }
+        }
+        let diff = compare(&baseline, &report);
+        let html = to_html(&report, Some(&diff))?;
+
+        // The matrix: one row per API, one cell per rule group, every state present.
+        let matrix = between(&html, r#"<table class="matrix">"#, "</table>");
+        assert_eq!(matrix.matches(r#"<th scope="row">"#).count(), 4);
+        assert_eq!(matrix.matches(r#"<td class="cell "#).count(), 4 * 6);
+        for state in ["passed", "failed", "warning", "skipped", "empty"] {
+            assert!(
+                matrix.contains(&format!(r#"<td class="cell {state}""#)),
+                "no {state} cell"
+            );
+        }
+        // The baseline comparison opens the page, before the matrix.
+        let baseline_at = html.find(r#"<section id="baseline""#);
+        assert!(baseline_at.is_some() && baseline_at < html.find(r#"<section id="matrix""#));
+        assert!(html.contains(&format!(r##"<a href="#{}">"##, sample::ACCEPTED)));
+
+        // Failures first, each with its one-line reason in the folded summary.
+        let first_case = between(&html, "<details class=\"case ", ">");
+        assert!(
+            first_case.contains("data-outcome=\"failed\""),
+            "{first_case}"
+        );
+        assert!(html.contains(
+            r#"<span class="headline">lifecycle.steady_reached: did not return to ACTIVE within 2.0 s; last state REBOOT</span>"#
+        ));
+
+        // A coloured diff, schema errors with their instance paths, the source, the curl line.
+        let diff_block = between(&html, r#"<pre class="diff">"#, "</pre>");
+        assert!(diff_block.contains(r#"<span class="d-del">"#));
+        assert!(diff_block.contains(r#"<span class="d-add">"#));
+        assert!(html.contains("<li><code>/job_id: 42 is not of type &#34;string&#34;</code></li>"));
+        assert!(html.contains("source: ecs.md, Table 2"));
+        assert!(html.contains(r#"<pre class="curl">curl -i -X POST"#));
+
+        // A timeline per case with lifecycle observations, the restart drawn on it.
+        let with_lifecycle = report
+            .cases
+            .iter()
+            .filter(|c| !c.lifecycle.is_empty())
+            .count();
+        assert_eq!(html.matches("<svg ").count(), with_lifecycle);
+        assert!(html.contains(r#"<text class="marker-label""#));
+        assert!(
+            html.contains(">request, second restart</text>"),
+            "markers share a label"
+        );
+
+        // Status polls are folded into a table, only the main requests and the last poll in full.
+        let timeout = between(
+            &html,
+            &format!(r#"id="{}""#, sample::TIMEOUT),
+            "</details>\n  <details",
+        );
+        assert!(timeout.contains("Status polls (5)"));
+        assert_eq!(timeout.matches(r#"<div class="exchange">"#).count(), 2);
+
+        // Nothing is fetched: no tag refers to another document, the style and script load nothing.
+        for tag in tags(&html) {
+            let lower = tag.to_ascii_lowercase();
+            assert!(
+                !lower.contains("http:") && !lower.contains("https:") && !lower.contains("//"),
+                "external reference in {tag}"
+            );
+            assert!(
+                !lower.starts_with("<link") && !lower.starts_with("<img"),
+                "{tag}"
+            );
+            assert!(!lower.contains(" src="), "{tag}");
+            if let Some(at) = lower.find("href=\"") {
+                assert!(lower[at + 6..].starts_with('#'), "{tag}");
+            }
+        }
+        let style = between(&html, "<style>", "</style>");
+        assert!(!style.contains("url(") && !style.contains("@import"));
+        let script = between(&html, "<script>", "</script>");
+        for call in ["fetch(", "XMLHttpRequest", "import(", ".src", "http"] {
+            assert!(!script.contains(call), "script uses {call}");
+        }
+
+        // No token: not from a header, not from the curl line, not from a base URL.
+        assert!(!html.contains(sample::LEAKED_TOKEN));
+        assert!(!html.contains(sample::LEAKED_PASSWORD));
+        assert!(html.contains(r#"<tr><th scope="row">x-auth-token</th><td>***</td></tr>"#));
+        assert!(html.contains(r#"<tr><th scope="row">Authorization</th><td>***</td></tr>"#));
+        assert!(html.contains("https://***@rds.example.test"));
+        assert!(
+            html.contains("$OS_AUTH_TOKEN"),
+            "the variable in a curl line stays"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn red_and_yellow_cells_link_to_their_first_case() -> Result<(), ReportError> {
+        let html = to_html(&sample::every_kind(), None)?;
+        let cell = |api: &str, column: &str| {
+            let start = format!(r#"data-api="{api}" data-column="{column}">"#);
+            between(&html, &start, "</td>").to_owned()
+        };
+        assert!(cell("ecs", "schema").contains(&format!(r##"<a href="#{}">"##, sample::FAILED)));
+        assert!(
+            cell("ecs", "negative").contains(&format!(r##"<a href="#{}">"##, sample::ACCEPTED))
+        );
+        assert!(cell("ddm", "errors").contains(&format!(r##"<a href="#{}">"##, sample::WARNING)));
+        assert!(
+            !cell("ecs", "success").contains("<a "),
+            "green cells need no link"
+        );
+        assert!(
+            html.contains(
+                r#"<th scope="row">ecs<span class="cases">5 cases · 2 failed</span></th>"#
+            )
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn polls_are_joined_with_their_observations() {
+        let report = sample::every_kind();
+        let Some(case) = report.cases.iter().find(|c| c.name == sample::LIFECYCLE) else {
+            panic!("the lifecycle case");
+        };
+        let view = case_view(case);
+        assert!(view.states_in_polls);
+        let Some(polls) = view.polls else {
+            panic!("the lifecycle case polled");
+        };
+        let states: Vec<&str> = polls.rows.iter().map(|r| r.state).collect();
+        assert_eq!(states, ["ACTIVE", "REBOOT", "REBOOT", "ACTIVE"]);
+        // The third poll read the same body as the second one.
+        let bodies: Vec<bool> = polls.rows.iter().map(|r| r.body.is_some()).collect();
+        assert_eq!(bodies, [true, true, false, true]);
+        assert_eq!(
+            polls.request.as_deref(),
+            Some("GET https://ecs.example.test/v2.1/p1/servers/s1")
+        );
+        assert_eq!(view.exchanges.len(), 1, "the restart itself in full");
+        assert_eq!(polls.full.len(), 1, "and the last poll");
+
+        // Lists that do not line up are not joined.
+        let mut odd = case.clone();
+        odd.lifecycle.pop();
+        let view = case_view(&odd);
+        assert!(!view.states_in_polls);
+        assert!(view.polls.is_some_and(|p| !p.states));
+    }
+
+    #[test]
+    fn polls_with_another_answer_are_shown_in_full() {
+        let mut case = sample::case("x::y", "x", "success", CaseOutcome::Passed);
+        let url = "https://x.example.test/s";
+        for at in 0..10 {
+            let (mut x, _) = sample::poll(url, at * 100, "BUSY");
+            if at == 3 || at == 4 {
+                x.response = None;
+                x.error = Some("timed out".to_owned());
+            }
+            case.exchanges.push(x);
+        }
+        let Some(polls) = case_view(&case).polls else {
+            panic!("polls");
+        };
+        let shown: Vec<u64> = polls.full.iter().map(|x| x.exchange.at_ms).collect();
+        assert_eq!(shown, [300, 400, 900]);
+        assert_eq!(polls.rows[3].status, "timed out");
+        assert_eq!(polls.rows[3].status_class, "s-error");
+    }
+
+    #[test]
+    fn timeline_steps_markers_and_state_colours() {
+        let obs: Vec<Observation> = [
+            (5, "ACTIVE"),
+            (100, "REBOOT"),
+            (200, "REBOOT"),
+            (300, "ACTIVE"),
+        ]
+        .into_iter()
+        .map(|(at_ms, s)| Observation {
+            at_ms,
+            state: Some(s.to_owned()),
+            note: "200".to_owned(),
+        })
+        .collect();
+        let Some(t) = timeline(
+            &obs,
+            &[(0, "restart"), (2, "second restart"), (250, "status")],
+        ) else {
+            panic!("a timeline");
+        };
+        let steps: Vec<(&str, &str, &str)> = t
+            .steps
+            .iter()
+            .map(|s| (s.state, s.class, s.text.as_str()))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                ("ACTIVE", "st-ok", "5 ms"),
+                ("REBOOT", "st-busy", "100–200 ms (2 polls)"),
+                ("ACTIVE", "st-ok", "300 ms"),
+            ]
+        );
+        // The restart at 0 ms starts the axis; close markers share a label.
+        assert_eq!(t.start_label, "0 ms");
+        assert_eq!(t.end_label, "300 ms");
+        let labels: Vec<&str> = t.markers.iter().map(|m| m.label.as_str()).collect();
+        assert_eq!(labels, ["restart, second restart", "status"]);
+        assert_eq!(t.markers[0].x, "12.0");
+        assert_eq!(t.markers[0].anchor, "start");
+        let Some(late) = timeline(&obs, &[(300, "a restart sent at the very end of the run")])
+        else {
+            panic!("a timeline");
+        };
+        assert_eq!(
+            late.markers[0].anchor, "end",
+            "the label stays inside the picture"
+        );
+
+        for (state, class) in [
+            ("RUNNING", Some("st-ok")),
+            ("available", Some("st-ok")),
+            ("RESTARTING", Some("st-busy")),
+            ("HARD_REBOOT", Some("st-busy")),
+            ("ERROR", Some("st-bad")),
+            ("ABNORMAL", Some("st-bad")),
+            ("FROZEN", None),
+        ] {
+            assert_eq!(state_class(state), class, "{state}");
+        }
+    }
+
+    #[test]
+    fn headlines_say_why_in_one_line() {
+        let report = sample::every_kind();
+        let headline_of = |name: &str| {
+            report
+                .cases
+                .iter()
+                .find(|c| c.name == name)
+                .and_then(headline)
+        };
+        assert_eq!(
+            headline_of(sample::FAILED).as_deref(),
+            Some("body.schema: response body does not match the schema: 2 errors")
+        );
+        assert_eq!(
+            headline_of(sample::ERRORED).as_deref(),
+            Some("connection refused (os error 111)")
+        );
+        assert_eq!(
+            headline_of(sample::SKIPPED).as_deref(),
+            Some("api `clouddb` is not configured in the target file")
+        );
+        assert_eq!(
+            headline_of(sample::CONCURRENT).as_deref(),
+            Some(
+                "restart.concurrent_refused: a second restart during REBOOT was accepted with 202; expected 409"
+            )
+        );
+        assert_eq!(headline_of(sample::PASSED), None);
+    }
+
+    #[test]
+    fn credentials_are_redacted() {
+        assert_eq!(
+            headers(&[
+                ("X-AUTH-TOKEN".to_owned(), "abc".to_owned()),
+                ("Cookie".to_owned(), "s=1".to_owned()),
+                ("Accept".to_owned(), "application/json".to_owned()),
+            ]),
+            [
+                ("X-AUTH-TOKEN", "***"),
+                ("Cookie", "***"),
+                ("Accept", "application/json")
+            ]
+        );
+        assert_eq!(
+            redact_userinfo("see https://u:p@h.test/a?b=c@d and http://h2/x"),
+            "see https://***@h.test/a?b=c@d and http://h2/x"
+        );
+        assert!(matches!(
+            redact_userinfo("https://h.test/a@b"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            redact_curl(
+                "curl -H \"X-Auth-Token: abc\" -H 'Proxy-Authorization: Basic xyz' -H \"X-Auth-Token: $OS_AUTH_TOKEN\" 'https://u:p@h/x'"
+            ),
+            "curl -H \"X-Auth-Token: ***\" -H 'Proxy-Authorization: ***' -H \"X-Auth-Token: $OS_AUTH_TOKEN\" 'https://***@h/x'"
+        );
+        let clean = "curl -i -X POST http://h/x -H \"X-Auth-Token: $OS_AUTH_TOKEN\"";
+        assert_eq!(redact_curl(clean), clean);
     }
 }

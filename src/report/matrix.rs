@@ -162,24 +162,42 @@ impl Cell {
 
     /// The non-zero counts, worst first: `1 failed · 3 passed`.
     pub fn counts_text(&self) -> String {
-        let parts = [
+        let parts = self.counts();
+        if parts.is_empty() {
+            "–".to_owned()
+        } else {
+            parts.join(" · ")
+        }
+    }
+
+    /// The non-zero counts, worst first: `["1 failed", "2 warnings", "3 passed"]`.
+    pub fn counts(&self) -> Vec<String> {
+        let warning = if self.warning == 1 {
+            "warning"
+        } else {
+            "warnings"
+        };
+        [
             (self.errored, "errored"),
             (self.failed, "failed"),
-            (self.warning, "warning"),
+            (self.warning, warning),
             (self.passed, "passed"),
             (self.not_verifiable, "not verifiable"),
             (self.skipped, "skipped"),
-        ];
-        let text: Vec<String> = parts
-            .iter()
-            .filter(|(n, _)| *n > 0)
-            .map(|(n, label)| format!("{n} {label}"))
-            .collect();
-        if text.is_empty() {
-            "–".to_owned()
-        } else {
-            text.join(" · ")
-        }
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, label)| format!("{n} {label}"))
+        .collect()
+    }
+
+    fn add(&mut self, other: &Cell) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.warning += other.warning;
+        self.not_verifiable += other.not_verifiable;
+        self.skipped += other.skipped;
+        self.errored += other.errored;
     }
 
     fn add_check(&mut self, outcome: CheckOutcome) {
@@ -242,6 +260,16 @@ impl Matrix {
 }
 
 fn add_case(row: &mut MatrixRow, case: &CaseReport) {
+    for (sum, cell) in row.cells.iter_mut().zip(case_cells(case)) {
+        sum.add(&cell);
+    }
+}
+
+/// What one case contributes to each column of its API's row, in [`Column::ALL`] order.
+///
+/// The page uses it to link a red or yellow cell to the first case that made it so.
+pub fn case_cells(case: &CaseReport) -> [Cell; 6] {
+    let mut cells = [Cell::default(); 6];
     let mut touched = BTreeSet::new();
     if let Some(column) = column_for_group(&case.group) {
         touched.insert(column);
@@ -255,28 +283,29 @@ fn add_case(row: &mut MatrixRow, case: &CaseReport) {
                     .filter_map(|k| column_for(&case.group, &k.id)),
             );
             for column in touched {
-                row.cells[column.index()].skipped += 1;
+                cells[column.index()].skipped += 1;
             }
         }
         CaseOutcome::Errored => {
             for check in &case.checks {
                 if let Some(column) = column_for(&case.group, &check.id) {
-                    row.cells[column.index()].add_check(check.outcome);
+                    cells[column.index()].add_check(check.outcome);
                     touched.insert(column);
                 }
             }
             for column in touched {
-                row.cells[column.index()].errored += 1;
+                cells[column.index()].errored += 1;
             }
         }
         CaseOutcome::Passed | CaseOutcome::Failed => {
             for check in &case.checks {
                 if let Some(column) = column_for(&case.group, &check.id) {
-                    row.cells[column.index()].add_check(check.outcome);
+                    cells[column.index()].add_check(check.outcome);
                 }
             }
         }
     }
+    cells
 }
 
 #[cfg(test)]
@@ -339,6 +368,11 @@ mod tests {
         assert_eq!(Cell::default().state(), CellState::Empty);
         assert_eq!(cell(3, 1, 0, 0, 0, 0).counts_text(), "1 failed · 3 passed");
         assert_eq!(Cell::default().counts_text(), "–");
+        assert_eq!(
+            cell(1, 0, 2, 1, 0, 0).counts(),
+            ["2 warnings", "1 passed", "1 not verifiable"]
+        );
+        assert_eq!(cell(0, 0, 1, 0, 0, 0).counts_text(), "1 warning");
     }
 
     #[test]

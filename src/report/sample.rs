@@ -4,6 +4,10 @@
 //! response body tries to break out of the HTML page, a lifecycle case (ACTIVE → REBOOT →
 //! ACTIVE), a pass with a warning, a transport error and a skip. The expected matrix is spelled
 //! out in `matrix.rs`'s tests.
+//!
+//! [`every_kind`] adds what a real run against a broken target produces on top: status polls, a
+//! restart that never settles, a second restart that was accepted, a bad value that was accepted,
+//! and a token that a careless runner failed to redact.
 
 use std::collections::BTreeMap;
 
@@ -213,4 +217,124 @@ pub fn report() -> Report {
         summary: Summary::of(&cases),
         cases,
     }
+}
+
+pub const TIMEOUT: &str = "clouddb-ha::restart";
+pub const CONCURRENT: &str = "ecs::restart_while_restarting";
+pub const ACCEPTED: &str = "ecs::negative::reboot_type_not_in_enum";
+
+/// A token value that must never reach a page, and a password in a base URL.
+pub const LEAKED_TOKEN: &str = "gAAAAAleakedTokenValue0123";
+pub const LEAKED_PASSWORD: &str = "hunter2leaked";
+
+const HA_URL: &str = "https://rds.example.test/v1.0/p1/ha/h1";
+
+/// A status poll at `at_ms` that read `state`.
+pub fn poll(url: &str, at_ms: u64, state: &str) -> (ExchangeRecord, Observation) {
+    let mut x = exchange(
+        "status",
+        url,
+        200,
+        &format!(r#"{{"server":{{"id":"s1","status":"{state}"}}}}"#),
+        at_ms,
+    );
+    x.request.method = "GET".to_owned();
+    x.request.body = None;
+    let o = Observation {
+        at_ms,
+        state: Some(state.to_owned()),
+        note: "200".to_owned(),
+    };
+    (x, o)
+}
+
+/// [`report`] plus the failures a broken target adds: see the module documentation.
+pub fn every_kind() -> Report {
+    let mut report = report();
+    let status_url = "https://ecs.example.test/v2.1/p1/servers/s1";
+
+    // The lifecycle case polled the server; one exchange per observation.
+    for c in report.cases.iter_mut().filter(|c| c.name == LIFECYCLE) {
+        let polls: Vec<(ExchangeRecord, Observation)> = c
+            .lifecycle
+            .iter()
+            .map(|o| poll(status_url, o.at_ms, o.state.as_deref().unwrap_or("")))
+            .collect();
+        c.exchanges.extend(polls.into_iter().map(|(x, _)| x));
+    }
+
+    // A restart that never came back to ACTIVE.
+    let mut c = case(TIMEOUT, "clouddb-ha", "success", CaseOutcome::Failed);
+    c.duration_ms = 2_000;
+    c.checks = vec![
+        passed("status.expected"),
+        passed("lifecycle.restarting_seen"),
+        check(
+            "lifecycle.steady_reached",
+            Severity::Must,
+            CheckOutcome::Failed,
+            "did not return to ACTIVE within 2.0 s; last state REBOOT",
+        ),
+    ];
+    c.exchanges = vec![exchange("request", HA_URL, 202, "", 0)];
+    for at_ms in [1, 500, 1_000, 1_500, 2_000] {
+        let (x, o) = poll(HA_URL, at_ms, "REBOOT");
+        c.exchanges.push(x);
+        c.lifecycle.push(o);
+    }
+    c.curl = Some(format!(
+        "curl -i -X POST {HA_URL}/action -H \"X-Auth-Token: $OS_AUTH_TOKEN\" --data-raw '{{\"restart\":{{}}}}'"
+    ));
+    report.cases.push(c);
+
+    // A second restart during REBOOT was accepted where the document says 409.
+    let mut c = case(CONCURRENT, "ecs", "concurrency", CaseOutcome::Passed);
+    c.checks = vec![
+        passed("status.expected"),
+        check(
+            "restart.concurrent_refused",
+            Severity::Should,
+            CheckOutcome::Warning,
+            "a second restart during REBOOT was accepted with 202; expected 409",
+        ),
+    ];
+    let (first_poll, o1) = poll(status_url, 10, "REBOOT");
+    let (last_poll, o2) = poll(status_url, 300, "ACTIVE");
+    c.exchanges = vec![
+        exchange("request", ECS_URL, 202, "", 0),
+        first_poll,
+        exchange("second restart", ECS_URL, 202, "", 20),
+        last_poll,
+    ];
+    c.lifecycle = vec![o1, o2];
+    report.cases.push(c);
+
+    // A bad enum value was accepted; the exchange and the curl line carry a real token, as an
+    // older runner might have written them, and the base URL a password.
+    let mut c = case(ACCEPTED, "ecs", "negative", CaseOutcome::Failed);
+    c.checks = vec![check(
+        "status.expected",
+        Severity::Must,
+        CheckOutcome::Failed,
+        "the target accepted a request it must refuse; expected 400, got 202",
+    )];
+    let mut x = exchange("request", ECS_URL, 202, "", 0);
+    x.request.headers = vec![
+        ("Content-Type".to_owned(), "application/json".to_owned()),
+        ("x-auth-token".to_owned(), LEAKED_TOKEN.to_owned()),
+        ("Authorization".to_owned(), format!("Bearer {LEAKED_TOKEN}")),
+    ];
+    x.request.body = Some(r#"{"reboot":{"type":"MEDIUM"}}"#.to_owned());
+    c.exchanges = vec![x];
+    c.curl = Some(format!(
+        "curl -i -X POST '{ECS_URL}' -H \"X-Auth-Token: {LEAKED_TOKEN}\" -H 'Content-Type: application/json' --data-raw '{{\"reboot\":{{\"type\":\"MEDIUM\"}}}}'"
+    ));
+    report.cases.push(c);
+
+    report.run.base_urls.insert(
+        "clouddb-ha".to_owned(),
+        format!("https://admin:{LEAKED_PASSWORD}@rds.example.test"),
+    );
+    report.summary = Summary::of(&report.cases);
+    report
 }
