@@ -65,11 +65,13 @@ impl Runner {
             _ => None,
         };
 
+        let mut before = None;
         if case.touches_resource
             && let Some(p) = &poller
-            && let Some(note) = p.wait_not_restarting().await
         {
-            report.notes.push(note);
+            let (note, last) = p.wait_not_restarting().await;
+            report.notes.extend(note);
+            before = last;
         }
 
         let req = &case.request;
@@ -115,7 +117,7 @@ impl Runner {
                         timeout: self.polling.timeout,
                     },
                 ));
-                report.lifecycle = w.observations;
+                report.lifecycle = before.iter().cloned().chain(w.observations).collect();
             }
             (CaseKind::Negative, Some(p), true) if case.touches_resource => {
                 let w = p.watch(false).await;
@@ -132,7 +134,7 @@ impl Runner {
                     ),
                     None => format!("the target accepted this request; the resource showed {last}, no restart was seen"),
                 });
-                report.lifecycle = w.observations;
+                report.lifecycle = before.iter().cloned().chain(w.observations).collect();
             }
             (CaseKind::Concurrent, Some(p), true) => {
                 let w = p.watch(true).await;
@@ -190,7 +192,7 @@ impl Runner {
                     report.exchanges.extend(rest.exchanges);
                     observations.extend(rest.observations);
                 }
-                report.lifecycle = observations;
+                report.lifecycle = before.into_iter().chain(observations).collect();
             }
             _ => {}
         }

@@ -179,14 +179,17 @@ impl Poller<'_> {
 
     /// Waits until the resource is in no restarting state, so that a case
     /// never runs during a restart (DDM answers 400 both for "restarting" and
-    /// for a bad body). Returns a note when it had to wait or gave up.
-    pub async fn wait_not_restarting(&self) -> Option<String> {
+    /// for a bad body). Returns a note when it had to wait or gave up, and
+    /// the last observation (the state before the case's request).
+    pub async fn wait_not_restarting(&self) -> (Option<String>, Option<Observation>) {
         let started = Instant::now();
         let mut polls = 0;
         let mut tick = Tick::default();
+        let mut last: Option<Observation>;
         let note = loop {
             let (obs, _) = self.poll().await;
             polls += 1;
+            last = Some(obs.clone());
             self.progress.tick(
                 &mut tick,
                 self.resource,
@@ -216,6 +219,6 @@ impl Poller<'_> {
             tokio::time::sleep(self.polling.interval).await;
         };
         self.progress.done(&tick);
-        note
+        (note, last)
     }
 }

@@ -835,6 +835,39 @@ fn load_one(path: &Path, bytes: &[u8]) -> Result<Spec, Vec<Located>> {
                 "fix the body or the schema",
             );
         }
+        for nv in &cs.not_verifiable {
+            let id = nv.id.as_str();
+            let well_formed = id.contains('.')
+                && !id.starts_with('.')
+                && !id.ends_with('.')
+                && id.chars().all(|ch| {
+                    ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_' || ch == '.'
+                });
+            // Ids the harness's own checks use: a declared promise must not
+            // masquerade as one of them in reports.
+            let reserved = [
+                "status.",
+                "content_type.",
+                "body.",
+                "lifecycle.",
+                "transport",
+            ]
+            .iter()
+            .any(|p| id.starts_with(p))
+                || id == "restart.concurrent_refused";
+            if !well_formed || reserved {
+                c.at(
+                    &cs.name,
+                    format!("invalid `not_verifiable` id `{id}` in case `{name}`"),
+                    if reserved {
+                        "this id belongs to one of the harness's own checks"
+                    } else {
+                        "not a dotted lowercase id"
+                    },
+                    "name the promise like `restart.type_effect`",
+                );
+            }
+        }
         cases.push(SpecCase {
             name,
             uris: case_uris,
