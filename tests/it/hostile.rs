@@ -250,6 +250,9 @@ fn invalid_utf8_in_json_fails_content_type() {
         k["message"].as_str().unwrap().contains("not valid JSON"),
         "{k}"
     );
+    // The cases that send nothing the fault touches still pass.
+    assert_eq!(r.case("ddm::negative::no_token")["outcome"], "passed");
+    assert_eq!(r.case("ddm::negative::method_get")["outcome"], "passed");
 }
 
 #[test]
@@ -260,6 +263,9 @@ fn json_labelled_html_fails_content_type() {
     let k = check(r.case("ddm::restart_soft"), "content_type.json");
     assert_eq!(k["outcome"], "failed");
     assert!(k["message"].as_str().unwrap().contains("text/html"), "{k}");
+    // The cases that send nothing the fault touches still pass.
+    assert_eq!(r.case("ddm::negative::no_token")["outcome"], "passed");
+    assert_eq!(r.case("ddm::negative::method_get")["outcome"], "passed");
 }
 
 #[test]
@@ -283,6 +289,9 @@ fn a_redirect_is_reported_not_followed() {
             .count(),
         1
     );
+    // Every POST is redirected, even one without a token; other methods are not.
+    assert_eq!(r.case("ddm::negative::no_token")["outcome"], "failed");
+    assert_eq!(r.case("ddm::negative::method_get")["outcome"], "passed");
 }
 
 /// With --follow-redirects the request goes on to the other host, without the token.
