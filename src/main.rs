@@ -34,6 +34,13 @@ fn main() -> ExitCode {
             eprintln!("{msg}");
             ExitCode::from(exit::CONFIG_ERROR)
         }
+        // A reader that stopped early (`| head`) is not an error of ours.
+        Err(Failure::Other(e))
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::from(exit::SUCCESS)
+        }
         Err(Failure::Other(e)) => {
             eprintln!("error: {e:#}");
             ExitCode::from(exit::TESTS_FAILED)

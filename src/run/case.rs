@@ -13,38 +13,13 @@ impl Runner {
     /// Runs `case` against the target and returns its report entry.
     pub(super) async fn run_case(&self, case: &Case) -> CaseReport {
         let start = Instant::now();
-        let mut report = CaseReport {
-            name: case.name.clone(),
-            api: case.api.clone(),
-            group: case.group.as_str().to_owned(),
-            outcome: CaseOutcome::Passed,
-            duration_ms: 0,
-            source: case.source.clone(),
-            reason: None,
-            checks: Vec::new(),
-            exchanges: Vec::new(),
-            lifecycle: Vec::new(),
-            notes: Vec::new(),
-            curl: None,
-        };
+        let mut report = blank(case, CaseOutcome::Passed, None);
         let Some(url) = case.url(&self.target, &self.unknown_id) else {
-            report.outcome = CaseOutcome::Skipped;
-            report.reason = Some(format!(
-                "`{}` is not configured in the target file",
-                case.api
-            ));
-            return report;
+            let why = format!("`{}` is not configured in the target file", case.api);
+            return blank(case, CaseOutcome::Skipped, Some(why));
         };
         if let Some(why) = self.unreachable.get(&case.api) {
-            report.outcome = CaseOutcome::Errored;
-            report.reason = Some(why.clone());
-            report.checks.push(verdict(
-                CheckId::Transport,
-                Severity::Must,
-                false,
-                why.clone(),
-            ));
-            return report;
+            return errored(case, why.clone(), 0);
         }
         let auth = case.spec.auth_header.as_ref().map(|(h, _)| h.as_str());
         let status_url = case.status_url(&self.target);
@@ -214,6 +189,34 @@ impl Runner {
             body: case.request.body.as_deref(),
         }
     }
+}
+
+/// A report entry for `case` with nothing recorded yet.
+pub(super) fn blank(case: &Case, outcome: CaseOutcome, reason: Option<String>) -> CaseReport {
+    CaseReport {
+        name: case.name.clone(),
+        api: case.api.clone(),
+        group: case.group.as_str().to_owned(),
+        outcome,
+        duration_ms: 0,
+        source: case.source.clone(),
+        reason,
+        checks: Vec::new(),
+        exchanges: Vec::new(),
+        lifecycle: Vec::new(),
+        notes: Vec::new(),
+        curl: None,
+    }
+}
+
+/// A case that got no complete answer, before any exchange was recorded.
+pub(super) fn errored(case: &Case, reason: String, duration_ms: u64) -> CaseReport {
+    let mut report = blank(case, CaseOutcome::Errored, Some(reason.clone()));
+    report.duration_ms = duration_ms;
+    report
+        .checks
+        .push(verdict(CheckId::Transport, Severity::Must, false, reason));
+    report
 }
 
 /// A shell line that repeats the request; the token stays a variable.

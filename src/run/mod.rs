@@ -328,20 +328,7 @@ fn is_filtered_out(args: &Arguments, name: &str) -> bool {
 }
 
 fn not_run(case: &Case, reason: &str) -> CaseReport {
-    CaseReport {
-        name: case.name.clone(),
-        api: case.api.clone(),
-        group: case.group.as_str().to_owned(),
-        outcome: CaseOutcome::Skipped,
-        duration_ms: 0,
-        source: case.source.clone(),
-        reason: Some(reason.to_owned()),
-        checks: Vec::new(),
-        exchanges: Vec::new(),
-        lifecycle: Vec::new(),
-        notes: Vec::new(),
-        curl: None,
-    }
+    case::blank(case, CaseOutcome::Skipped, Some(reason.to_owned()))
 }
 
 /// One request per configured API before any case: an API that cannot be
@@ -435,25 +422,7 @@ fn timed_out(case: &Case, budget: Duration) -> CaseReport {
         "the case did not finish within {:.0} s",
         budget.as_secs_f64()
     );
-    CaseReport {
-        name: case.name.clone(),
-        api: case.api.clone(),
-        group: case.group.as_str().to_owned(),
-        outcome: CaseOutcome::Errored,
-        duration_ms: http::ms(budget),
-        source: case.source.clone(),
-        reason: Some(reason.clone()),
-        checks: vec![crate::check::verdict(
-            crate::check::CheckId::Transport,
-            crate::report::model::Severity::Must,
-            false,
-            reason,
-        )],
-        exchanges: Vec::new(),
-        lifecycle: Vec::new(),
-        notes: Vec::new(),
-        curl: None,
-    }
+    case::errored(case, reason, http::ms(budget))
 }
 
 fn build_report(

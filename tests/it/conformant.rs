@@ -92,3 +92,35 @@ fn the_token_never_reaches_the_report() {
         "{curl}"
     );
 }
+
+#[test]
+fn apis_left_out_of_the_target_are_skipped_as_not_configured() {
+    let served = Served::start(&[], "tok-partial");
+    let mut target = served.target();
+    target.apis.retain(|api, _| api == "modelarts");
+    let choice = restart_conformance::run::TargetChoice::File(target);
+    let report = restart_conformance::run::execute(
+        &builtin(),
+        choice,
+        settings(std::time::Duration::from_secs(2)),
+        args(None),
+        None,
+    )
+    .unwrap()
+    .report
+    .unwrap();
+    for c in &report.cases {
+        if c.api == "modelarts" {
+            assert_eq!(c.outcome, CaseOutcome::Passed, "{}", c.name);
+        } else {
+            assert_eq!(c.outcome, CaseOutcome::Skipped, "{}", c.name);
+            assert!(
+                c.reason.as_deref().unwrap_or("").contains("not configured"),
+                "{:?}",
+                c.reason
+            );
+            assert!(c.exchanges.is_empty());
+        }
+    }
+    assert_eq!(report.summary.failed, 0);
+}
