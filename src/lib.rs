@@ -9,10 +9,11 @@
 
 pub mod check;
 pub mod cli;
+pub mod endpoint;
 pub mod exit;
+pub mod model;
 pub mod plan;
 pub mod reference;
 pub mod report;
 pub mod run;
 pub mod spec;
-pub mod target;

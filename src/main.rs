@@ -10,8 +10,8 @@ use clap::Parser;
 use restart_conformance::cli::{Cli, Command, ReportCommand, RunArgs, ServeArgs, SpecsCommand};
 use restart_conformance::exit;
 use restart_conformance::reference::{Fault, ReferenceConfig, ReferenceServer};
-use restart_conformance::run::{self, Polling, Settings, TargetChoice};
-use restart_conformance::{report, spec, target};
+use restart_conformance::run::{self, EndpointChoice, Polling, Settings};
+use restart_conformance::{endpoint, report, spec};
 
 /// An error that is the user's to fix: printed as is, exit 2, nothing sent.
 struct ConfigError(String);
@@ -91,8 +91,8 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
                     "error: --fault applies to the embedded reference server only; drop --target or --fault",
                 ));
             }
-            let parsed = target::load_file(path).map_err(config)?;
-            let t = target::resolve(parsed, &specs, args.token_env.as_deref(), !args.dry_run)
+            let parsed = endpoint::load_file(path).map_err(config)?;
+            let t = endpoint::resolve(parsed, &specs, args.token_env.as_deref(), !args.dry_run)
                 .map_err(config)?;
             if !t.is_loopback() && !args.libtest.list {
                 eprintln!(
@@ -101,12 +101,12 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
                     t.apis.keys().cloned().collect::<Vec<_>>().join(", ")
                 );
             }
-            (TargetChoice::File(t), Duration::from_secs(2))
+            (EndpointChoice::File(t), Duration::from_secs(2))
         }
         None => {
             let faults = parse_faults(&args.fault)?;
             (
-                TargetChoice::Embedded {
+                EndpointChoice::Embedded {
                     reboot: args.reboot_seconds,
                     faults,
                 },
@@ -154,10 +154,10 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
 }
 
 /// `run --dry-run`: the plan as curl lines; nothing is sent.
-fn dry_run(specs: &spec::SpecSet, choice: TargetChoice) -> Result<u8, Failure> {
+fn dry_run(specs: &spec::SpecSet, choice: EndpointChoice) -> Result<u8, Failure> {
     let lines = match choice {
-        TargetChoice::File(t) => run::dry_run(specs, &t),
-        TargetChoice::Embedded { reboot, faults } => {
+        EndpointChoice::File(t) => run::dry_run(specs, &t),
+        EndpointChoice::Embedded { reboot, faults } => {
             // The embedded server is bound only to learn its URLs.
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -169,7 +169,7 @@ fn dry_run(specs: &spec::SpecSet, choice: TargetChoice) -> Result<u8, Failure> {
                     token: String::new(),
                 };
                 let server = ReferenceServer::start(([127, 0, 0, 1], 0).into(), config).await?;
-                let t = run::embedded_target(&server, target::Secret::new(""));
+                let t = run::embedded_endpoint(&server, endpoint::Secret::new(""));
                 server.shutdown().await;
                 Ok::<_, anyhow::Error>(run::dry_run(specs, &t))
             })?

@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
+use restart_conformance::endpoint::Secret;
 use restart_conformance::reference::{ReferenceConfig, ReferenceServer};
 use restart_conformance::report::model::CaseOutcome;
-use restart_conformance::run::{self, Polling, Settings, TargetChoice};
-use restart_conformance::target::Secret;
+use restart_conformance::run::{self, EndpointChoice, Polling, Settings};
 
 /// Peak resident set size of this process, in KiB (Linux).
 fn peak_rss_kib() -> Option<u64> {
@@ -31,7 +31,7 @@ fn a_200_mb_body_stays_under_64_mb_resident() {
     let server = rt
         .block_on(ReferenceServer::start(([127, 0, 0, 1], 0).into(), config))
         .unwrap();
-    let target = run::embedded_target(&server, Secret::new("tok-memory"));
+    let target = run::embedded_endpoint(&server, Secret::new("tok-memory"));
     let specs = restart_conformance::spec::load_builtin().unwrap();
     // The default cap (1 MiB), as a run without --max-body has it.
     let settings = Settings::new(Polling {
@@ -43,7 +43,7 @@ fn a_200_mb_body_stays_under_64_mb_resident() {
         quiet: true,
         ..Default::default()
     };
-    let report = run::execute(&specs, TargetChoice::File(target), settings, args, None)
+    let report = run::execute(&specs, EndpointChoice::File(target), settings, args, None)
         .unwrap()
         .report
         .unwrap();

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::response::{Received, list};
 use super::{CheckId, Verdict, not_verifiable, verdict};
-use crate::report::model::Observation;
+use crate::model::Observation;
 use crate::spec::{Concurrent, Lifecycle};
 
 /// What the runner saw while watching one restart.
@@ -133,7 +133,7 @@ pub fn concurrent_refused(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::{CheckOutcome, Severity};
+    use crate::model::{CheckOutcome, Severity};
     use crate::spec::StatusPattern;
 
     fn lc(severity: Severity) -> Lifecycle {

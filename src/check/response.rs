@@ -5,8 +5,8 @@ use similar::{Algorithm, TextDiff};
 use std::time::Duration;
 
 use super::{CheckId, Verdict, not_verifiable, verdict};
+use crate::model::Severity;
 use crate::plan::{Case, CaseKind};
-use crate::report::model::Severity;
 use crate::spec::{Compiled, StatusPattern};
 
 /// A response as received, ready to judge.
@@ -364,7 +364,7 @@ fn example_verdict(example: &Value, actual: &Value, source: &str) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::CheckOutcome;
+    use crate::model::CheckOutcome;
 
     fn cases() -> Vec<Case> {
         crate::plan::plan(&crate::spec::load_builtin().unwrap_or_else(|e| panic!("{e}")))

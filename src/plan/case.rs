@@ -7,8 +7,9 @@ use serde_json::Value;
 
 use super::negative::{MutationClass, body_mutations};
 use super::uri::fill;
+use crate::endpoint::Endpoint;
+pub use crate::model::Group;
 use crate::spec::{Expect, Spec, SpecSet, StatusPattern, UriTemplate};
-use crate::target::Target;
 
 /// What a case does, which decides how the runner drives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,26 +20,6 @@ pub enum CaseKind {
     Negative,
     /// A restart, then a second one while the first is running.
     Concurrent,
-}
-
-/// Rule group, for the conformance matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Group {
-    Success,
-    Negative,
-    Auth,
-    Concurrency,
-}
-
-impl Group {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Group::Success => "success",
-            Group::Negative => "negative",
-            Group::Auth => "auth",
-            Group::Concurrency => "concurrency",
-        }
-    }
 }
 
 /// The request a case sends, before the base URL is known.
@@ -77,7 +58,7 @@ pub struct Case {
 
 impl Case {
     /// The URL of the main request, or `None` when the API is not configured.
-    pub fn url(&self, target: &Target, unknown_id: &str) -> Option<String> {
+    pub fn url(&self, target: &Endpoint, unknown_id: &str) -> Option<String> {
         let api = target.apis.get(&self.api)?;
         let mut vars = api.vars.clone();
         if self.request.unknown_resource {
@@ -91,7 +72,7 @@ impl Case {
     }
 
     /// The status URL of the case's resource, when the spec has a lifecycle.
-    pub fn status_url(&self, target: &Target) -> Option<String> {
+    pub fn status_url(&self, target: &Endpoint) -> Option<String> {
         let api = target.apis.get(&self.api)?;
         let lifecycle = self.spec.lifecycle.as_ref()?;
         Some(format!(
@@ -102,7 +83,7 @@ impl Case {
     }
 
     /// A key naming the resource the case touches (API and resource id).
-    pub fn resource_key(&self, target: &Target) -> Option<String> {
+    pub fn resource_key(&self, target: &Endpoint) -> Option<String> {
         let api = target.apis.get(&self.api)?;
         let id = api.vars.get(&self.spec.resource_var)?;
         Some(format!("{}/{}", self.api, id))

@@ -173,7 +173,7 @@ mod tests {
         let mut added = case(
             "ecs::v2.1::reboot_twice",
             "ecs",
-            "concurrency",
+            crate::model::Group::Concurrency,
             CaseOutcome::Passed,
         );
         added.checks = vec![check(

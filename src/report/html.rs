@@ -1172,7 +1172,12 @@ mod tests {
 
     #[test]
     fn polls_with_another_answer_are_shown_in_full() {
-        let mut case = sample::case("x::y", "x", "success", CaseOutcome::Passed);
+        let mut case = sample::case(
+            "x::y",
+            "x",
+            crate::model::Group::Success,
+            CaseOutcome::Passed,
+        );
         let url = "https://x.example.test/s";
         for at in 0..10 {
             let (mut x, _) = sample::poll(url, at * 100, "BUSY");

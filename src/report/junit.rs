@@ -393,7 +393,12 @@ mod tests {
 
     #[test]
     fn strict_failure_without_failed_check_names_the_warning() {
-        let mut case = sample::case("x::y", "x", "success", CaseOutcome::Failed);
+        let mut case = sample::case(
+            "x::y",
+            "x",
+            crate::model::Group::Success,
+            CaseOutcome::Failed,
+        );
         case.checks = vec![sample::check(
             "status.documented",
             super::super::model::Severity::Should,

@@ -297,7 +297,7 @@ mod tests {
         ));
         assert!(
             md.contains(
-                "| ecs | ✅ 4 passed | ❌ 1 failed · 1 warning | – | – | ✅ 2 passed | – |\n"
+                "| ecs | ✅ 5 passed | ❌ 1 failed · 1 warning | – | – | ✅ 2 passed | – |\n"
             ),
             "{md}"
         );

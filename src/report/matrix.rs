@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{CaseOutcome, CaseReport, CheckOutcome, Report};
+use super::model::{CaseOutcome, CaseReport, CheckId, CheckOutcome, Group, Report};
 
 /// A rule group of the matrix, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -74,35 +74,36 @@ impl Column {
 /// case; every other check of a negative or auth case belongs to that column, whatever it checks.
 /// Status and content-type checks of lifecycle cases are left out on purpose: the restart request
 /// there is a means to observe the lifecycle, and the success-path cases already judge it.
-pub fn column_for(group: &str, check_id: &str) -> Option<Column> {
-    let family = check_id.split('.').next().unwrap_or(check_id);
-    if check_id == "body.error_shape" {
-        Some(Column::ErrorBodies)
-    } else if group == "negative" {
-        Some(Column::NegativeCases)
-    } else if group == "auth" {
-        Some(Column::Auth)
-    } else if family == "lifecycle" || family == "restart" {
-        Some(Column::Lifecycle)
-    } else if check_id == "body.schema" || check_id == "body.example" {
-        Some(Column::BodySchema)
-    } else if (family == "status" || family == "content_type" || check_id == "body.empty")
-        && (group == "success" || group == "concurrency")
-    {
-        Some(Column::SuccessResponse)
-    } else {
-        None
+pub fn column_for(group: Group, check: &CheckId) -> Option<Column> {
+    use CheckId as C;
+    match (group, check) {
+        (_, C::BodyErrorShape) => Some(Column::ErrorBodies),
+        (Group::Negative, _) => Some(Column::NegativeCases),
+        (Group::Auth, _) => Some(Column::Auth),
+        (
+            _,
+            C::LifecycleRestartingSeen | C::LifecycleSteadyReached | C::RestartConcurrentRefused,
+        ) => Some(Column::Lifecycle),
+        (_, C::Promise(_)) if check.family() == "restart" => Some(Column::Lifecycle),
+        (_, C::BodySchema | C::BodyExample) => Some(Column::BodySchema),
+        (
+            Group::Success | Group::Concurrency,
+            C::StatusExpected
+            | C::StatusPreferred
+            | C::StatusDocumented
+            | C::ContentTypeJson
+            | C::BodyEmpty,
+        ) => Some(Column::SuccessResponse),
+        (_, C::Transport | C::Promise(_)) => None,
     }
 }
 
 /// The column where a case without checks (skipped, or stopped by a transport error) counts.
-pub fn column_for_group(group: &str) -> Option<Column> {
+pub fn column_for_group(group: Group) -> Column {
     match group {
-        "success" | "concurrency" => Some(Column::SuccessResponse),
-        "negative" => Some(Column::NegativeCases),
-        "auth" => Some(Column::Auth),
-        "lifecycle" => Some(Column::Lifecycle),
-        _ => None,
+        Group::Success | Group::Concurrency => Column::SuccessResponse,
+        Group::Negative => Column::NegativeCases,
+        Group::Auth => Column::Auth,
     }
 }
 
@@ -271,16 +272,14 @@ fn add_case(row: &mut MatrixRow, case: &CaseReport) {
 pub fn case_cells(case: &CaseReport) -> [Cell; 6] {
     let mut cells = [Cell::default(); 6];
     let mut touched = BTreeSet::new();
-    if let Some(column) = column_for_group(&case.group) {
-        touched.insert(column);
-    }
+    touched.insert(column_for_group(case.group));
     match case.outcome {
         // A skipped case's checks, if any, were never judged: count the case, not its checks.
         CaseOutcome::Skipped => {
             touched.extend(
                 case.checks
                     .iter()
-                    .filter_map(|k| column_for(&case.group, &k.id)),
+                    .filter_map(|k| column_for(case.group, &k.id)),
             );
             for column in touched {
                 cells[column.index()].skipped += 1;
@@ -288,7 +287,7 @@ pub fn case_cells(case: &CaseReport) -> [Cell; 6] {
         }
         CaseOutcome::Errored => {
             for check in &case.checks {
-                if let Some(column) = column_for(&case.group, &check.id) {
+                if let Some(column) = column_for(case.group, &check.id) {
                     cells[column.index()].add_check(check.outcome);
                     touched.insert(column);
                 }
@@ -299,7 +298,7 @@ pub fn case_cells(case: &CaseReport) -> [Cell; 6] {
         }
         CaseOutcome::Passed | CaseOutcome::Failed => {
             for check in &case.checks {
-                if let Some(column) = column_for(&case.group, &check.id) {
+                if let Some(column) = column_for(case.group, &check.id) {
                     cells[column.index()].add_check(check.outcome);
                 }
             }
@@ -316,35 +315,39 @@ mod tests {
     #[test]
     fn column_for_maps_check_ids_and_groups() {
         use Column::*;
-        let table: &[(&str, &str, Option<Column>)] = &[
-            ("success", "status.expected", Some(SuccessResponse)),
-            ("success", "status.documented", Some(SuccessResponse)),
-            ("concurrency", "status.expected", Some(SuccessResponse)),
-            ("success", "content_type.json", Some(SuccessResponse)),
-            ("success", "body.empty", Some(SuccessResponse)),
-            ("success", "body.schema", Some(BodySchema)),
-            ("success", "body.example", Some(BodySchema)),
-            ("lifecycle", "body.schema", Some(BodySchema)),
-            ("negative", "status.expected", Some(NegativeCases)),
-            ("negative", "body.schema", Some(NegativeCases)),
-            ("negative", "body.error_shape", Some(ErrorBodies)),
-            ("auth", "status.expected", Some(Auth)),
-            ("auth", "body.error_shape", Some(ErrorBodies)),
-            ("success", "body.error_shape", Some(ErrorBodies)),
-            ("lifecycle", "lifecycle.restarting_seen", Some(Lifecycle)),
-            ("lifecycle", "lifecycle.steady_reached", Some(Lifecycle)),
-            ("concurrency", "restart.conflict", Some(Lifecycle)),
-            ("success", "lifecycle.steady_reached", Some(Lifecycle)),
-            ("lifecycle", "status.expected", None),
-            ("lifecycle", "content_type.json", None),
-            ("success", "something.else", None),
-            ("unknown", "status.expected", None),
+        use Group::{Auth as GAuth, Concurrency, Negative, Success};
+        let id = CheckId::parse;
+        let table: &[(Group, CheckId, Option<Column>)] = &[
+            (Success, id("status.expected"), Some(SuccessResponse)),
+            (Success, id("status.documented"), Some(SuccessResponse)),
+            (Concurrency, id("status.expected"), Some(SuccessResponse)),
+            (Success, id("content_type.json"), Some(SuccessResponse)),
+            (Success, id("body.empty"), Some(SuccessResponse)),
+            (Success, id("body.schema"), Some(BodySchema)),
+            (Success, id("body.example"), Some(BodySchema)),
+            (Concurrency, id("body.schema"), Some(BodySchema)),
+            (Negative, id("status.expected"), Some(NegativeCases)),
+            (Negative, id("body.schema"), Some(NegativeCases)),
+            (Negative, id("body.error_shape"), Some(ErrorBodies)),
+            (GAuth, id("status.expected"), Some(Auth)),
+            (GAuth, id("body.error_shape"), Some(ErrorBodies)),
+            (Success, id("body.error_shape"), Some(ErrorBodies)),
+            (Success, id("lifecycle.restarting_seen"), Some(Lifecycle)),
+            (Success, id("lifecycle.steady_reached"), Some(Lifecycle)),
+            (
+                Concurrency,
+                id("restart.concurrent_refused"),
+                Some(Lifecycle),
+            ),
+            (Success, id("restart.type_effect"), Some(Lifecycle)),
+            (Success, id("something.else"), None),
+            (Success, id("transport"), None),
         ];
-        for (group, id, expected) in table {
+        for (group, check, expected) in table {
             assert_eq!(
-                column_for(group, id),
+                column_for(*group, check),
                 *expected,
-                "group {group}, check {id}"
+                "group {group:?}, check {check}"
             );
         }
     }
@@ -400,8 +403,9 @@ mod tests {
         );
 
         let ecs = matrix.row("ecs").map(|r| *r.cell(Column::SuccessResponse));
-        // reboot_soft: status, content type, empty body; reboot_hard: status.
-        assert_eq!(ecs.map(|c| c.passed), Some(4));
+        // reboot_soft: status, content type, empty body; reboot_hard: status; the
+        // lifecycle case: its restart status.
+        assert_eq!(ecs.map(|c| c.passed), Some(5));
         let schema = matrix.row("ecs").map(|r| *r.cell(Column::BodySchema));
         assert_eq!(schema.map(|c| (c.failed, c.warning)), Some((1, 1)));
         let auth = matrix.row("ddm").map(|r| *r.cell(Column::Auth));

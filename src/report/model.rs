@@ -6,6 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::model::{
+    CaseOutcome, CaseReport, CheckId, CheckOutcome, CheckReport, ExchangeRecord, Group,
+    Observation, RequestRecord, ResponseRecord, Severity, Verdict,
+};
+
 /// Version of the `report.json` layout.
 pub const REPORT_FORMAT: u32 = 1;
 
@@ -52,160 +57,6 @@ pub struct Summary {
     pub skipped: usize,
     /// Should-level findings (warnings) across all cases.
     pub warnings: usize,
-}
-
-/// The outcome of one case, as in the JUnit file.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseOutcome {
-    Passed,
-    /// A check failed: a broken rule.
-    Failed,
-    /// No complete answer came back: a transport error.
-    Errored,
-    Skipped,
-}
-
-impl CaseOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseOutcome::Passed => "passed",
-            CaseOutcome::Failed => "failed",
-            CaseOutcome::Errored => "errored",
-            CaseOutcome::Skipped => "skipped",
-        }
-    }
-}
-
-/// How serious a broken rule is (`conformance-rules.md`).
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Must,
-    Should,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Must => "must",
-            Severity::Should => "should",
-        }
-    }
-}
-
-/// The verdict of one check.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckOutcome {
-    Passed,
-    /// A must-check did not hold.
-    Failed,
-    /// A should-check did not hold (fails the case only under `--strict`).
-    Warning,
-    /// The API gives no way to observe the promise from outside.
-    NotVerifiable,
-}
-
-impl CheckOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckOutcome::Passed => "passed",
-            CheckOutcome::Failed => "failed",
-            CheckOutcome::Warning => "warning",
-            CheckOutcome::NotVerifiable => "not_verifiable",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct CheckReport {
-    /// Stable check id such as `status.expected` or `body.schema`.
-    pub id: String,
-    pub severity: Severity,
-    pub outcome: CheckOutcome,
-    pub message: String,
-    /// Schema errors, one per line with its instance path, and similar detail.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub details: Vec<String>,
-    /// Unified diff (expected vs actual) where the check compared two bodies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub diff: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct CaseReport {
-    /// The case id, also the libtest trial name: paste it after `run --exact`.
-    pub name: String,
-    pub api: String,
-    /// Rule group for the conformance matrix: `success`, `negative`, `auth`,
-    /// `lifecycle`, `concurrency`.
-    pub group: String,
-    pub outcome: CaseOutcome,
-    pub duration_ms: u64,
-    /// Where the rule comes from: seed document and table or section.
-    pub source: String,
-    /// Why the case was skipped, or the transport error that stopped it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    pub checks: Vec<CheckReport>,
-    pub exchanges: Vec<ExchangeRecord>,
-    /// Lifecycle observations: the resource's state over time.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub lifecycle: Vec<Observation>,
-    /// Things the runner did that a reader should know (waits, recoveries).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-    /// A shell line that repeats the case's main request; the token is `$OS_AUTH_TOKEN`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub curl: Option<String>,
-}
-
-/// One request and what came back. The token is shown as `***`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ExchangeRecord {
-    /// What this exchange was for: `restart`, `second restart`, `status`, …
-    pub purpose: String,
-    pub request: RequestRecord,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response: Option<ResponseRecord>,
-    /// Set when no complete response came back.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// Milliseconds since the case started, when the request went out.
-    pub at_ms: u64,
-    pub elapsed_ms: u64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct RequestRecord {
-    pub method: String,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ResponseRecord {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    /// The body as text (lossy where it is not UTF-8), cut at the body cap.
-    pub body: String,
-    #[serde(default)]
-    pub body_truncated: bool,
-}
-
-/// The resource's state at one poll.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Observation {
-    /// Milliseconds since the case started.
-    pub at_ms: u64,
-    /// The state read at the spec's JSON pointer, when there was one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-    /// HTTP status of the poll, or the transport error.
-    pub note: String,
 }
 
 impl Summary {

@@ -25,7 +25,7 @@ pub const HOSTILE: &str = "</script><script>alert(1)</script>";
 
 pub fn check(id: &str, severity: Severity, outcome: CheckOutcome, message: &str) -> CheckReport {
     CheckReport {
-        id: id.to_owned(),
+        id: CheckId::parse(id),
         severity,
         outcome,
         message: message.to_owned(),
@@ -62,11 +62,11 @@ pub fn exchange(purpose: &str, url: &str, status: u16, body: &str, at_ms: u64) -
     }
 }
 
-pub fn case(name: &str, api: &str, group: &str, outcome: CaseOutcome) -> CaseReport {
+pub fn case(name: &str, api: &str, group: Group, outcome: CaseOutcome) -> CaseReport {
     CaseReport {
         name: name.to_owned(),
         api: api.to_owned(),
-        group: group.to_owned(),
+        group,
         outcome,
         duration_ms: 120,
         source: format!("{api}.md, Table 2"),
@@ -84,7 +84,7 @@ const ECS_URL: &str = "https://ecs.example.test/v2.1/p1/servers/s1/action";
 pub fn report() -> Report {
     let mut cases = Vec::new();
 
-    let mut c = case(PASSED, "ecs", "success", CaseOutcome::Passed);
+    let mut c = case(PASSED, "ecs", Group::Success, CaseOutcome::Passed);
     c.checks = vec![
         passed("status.expected"),
         passed("content_type.json"),
@@ -96,7 +96,7 @@ pub fn report() -> Report {
     ));
     cases.push(c);
 
-    let mut c = case(FAILED, "ecs", "success", CaseOutcome::Failed);
+    let mut c = case(FAILED, "ecs", Group::Success, CaseOutcome::Failed);
     let mut schema = check(
         "body.schema",
         Severity::Must,
@@ -134,7 +134,7 @@ pub fn report() -> Report {
     ));
     cases.push(c);
 
-    let mut c = case(LIFECYCLE, "ecs", "lifecycle", CaseOutcome::Passed);
+    let mut c = case(LIFECYCLE, "ecs", Group::Success, CaseOutcome::Passed);
     c.duration_ms = 3_400;
     c.checks = vec![
         passed("status.expected"),
@@ -157,7 +157,7 @@ pub fn report() -> Report {
     .collect();
     cases.push(c);
 
-    let mut c = case(WARNING, "ddm", "negative", CaseOutcome::Passed);
+    let mut c = case(WARNING, "ddm", Group::Negative, CaseOutcome::Passed);
     c.checks = vec![
         passed("status.expected"),
         check(
@@ -176,7 +176,7 @@ pub fn report() -> Report {
     )];
     cases.push(c);
 
-    let mut c = case(ERRORED, "ddm", "auth", CaseOutcome::Errored);
+    let mut c = case(ERRORED, "ddm", Group::Auth, CaseOutcome::Errored);
     c.reason = Some("connection refused (os error 111)".to_owned());
     let mut e = exchange(
         "restart",
@@ -190,7 +190,7 @@ pub fn report() -> Report {
     c.exchanges = vec![e];
     cases.push(c);
 
-    let mut c = case(SKIPPED, "clouddb", "success", CaseOutcome::Skipped);
+    let mut c = case(SKIPPED, "clouddb", Group::Success, CaseOutcome::Skipped);
     c.duration_ms = 0;
     c.reason = Some("api `clouddb` is not configured in the target file".to_owned());
     cases.push(c);
@@ -264,7 +264,7 @@ pub fn every_kind() -> Report {
     }
 
     // A restart that never came back to ACTIVE.
-    let mut c = case(TIMEOUT, "clouddb-ha", "success", CaseOutcome::Failed);
+    let mut c = case(TIMEOUT, "clouddb-ha", Group::Success, CaseOutcome::Failed);
     c.duration_ms = 2_000;
     c.checks = vec![
         passed("status.expected"),
@@ -288,7 +288,7 @@ pub fn every_kind() -> Report {
     report.cases.push(c);
 
     // A second restart during REBOOT was accepted where the document says 409.
-    let mut c = case(CONCURRENT, "ecs", "concurrency", CaseOutcome::Passed);
+    let mut c = case(CONCURRENT, "ecs", Group::Concurrency, CaseOutcome::Passed);
     c.checks = vec![
         passed("status.expected"),
         check(
@@ -311,7 +311,7 @@ pub fn every_kind() -> Report {
 
     // A bad enum value was accepted; the exchange and the curl line carry a real token, as an
     // older runner might have written them, and the base URL a password.
-    let mut c = case(ACCEPTED, "ecs", "negative", CaseOutcome::Failed);
+    let mut c = case(ACCEPTED, "ecs", Group::Negative, CaseOutcome::Failed);
     c.checks = vec![check(
         "status.expected",
         Severity::Must,

@@ -6,8 +6,8 @@ use super::Runner;
 use super::http::{Outgoing, ms};
 use super::lifecycle::{Poller, Stop};
 use crate::check::{self, CheckId, LifecycleRun, Verdict, verdict};
+use crate::model::{CaseOutcome, CaseReport, CheckOutcome, Severity};
 use crate::plan::{Case, CaseKind};
-use crate::report::model::{CaseOutcome, CaseReport, CheckOutcome, Severity};
 
 impl Runner {
     /// Runs `case` against the target and returns its report entry.
@@ -196,7 +196,7 @@ pub(super) fn blank(case: &Case, outcome: CaseOutcome, reason: Option<String>) -
     CaseReport {
         name: case.name.clone(),
         api: case.api.clone(),
-        group: case.group.as_str().to_owned(),
+        group: case.group,
         outcome,
         duration_ms: 0,
         source: case.source.clone(),
@@ -220,7 +220,7 @@ pub(super) fn errored(case: &Case, reason: String, duration_ms: u64) -> CaseRepo
 }
 
 /// A shell line that repeats the request; the token stays a variable.
-pub(super) fn curl(o: &Outgoing<'_>, token: &crate::target::Secret, token_env: &str) -> String {
+pub(super) fn curl(o: &Outgoing<'_>, token: &crate::endpoint::Secret, token_env: &str) -> String {
     let q = |s: &str| {
         shlex::try_quote(s)
             .map(|c| c.into_owned())

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::check::Received;
-use crate::report::model::{ExchangeRecord, RequestRecord, ResponseRecord};
-use crate::target::Secret;
+use crate::endpoint::Secret;
+use crate::model::{ExchangeRecord, RequestRecord, ResponseRecord};
 
 /// How much of a body a report shows.
 const REPORT_BODY_LIMIT: usize = 64 * 1024;

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::http::{Http, Outgoing, ms};
 use super::progress::{Progress, Tick};
-use crate::report::model::{ExchangeRecord, Observation};
+use crate::model::{ExchangeRecord, Observation};
 use crate::spec::Lifecycle;
 
 /// After this many polls in a row without a state, the status URI is taken

@@ -24,13 +24,12 @@ use http::{Http, HttpOptions, Outgoing};
 pub use lifecycle::Polling;
 use progress::Progress;
 
+use crate::endpoint::{ApiEndpoint, Endpoint, Secret};
+use crate::model::{CaseOutcome, CaseReport, CheckOutcome};
 use crate::plan::{Case, plan};
 use crate::reference::{Fault, ReferenceConfig, ReferenceServer};
-use crate::report::model::{
-    CaseOutcome, CaseReport, CheckOutcome, REPORT_FORMAT, Report, RunInfo, Summary, ToolInfo,
-};
+use crate::report::model::{REPORT_FORMAT, Report, RunInfo, Summary, ToolInfo};
 use crate::spec::SpecSet;
-use crate::target::{ApiTarget, Secret, Target};
 
 /// Threads when `--test-threads` is not given: cases mostly wait on the
 /// network and on polling, so the core count would be far too few.
@@ -69,9 +68,9 @@ impl Settings {
 pub type InterruptHook = Box<dyn Fn(&Report) + Send + Sync>;
 
 /// Where the cases go.
-pub enum TargetChoice {
+pub enum EndpointChoice {
     /// A checked target file.
-    File(Target),
+    File(Endpoint),
     /// The embedded reference server, started on loopback for this run.
     Embedded {
         reboot: Duration,
@@ -98,7 +97,7 @@ pub struct RunResult {
 
 pub(crate) struct Runner {
     http: Http,
-    target: Target,
+    target: Endpoint,
     polling: Polling,
     strict: bool,
     /// The id used by unknown-resource cases, fresh for each run.
@@ -111,7 +110,7 @@ pub(crate) struct Runner {
 /// Runs every planned case that the libtest arguments select.
 pub fn execute(
     specs: &SpecSet,
-    choice: TargetChoice,
+    choice: EndpointChoice,
     settings: Settings,
     mut args: Arguments,
     on_interrupt: Option<InterruptHook>,
@@ -137,8 +136,8 @@ pub fn execute(
         .map_err(RunError::Runtime)?;
 
     let (target, server, use_proxy) = match choice {
-        TargetChoice::File(t) => (t, None, true),
-        TargetChoice::Embedded { reboot, faults } => {
+        EndpointChoice::File(t) => (t, None, true),
+        EndpointChoice::Embedded { reboot, faults } => {
             let token = format!("ref-{}", uuid::Uuid::new_v4().simple());
             let config = ReferenceConfig {
                 reboot,
@@ -148,7 +147,7 @@ pub fn execute(
             let server = rt
                 .block_on(ReferenceServer::start(([127, 0, 0, 1], 0).into(), config))
                 .map_err(RunError::Reference)?;
-            let target = embedded_target(&server, Secret::new(token));
+            let target = embedded_endpoint(&server, Secret::new(token));
             (target, Some(server), false)
         }
     };
@@ -270,21 +269,21 @@ pub fn execute(
 }
 
 /// A target for a running reference server, labelled as embedded.
-pub fn embedded_target(server: &ReferenceServer, token: Secret) -> Target {
+pub fn embedded_endpoint(server: &ReferenceServer, token: Secret) -> Endpoint {
     let apis = server
         .apis()
         .into_iter()
         .map(|a| {
             (
                 a.api.to_owned(),
-                ApiTarget {
+                ApiEndpoint {
                     base_url: a.base_url,
                     vars: a.vars,
                 },
             )
         })
         .collect();
-    Target {
+    Endpoint {
         label: "embedded reference server".into(),
         apis,
         token,
@@ -336,7 +335,7 @@ fn not_run(case: &Case, reason: &str) -> CaseReport {
 /// cases fail at once with that reason, instead of one timeout per case.
 async fn preflight(
     http: &Http,
-    target: &Target,
+    target: &Endpoint,
     apis: &BTreeSet<String>,
     quiet: bool,
 ) -> BTreeMap<String, String> {
@@ -363,7 +362,7 @@ async fn preflight(
 }
 
 /// The plan as shell lines, one per case; nothing is sent.
-pub fn dry_run(specs: &SpecSet, target: &Target) -> Vec<(String, String)> {
+pub fn dry_run(specs: &SpecSet, target: &Endpoint) -> Vec<(String, String)> {
     let unknown = "00000000-0000-4000-8000-000000000000";
     plan(specs)
         .into_iter()
@@ -427,7 +426,7 @@ fn timed_out(case: &Case, budget: Duration) -> CaseReport {
 
 fn build_report(
     spec_digest: &str,
-    target: &Target,
+    target: &Endpoint,
     args: &Arguments,
     strict: bool,
     started_at: chrono::DateTime<chrono::Utc>,

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::location::{Located, Pos};
 use super::model::{self, SpecFile, StatusPattern};
-use crate::report::model::Severity;
+use crate::model::Severity;
 
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/specs");
 

@@ -11,7 +11,7 @@ use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::report::model::Severity;
+use crate::model::Severity;
 
 /// A whole spec file: one API's restart operation.
 #[derive(Debug, Deserialize)]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use restart_conformance::reference::Fault;
 use restart_conformance::report::model::{CaseOutcome, CaseReport, CheckOutcome, Report};
-use restart_conformance::run::{self, Polling, Settings, TargetChoice};
+use restart_conformance::run::{self, EndpointChoice, Polling, Settings};
 use restart_conformance::spec::{self, SpecSet};
 
 pub fn builtin() -> SpecSet {
@@ -32,7 +32,7 @@ pub fn args(filter: Option<&str>) -> libtest_mimic::Arguments {
 /// Runs the built-in specs against the embedded server with `faults`.
 pub fn run_embedded(specs: &SpecSet, faults: &[&str], filter: Option<&str>) -> Report {
     let faults: BTreeSet<Fault> = faults.iter().map(|f| f.parse().unwrap()).collect();
-    let choice = TargetChoice::Embedded {
+    let choice = EndpointChoice::Embedded {
         reboot: Duration::from_millis(200),
         faults,
     };
@@ -131,9 +131,9 @@ impl Served {
         yaml
     }
 
-    pub fn target(&self) -> restart_conformance::target::Target {
-        let token = restart_conformance::target::Secret::new(self.token.clone());
-        run::embedded_target(self.server.as_ref().unwrap(), token)
+    pub fn target(&self) -> restart_conformance::endpoint::Endpoint {
+        let token = restart_conformance::endpoint::Secret::new(self.token.clone());
+        run::embedded_endpoint(self.server.as_ref().unwrap(), token)
     }
 }
 

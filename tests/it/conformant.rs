@@ -22,7 +22,7 @@ fn every_case_passes_against_the_reference_server() {
         let positives: Vec<_> = report
             .cases
             .iter()
-            .filter(|c| c.api == api && c.group == "success")
+            .filter(|c| c.api == api && c.group == restart_conformance::model::Group::Success)
             .collect();
         assert!(!positives.is_empty(), "{api} has no positive case");
         // Every positive case watched the restart: restarting state seen, steady reached.
@@ -64,7 +64,7 @@ fn every_case_passes_against_the_reference_server() {
 fn the_token_never_reaches_the_report() {
     let token = "tok-5f1c9e-distinctive";
     let served = Served::start(&[], token);
-    let choice = restart_conformance::run::TargetChoice::File(served.target());
+    let choice = restart_conformance::run::EndpointChoice::File(served.target());
     let result = restart_conformance::run::execute(
         &builtin(),
         choice,
@@ -98,7 +98,7 @@ fn apis_left_out_of_the_target_are_skipped_as_not_configured() {
     let served = Served::start(&[], "tok-partial");
     let mut target = served.target();
     target.apis.retain(|api, _| api == "modelarts");
-    let choice = restart_conformance::run::TargetChoice::File(target);
+    let choice = restart_conformance::run::EndpointChoice::File(target);
     let report = restart_conformance::run::execute(
         &builtin(),
         choice,

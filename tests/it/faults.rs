@@ -252,7 +252,7 @@ fn strict_turns_warnings_into_failures() {
     let faults = ["clouddb-body-on-202".parse().unwrap()]
         .into_iter()
         .collect();
-    let choice = restart_conformance::run::TargetChoice::Embedded {
+    let choice = restart_conformance::run::EndpointChoice::Embedded {
         reboot: Duration::from_millis(200),
         faults,
     };

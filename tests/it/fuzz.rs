@@ -19,6 +19,7 @@ use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use restart_conformance::check::{self, CheckId, LifecycleRun, Received};
+use restart_conformance::endpoint::{self, EndpointError};
 use restart_conformance::plan::{Case, plan};
 use restart_conformance::report::model::{CheckOutcome, Observation, Severity};
 use restart_conformance::spec::location::Located;
@@ -26,7 +27,6 @@ use restart_conformance::spec::{
     Lifecycle, MAX_FILE_BYTES, SpecError, SpecSet, StatusPattern, UriTemplate, load_builtin,
     load_sources,
 };
-use restart_conformance::target::{self, TargetError};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------
@@ -479,12 +479,17 @@ fn smoke_checks(set: &SpecSet) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-fn check_target_error(e: &TargetError, files: &[(PathBuf, Vec<u8>)]) -> Result<(), TestCaseError> {
+fn check_target_error(
+    e: &EndpointError,
+    files: &[(PathBuf, Vec<u8>)],
+) -> Result<(), TestCaseError> {
     let _ = e.to_string();
     match e {
-        TargetError::Invalid(errors) => check_located(errors, files),
-        TargetError::TokenUnset(_) => Ok(()),
-        TargetError::Io { .. } => Err(TestCaseError::fail(format!("parse_bytes does no I/O: {e}"))),
+        EndpointError::Invalid(errors) => check_located(errors, files),
+        EndpointError::TokenUnset(_) => Ok(()),
+        EndpointError::Io { .. } => {
+            Err(TestCaseError::fail(format!("parse_bytes does no I/O: {e}")))
+        }
     }
 }
 
@@ -492,8 +497,8 @@ fn check_target_error(e: &TargetError, files: &[(PathBuf, Vec<u8>)]) -> Result<(
 fn load_target(path: &Path, bytes: &[u8]) -> Result<(), TestCaseError> {
     let files = [(path.to_path_buf(), bytes.to_vec())];
     for require_token in [false, true] {
-        let resolved = target::parse_bytes(path, bytes)
-            .and_then(|parsed| target::resolve(parsed, &BUILTIN, None, require_token));
+        let resolved = endpoint::parse_bytes(path, bytes)
+            .and_then(|parsed| endpoint::resolve(parsed, &BUILTIN, None, require_token));
         match resolved {
             Ok(t) => {
                 let _ = t.is_loopback();
@@ -541,7 +546,7 @@ fn consistent(v: &check::Verdict) -> Result<(), TestCaseError> {
     }
     if v.outcome != CheckOutcome::NotVerifiable {
         prop_assert!(
-            CheckId::ALL.iter().any(|c| c.as_str() == v.id),
+            CheckId::ALL.iter().any(|c| *c == v.id),
             "unknown check id: {:?}",
             v
         );
@@ -1030,8 +1035,8 @@ proptest! {
 /// The base of the target mutations is itself valid.
 #[test]
 fn valid_target_resolves() {
-    let parsed = target::parse_bytes(Path::new("target.yaml"), VALID_TARGET.as_bytes()).unwrap();
-    let t = target::resolve(parsed, &BUILTIN, None, false).unwrap_or_else(|e| panic!("{e}"));
+    let parsed = endpoint::parse_bytes(Path::new("target.yaml"), VALID_TARGET.as_bytes()).unwrap();
+    let t = endpoint::resolve(parsed, &BUILTIN, None, false).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(t.apis.len(), BUILTIN.specs.len());
 }
 
@@ -1048,7 +1053,7 @@ fn refused_in_time(name: &str, bytes: Vec<u8>, limit: Duration) {
         }
         Err(e) => panic!("{e}"),
     }
-    match target::parse_bytes(&path, &files[0].1) {
+    match endpoint::parse_bytes(&path, &files[0].1) {
         Ok(_) => panic!("{name} parsed as a target"),
         Err(e) => check_target_error(&e, &files).unwrap_or_else(|e| panic!("{e}")),
     }

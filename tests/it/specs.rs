@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use restart_conformance::endpoint;
 use restart_conformance::plan::plan;
 use restart_conformance::spec::{SpecError, load_sources};
-use restart_conformance::target;
 
 fn fixtures(dir: &str) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(Path::new("fixtures").join(dir))
@@ -81,11 +81,12 @@ fn bad_targets_give_located_errors() {
     // before reaching it.
     let mut mismatches = Vec::new();
     for yaml in fixtures("targets-bad") {
-        let rendered =
-            match target::load_file(&yaml).and_then(|p| target::resolve(p, &specs, None, true)) {
-                Ok(_) => panic!("{} resolved but is broken on purpose", yaml.display()),
-                Err(e) => e.to_string() + "\n",
-            };
+        let rendered = match endpoint::load_file(&yaml)
+            .and_then(|p| endpoint::resolve(p, &specs, None, true))
+        {
+            Ok(_) => panic!("{} resolved but is broken on purpose", yaml.display()),
+            Err(e) => e.to_string() + "\n",
+        };
         assert!(
             rendered.contains(&yaml.display().to_string()),
             "{} names no file:\n{rendered}",

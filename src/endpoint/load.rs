@@ -34,7 +34,7 @@ struct ApiFile {
 
 /// Where one API lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiTarget {
+pub struct ApiEndpoint {
     /// Base URL without a trailing slash; the spec's paths are appended.
     pub base_url: String,
     pub vars: BTreeMap<String, String>,
@@ -43,16 +43,16 @@ pub struct ApiTarget {
 /// A checked target: every configured API exists, has its variables and a
 /// usable base URL, and the token has been read.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub struct Endpoint {
     /// The file it came from, or a label such as `embedded reference server`.
     pub label: String,
-    pub apis: BTreeMap<String, ApiTarget>,
+    pub apis: BTreeMap<String, ApiEndpoint>,
     pub token: Secret,
     /// The environment variable the token was read from (for `curl` lines).
     pub token_env: String,
 }
 
-impl Target {
+impl Endpoint {
     /// True when every base URL points at this machine.
     pub fn is_loopback(&self) -> bool {
         self.apis.values().all(|a| {
@@ -69,7 +69,7 @@ impl Target {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum TargetError {
+pub enum EndpointError {
     #[error("{}", .0.iter().map(Located::render).collect::<Vec<_>>().join("\n\n"))]
     Invalid(Vec<Located>),
     #[error("failed to read target file {path}: {source}")]
@@ -85,15 +85,15 @@ pub enum TargetError {
 }
 
 /// The raw file, parsed but not yet checked against specs.
-pub struct ParsedTarget {
+pub struct ParsedEndpoint {
     path: PathBuf,
     text: String,
     file: TargetFile,
 }
 
 /// Reads and parses a target file.
-pub fn load_file(path: &Path) -> Result<ParsedTarget, TargetError> {
-    let bytes = std::fs::read(path).map_err(|source| TargetError::Io {
+pub fn load_file(path: &Path) -> Result<ParsedEndpoint, EndpointError> {
+    let bytes = std::fs::read(path).map_err(|source| EndpointError::Io {
         path: path.to_path_buf(),
         source,
     })?;
@@ -101,10 +101,10 @@ pub fn load_file(path: &Path) -> Result<ParsedTarget, TargetError> {
 }
 
 /// Parses target file contents; `path` names them in messages.
-pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<ParsedTarget, TargetError> {
+pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<ParsedEndpoint, EndpointError> {
     let (file, text) = parse_yaml_file::<TargetFile>(path, bytes, "target file")
-        .map_err(|e| TargetError::Invalid(vec![e]))?;
-    Ok(ParsedTarget {
+        .map_err(|e| EndpointError::Invalid(vec![e]))?;
+    Ok(ParsedEndpoint {
         path: path.to_path_buf(),
         text,
         file,
@@ -114,12 +114,12 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<ParsedTarget, TargetErro
 /// Checks a parsed target against the specs and reads the token from the
 /// environment (`token_env_override` wins over the file's `auth.token_env`).
 pub fn resolve(
-    parsed: ParsedTarget,
+    parsed: ParsedEndpoint,
     specs: &SpecSet,
     token_env_override: Option<&str>,
     require_token: bool,
-) -> Result<Target, TargetError> {
-    let ParsedTarget { path, text, file } = parsed;
+) -> Result<Endpoint, EndpointError> {
+    let ParsedEndpoint { path, text, file } = parsed;
     let mut errors = Vec::new();
     let at = |span_line: &serde_saphyr::Location| Some(Pos::from_saphyr(span_line));
     let mut apis = BTreeMap::new();
@@ -197,7 +197,7 @@ pub fn resolve(
         }
         apis.insert(
             api.clone(),
-            ApiTarget {
+            ApiEndpoint {
                 base_url: url,
                 vars: conf
                     .vars
@@ -208,7 +208,7 @@ pub fn resolve(
         );
     }
     if !errors.is_empty() {
-        return Err(TargetError::Invalid(errors));
+        return Err(EndpointError::Invalid(errors));
     }
     let token_env = match (token_env_override, &file.auth) {
         (Some(v), _) => v.to_owned(),
@@ -219,9 +219,9 @@ pub fn resolve(
         Ok(t) if !t.is_empty() => Secret::new(t),
         // A dry run sends nothing and needs no token.
         _ if !require_token => Secret::new(""),
-        _ => return Err(TargetError::TokenUnset(token_env)),
+        _ => return Err(EndpointError::TokenUnset(token_env)),
     };
-    Ok(Target {
+    Ok(Endpoint {
         label: path.display().to_string(),
         apis,
         token,

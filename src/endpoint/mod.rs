@@ -1,4 +1,4 @@
-//! Target files: `target.yaml` ──► [`Target`].
+//! Endpoint files: `target.yaml` ──► [`Endpoint`].
 //!
 //! Owns where each API lives (base URL, path variables) and where the token
 //! comes from. Knows nothing about the specs' contents beyond which API ids
@@ -7,5 +7,7 @@
 mod load;
 mod secret;
 
-pub use load::{ApiTarget, ParsedTarget, Target, TargetError, load_file, parse_bytes, resolve};
+pub use load::{
+    ApiEndpoint, Endpoint, EndpointError, ParsedEndpoint, load_file, parse_bytes, resolve,
+};
 pub use secret::Secret;

@@ -1,0 +1,338 @@
+//! The values that several stages share: severities, check ids and rule
+//! groups as enums, verdicts, exchanges and lifecycle observations.
+//!
+//! `spec`, `plan`, `run`, `check` and `report` all read this module, and it
+//! reads none of them, so no stage needs to import a later one. The serde
+//! names are the `report.json` contract: rename nothing.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Every check id the harness emits. Renaming one breaks `report.json` readers.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CheckId {
+    StatusExpected,
+    StatusPreferred,
+    StatusDocumented,
+    ContentTypeJson,
+    BodySchema,
+    BodyEmpty,
+    BodyExample,
+    BodyErrorShape,
+    LifecycleRestartingSeen,
+    LifecycleSteadyReached,
+    RestartConcurrentRefused,
+    Transport,
+    /// A promise a spec declares but no request can observe (`not_verifiable`
+    /// in a case): its id is the spec's, such as `restart.type_effect`.
+    Promise(String),
+}
+
+impl CheckId {
+    /// The ids the harness itself decides (every variant but [`CheckId::Promise`]).
+    pub const ALL: &'static [CheckId] = &[
+        CheckId::StatusExpected,
+        CheckId::StatusPreferred,
+        CheckId::StatusDocumented,
+        CheckId::ContentTypeJson,
+        CheckId::BodySchema,
+        CheckId::BodyEmpty,
+        CheckId::BodyExample,
+        CheckId::BodyErrorShape,
+        CheckId::LifecycleRestartingSeen,
+        CheckId::LifecycleSteadyReached,
+        CheckId::RestartConcurrentRefused,
+        CheckId::Transport,
+    ];
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            CheckId::StatusExpected => "status.expected",
+            CheckId::StatusPreferred => "status.preferred",
+            CheckId::StatusDocumented => "status.documented",
+            CheckId::ContentTypeJson => "content_type.json",
+            CheckId::BodySchema => "body.schema",
+            CheckId::BodyEmpty => "body.empty",
+            CheckId::BodyExample => "body.example",
+            CheckId::BodyErrorShape => "body.error_shape",
+            CheckId::LifecycleRestartingSeen => "lifecycle.restarting_seen",
+            CheckId::LifecycleSteadyReached => "lifecycle.steady_reached",
+            CheckId::RestartConcurrentRefused => "restart.concurrent_refused",
+            CheckId::Transport => "transport",
+            CheckId::Promise(id) => id,
+        }
+    }
+
+    /// Reads an id back: a known id gives its variant, anything else a promise.
+    pub fn parse(s: &str) -> CheckId {
+        CheckId::ALL
+            .iter()
+            .find(|id| id.as_str() == s)
+            .cloned()
+            .unwrap_or_else(|| CheckId::Promise(s.to_owned()))
+    }
+
+    /// The part before the first dot: `status`, `body`, `lifecycle`, …
+    pub fn family(&self) -> &str {
+        let s = self.as_str();
+        s.split('.').next().unwrap_or(s)
+    }
+}
+
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for CheckId {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Serialize for CheckId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for CheckId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<CheckId, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(CheckId::parse(&s))
+    }
+}
+
+/// Rule group of a case, for the conformance matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    Success,
+    Negative,
+    Auth,
+    Concurrency,
+}
+
+impl Group {
+    pub const ALL: &'static [Group] = &[
+        Group::Success,
+        Group::Negative,
+        Group::Auth,
+        Group::Concurrency,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::Success => "success",
+            Group::Negative => "negative",
+            Group::Auth => "auth",
+            Group::Concurrency => "concurrency",
+        }
+    }
+}
+
+impl fmt::Display for Group {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A check's verdict, the shape `report.json` carries.
+pub type Verdict = CheckReport;
+
+/// The outcome of one case, as in the JUnit file.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseOutcome {
+    Passed,
+    /// A check failed: a broken rule.
+    Failed,
+    /// No complete answer came back: a transport error.
+    Errored,
+    Skipped,
+}
+
+impl CaseOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseOutcome::Passed => "passed",
+            CaseOutcome::Failed => "failed",
+            CaseOutcome::Errored => "errored",
+            CaseOutcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// How serious a broken rule is (`conformance-rules.md`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Must,
+    Should,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Must => "must",
+            Severity::Should => "should",
+        }
+    }
+}
+
+/// The verdict of one check.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckOutcome {
+    Passed,
+    /// A must-check did not hold.
+    Failed,
+    /// A should-check did not hold (fails the case only under `--strict`).
+    Warning,
+    /// The API gives no way to observe the promise from outside.
+    NotVerifiable,
+}
+
+impl CheckOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckOutcome::Passed => "passed",
+            CheckOutcome::Failed => "failed",
+            CheckOutcome::Warning => "warning",
+            CheckOutcome::NotVerifiable => "not_verifiable",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CheckReport {
+    /// Stable check id such as `status.expected` or `body.schema`.
+    pub id: CheckId,
+    pub severity: Severity,
+    pub outcome: CheckOutcome,
+    pub message: String,
+    /// Schema errors, one per line with its instance path, and similar detail.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
+    /// Unified diff (expected vs actual) where the check compared two bodies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CaseReport {
+    /// The case id, also the libtest trial name: paste it after `run --exact`.
+    pub name: String,
+    pub api: String,
+    /// Rule group for the conformance matrix.
+    pub group: Group,
+    pub outcome: CaseOutcome,
+    pub duration_ms: u64,
+    /// Where the rule comes from: seed document and table or section.
+    pub source: String,
+    /// Why the case was skipped, or the transport error that stopped it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub checks: Vec<CheckReport>,
+    pub exchanges: Vec<ExchangeRecord>,
+    /// Lifecycle observations: the resource's state over time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lifecycle: Vec<Observation>,
+    /// Things the runner did that a reader should know (waits, recoveries).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// A shell line that repeats the case's main request; the token is `$OS_AUTH_TOKEN`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curl: Option<String>,
+}
+
+/// One request and what came back. The token is shown as `***`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExchangeRecord {
+    /// What this exchange was for: `restart`, `second restart`, `status`, …
+    pub purpose: String,
+    pub request: RequestRecord,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseRecord>,
+    /// Set when no complete response came back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Milliseconds since the case started, when the request went out.
+    pub at_ms: u64,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RequestRecord {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ResponseRecord {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// The body as text (lossy where it is not UTF-8), cut at the body cap.
+    pub body: String,
+    #[serde(default)]
+    pub body_truncated: bool,
+}
+
+/// The resource's state at one poll.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Observation {
+    /// Milliseconds since the case started.
+    pub at_ms: u64,
+    /// The state read at the spec's JSON pointer, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// HTTP status of the poll, or the transport error.
+    pub note: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_ids_are_pinned() {
+        let ids: Vec<_> = CheckId::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "status.expected",
+                "status.preferred",
+                "status.documented",
+                "content_type.json",
+                "body.schema",
+                "body.empty",
+                "body.example",
+                "body.error_shape",
+                "lifecycle.restarting_seen",
+                "lifecycle.steady_reached",
+                "restart.concurrent_refused",
+                "transport",
+            ]
+        );
+        for id in CheckId::ALL {
+            assert_eq!(&CheckId::parse(id.as_str()), id);
+        }
+        assert_eq!(
+            CheckId::parse("restart.type_effect"),
+            CheckId::Promise("restart.type_effect".into())
+        );
+    }
+
+    #[test]
+    fn groups_serialize_to_their_stable_names() {
+        for g in Group::ALL {
+            let json = serde_json::to_string(g).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", g.as_str()));
+        }
+    }
+}
