@@ -545,11 +545,7 @@ fn consistent(v: &check::Verdict) -> Result<(), TestCaseError> {
         CheckOutcome::Passed => {}
     }
     if v.outcome != CheckOutcome::NotVerifiable {
-        prop_assert!(
-            CheckId::ALL.iter().any(|c| *c == v.id),
-            "unknown check id: {:?}",
-            v
-        );
+        prop_assert!(CheckId::ALL.contains(&v.id), "unknown check id: {:?}", v);
     }
     prop_assert!(!v.message.is_empty(), "{:?}", v);
     Ok(())
