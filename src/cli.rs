@@ -77,9 +77,21 @@ pub struct RunArgs {
     /// Seconds to wait for a resource to be steady again after a restart.
     #[arg(long, value_name = "S", default_value = "600", value_parser = seconds)]
     pub lifecycle_timeout: Duration,
-    /// Seconds between status polls [default: 2; 0.05 against the embedded server].
+    /// Seconds between status polls [default: 2; 0.02 against the embedded server].
     #[arg(long, value_name = "S", value_parser = seconds)]
     pub poll_interval: Option<Duration>,
+    /// Seconds the steady state may hold after an accepted restart, with no restarting state
+    /// seen, before "restart not seen" [default: 60; 1 against the embedded server].
+    #[arg(long, value_name = "S", value_parser = seconds)]
+    pub restart_grace: Option<Duration>,
+    /// Transport failures in a row (timeouts, refused or closed connections) after which an
+    /// API's remaining cases are not sent; 0 never gives up.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub dead_after: usize,
+    /// Run one share of the cases, as nextest does: `count:M/N` or `hash:M/N`. The unit dealt
+    /// out is a resource with all its cases, so partitions never restart the same resource.
+    #[arg(long, value_name = "KIND:M/N")]
+    pub partition: Option<crate::plan::Partition>,
     /// Environment variable holding the token (overrides the target file's auth.token_env).
     #[arg(long, value_name = "VAR")]
     pub token_env: Option<String>,

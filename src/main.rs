@@ -9,8 +9,10 @@ use std::time::Duration;
 use clap::Parser;
 use restart_conformance::cli::{Cli, Command, ReportCommand, RunArgs, ServeArgs, SpecsCommand};
 use restart_conformance::exit;
+use restart_conformance::pipeline::{self, SuiteOptions};
+use restart_conformance::plan::Partition;
 use restart_conformance::reference::{Fault, ReferenceConfig, ReferenceServer};
-use restart_conformance::run::{self, EndpointChoice, Polling, Settings};
+use restart_conformance::run::{EndpointChoice, Polling, Settings};
 use restart_conformance::{endpoint, report, spec};
 
 /// An error that is the user's to fix: printed as is, exit 2, nothing sent.
@@ -84,7 +86,8 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
         Some(p) => Some(report::json::load(p).map_err(config)?),
         None => None,
     };
-    let (choice, poll_default) = match &args.target {
+    let embedded = args.target.is_none();
+    let choice = match &args.target {
         Some(path) => {
             if !args.fault.is_empty() {
                 return Err(config(
@@ -94,56 +97,54 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
             let parsed = endpoint::load_file(path).map_err(config)?;
             let t = endpoint::resolve(parsed, &specs, args.token_env.as_deref(), !args.dry_run)
                 .map_err(config)?;
-            if !t.is_loopback() && !args.libtest.list {
+            if !t.is_loopback() && !args.libtest.list && !args.dry_run {
                 eprintln!(
                     "note: {} is not on this machine: this run restarts real resources ({}).",
                     t.label,
                     t.apis.keys().cloned().collect::<Vec<_>>().join(", ")
                 );
             }
-            (EndpointChoice::File(t), Duration::from_secs(2))
+            EndpointChoice::File(t)
         }
-        None => {
-            let faults = parse_faults(&args.fault)?;
-            (
-                EndpointChoice::Embedded {
-                    reboot: args.reboot_seconds,
-                    faults,
-                },
-                Duration::from_millis(50),
-            )
-        }
+        None => EndpointChoice::embedded(args.reboot_seconds, parse_faults(&args.fault)?),
     };
     if args.dry_run {
-        return dry_run(&specs, choice);
+        return dry_run(&specs, choice, args.partition);
     }
+    // Real clouds are polled every 2 s and may take a while to leave the
+    // steady state; the embedded server restarts in a fraction of a second.
+    let (poll, grace) = if embedded {
+        (Duration::from_millis(20), Duration::from_secs(1))
+    } else {
+        (Duration::from_secs(2), Duration::from_secs(60))
+    };
     let mut settings = Settings::new(Polling {
-        interval: args.poll_interval.unwrap_or(poll_default),
+        interval: args.poll_interval.unwrap_or(poll),
         timeout: args.lifecycle_timeout,
+        grace: args.restart_grace.unwrap_or(grace),
     });
     settings.strict = args.strict;
     settings.request_timeout = args.request_timeout;
     settings.max_body = args.max_body;
     settings.follow_redirects = args.follow_redirects;
     settings.rate = args.rate;
-    // On SIGINT/SIGTERM: write what finished, mark the rest not run, exit 1.
-    let (dir, base) = (args.report_dir.clone(), baseline.clone());
-    let hook: run::InterruptHook = Box::new(move |rep| {
-        match report::write_all(rep, &dir, base.as_ref()) {
-            Ok(_) => eprintln!(
-                "\ninterrupted: reports of the finished cases are in {}",
-                dir.display()
-            ),
-            Err(e) => eprintln!("\ninterrupted: {e}"),
-        }
-        std::process::exit(i32::from(exit::TESTS_FAILED));
-    });
-    let result = run::execute(&specs, choice, settings, args.libtest, Some(hook))?;
+    settings.dead_after = args.dead_after;
+    let options = SuiteOptions {
+        settings,
+        args: args.libtest,
+        partition: args.partition,
+        report_dir: Some(args.report_dir),
+        baseline,
+    };
+    let result = pipeline::run_suite(&specs, choice, options)?;
     let Some(rep) = result.report else {
         return Ok(exit::SUCCESS);
     };
-    let written = report::write_all(&rep, &args.report_dir, baseline.as_ref())?;
-    let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    let names: Vec<String> = result
+        .written
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     eprintln!("reports: {}", names.join(", "));
     let failed = result.conclusion.has_failed() || rep.summary.failed > 0;
     Ok(if failed {
@@ -154,27 +155,12 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
 }
 
 /// `run --dry-run`: the plan as curl lines; nothing is sent.
-fn dry_run(specs: &spec::SpecSet, choice: EndpointChoice) -> Result<u8, Failure> {
-    let lines = match choice {
-        EndpointChoice::File(t) => run::dry_run(specs, &t),
-        EndpointChoice::Embedded { reboot, faults } => {
-            // The embedded server is bound only to learn its URLs.
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(async {
-                let config = ReferenceConfig {
-                    reboot,
-                    faults,
-                    token: String::new(),
-                };
-                let server = ReferenceServer::start(([127, 0, 0, 1], 0).into(), config).await?;
-                let t = run::embedded_endpoint(&server, endpoint::Secret::new(""));
-                server.shutdown().await;
-                Ok::<_, anyhow::Error>(run::dry_run(specs, &t))
-            })?
-        }
-    };
+fn dry_run(
+    specs: &spec::SpecSet,
+    choice: EndpointChoice,
+    partition: Option<Partition>,
+) -> Result<u8, Failure> {
+    let lines = pipeline::dry_run(specs, choice, partition)?;
     let mut out = std::io::stdout().lock();
     for (name, line) in lines {
         writeln!(out, "# {name}\n{line}")?;

@@ -246,6 +246,9 @@ pub struct CaseReport {
     /// A shell line that repeats the case's main request; the token is `$OS_AUTH_TOKEN`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub curl: Option<String>,
+    /// The resource the case ran on, `api/id`, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 /// One request and what came back. The token is shown as `***`.
@@ -293,6 +296,65 @@ pub struct Observation {
     pub state: Option<String>,
     /// HTTP status of the poll, or the transport error.
     pub note: String,
+}
+
+/// A response as received, ready to judge.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// True when the body holds anything but whitespace.
+    pub fn has_body(&self) -> bool {
+        self.body.iter().any(|b| !b.is_ascii_whitespace())
+    }
+}
+
+/// What the run stage saw of one case: every exchange and lifecycle
+/// observation, and no verdict. `check` judges it.
+#[derive(Debug, Clone, Default)]
+pub struct CaseRun {
+    /// Set when the case was not sent (its API is not configured): the reason.
+    pub skipped: Option<String>,
+    /// Set when no complete answer came back to the main request.
+    pub transport_error: Option<String>,
+    /// The answer to the main request.
+    pub main: Option<Received>,
+    /// The state read just before the request, when the case waited for one.
+    pub before: Option<Observation>,
+    /// The restart watched after an accepted request.
+    pub watch: Option<Watched>,
+    /// Concurrency cases: the answer to the restart sent during the first
+    /// (`Err` when it got no complete answer); `None` when none was sent.
+    pub second: Option<Result<Received, String>>,
+    pub exchanges: Vec<ExchangeRecord>,
+    pub notes: Vec<String>,
+    pub curl: Option<String>,
+    /// The resource the case ran on (`api/id`), when it names one.
+    pub resource: Option<String>,
+    pub duration_ms: u64,
+}
+
+/// A restart watched through the status URI.
+#[derive(Debug, Clone, Default)]
+pub struct Watched {
+    pub observations: Vec<Observation>,
+    /// The first restarting state seen.
+    pub restarting: Option<String>,
+    /// The lifecycle timeout ran out before the steady state came back.
+    pub timed_out: bool,
+    /// How long the run waited at most (`--lifecycle-timeout`).
+    pub timeout: std::time::Duration,
 }
 
 #[cfg(test)]

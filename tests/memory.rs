@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use restart_conformance::endpoint::Secret;
-use restart_conformance::reference::{ReferenceConfig, ReferenceServer};
+use restart_conformance::pipeline::{self, SuiteOptions};
+use restart_conformance::reference::ReferenceConfig;
 use restart_conformance::report::model::CaseOutcome;
-use restart_conformance::run::{self, EndpointChoice, Polling, Settings};
+use restart_conformance::run::{EndpointChoice, Polling, Settings};
 
 /// Peak resident set size of this process, in KiB (Linux).
 fn peak_rss_kib() -> Option<u64> {
@@ -18,36 +18,28 @@ fn peak_rss_kib() -> Option<u64> {
 
 #[test]
 fn a_200_mb_body_stays_under_64_mb_resident() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
     let config = ReferenceConfig {
         reboot: Duration::from_millis(100),
         faults: ["huge-body".parse().unwrap()].into_iter().collect(),
         token: "tok-memory".into(),
     };
-    let server = rt
-        .block_on(ReferenceServer::start(([127, 0, 0, 1], 0).into(), config))
-        .unwrap();
-    let target = run::embedded_endpoint(&server, Secret::new("tok-memory"));
     let specs = restart_conformance::spec::load_builtin().unwrap();
     // The default cap (1 MiB), as a run without --max-body has it.
     let settings = Settings::new(Polling {
         interval: Duration::from_millis(20),
         timeout: Duration::from_secs(5),
+        grace: Duration::from_millis(500),
     });
     let args = libtest_mimic::Arguments {
         filter: Some("ddm::restart_".into()),
         quiet: true,
         ..Default::default()
     };
-    let report = run::execute(&specs, EndpointChoice::File(target), settings, args, None)
+    let options = SuiteOptions::in_process(settings, args);
+    let report = pipeline::run_suite(&specs, EndpointChoice::Embedded(config), options)
         .unwrap()
         .report
         .unwrap();
-    rt.block_on(server.shutdown());
     let c = report
         .cases
         .iter()

@@ -3,9 +3,11 @@
 //! Each check has a stable id (see [`CheckId`]); its severity comes from the
 //! spec, as `conformance-rules.md` assigns it.
 
+mod judge;
 mod lifecycle;
 mod response;
 
+pub use judge::{judge, outcome};
 pub use lifecycle::{LifecycleRun, concurrent_refused, lifecycle};
 pub use response::{Received, body_checks, documented, response};
 
@@ -32,7 +34,7 @@ pub fn verdict(id: CheckId, severity: Severity, ok: bool, message: impl Into<Str
 /// A promise the API gives no way to observe.
 pub fn not_verifiable(id: &str, message: &str) -> Verdict {
     CheckReport {
-        id: CheckId::Promise(id.to_owned()),
+        id: CheckId::parse(id),
         severity: Severity::Should,
         outcome: CheckOutcome::NotVerifiable,
         message: format!("not verifiable: {message}"),

@@ -9,26 +9,7 @@ use crate::model::Severity;
 use crate::plan::{Case, CaseKind};
 use crate::spec::{Compiled, StatusPattern};
 
-/// A response as received, ready to judge.
-#[derive(Debug, Clone)]
-pub struct Received {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Received {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn has_body(&self) -> bool {
-        self.body.iter().any(|b| !b.is_ascii_whitespace())
-    }
-}
+pub use crate::model::Received;
 
 pub(crate) fn list(patterns: &[StatusPattern]) -> String {
     let v: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();

@@ -38,6 +38,9 @@ pub struct ApiEndpoint {
     /// Base URL without a trailing slash; the spec's paths are appended.
     pub base_url: String,
     pub vars: BTreeMap<String, String>,
+    /// The resource variable's values, in order, when the target lists
+    /// several; empty means the one in `vars`.
+    pub resources: Vec<String>,
 }
 
 /// A checked target: every configured API exists, has its variables and a
@@ -204,6 +207,7 @@ pub fn resolve(
                     .iter()
                     .map(|(k, v)| (k.clone(), v.value.clone()))
                     .collect(),
+                resources: Vec::new(),
             },
         );
     }

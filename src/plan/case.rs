@@ -54,45 +54,92 @@ pub struct Case {
     /// is steady, one case at a time.
     pub touches_resource: bool,
     pub spec: Arc<Spec>,
+    /// URLs and resource on the endpoint; `None` until [`bind`], and for an
+    /// API the endpoint does not configure.
+    pub bound: Option<Bound>,
+}
+
+/// Where a case goes on a configured endpoint, fixed when the plan is bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bound {
+    /// The main request's URL.
+    pub url: String,
+    /// The status URL of the case's resource, when the spec has a lifecycle.
+    pub status_url: Option<String>,
+    /// The resource id the case names (the resource variable's value).
+    pub resource: String,
+}
+
+impl Bound {
+    /// `api/resource-id`: the unit of ordering and of partitions.
+    pub fn resource_key(&self, api: &str) -> String {
+        format!("{api}/{}", self.resource)
+    }
 }
 
 impl Case {
-    /// The URL of the main request, or `None` when the API is not configured.
-    pub fn url(&self, target: &Endpoint, unknown_id: &str) -> Option<String> {
-        let api = target.apis.get(&self.api)?;
-        let mut vars = api.vars.clone();
-        if self.request.unknown_resource {
-            vars.insert(self.spec.resource_var.clone(), unknown_id.to_owned());
-        }
-        Some(format!(
-            "{}{}",
-            api.base_url,
-            fill(&self.request.uri.path, &vars)?
-        ))
-    }
-
-    /// The status URL of the case's resource, when the spec has a lifecycle.
-    pub fn status_url(&self, target: &Endpoint) -> Option<String> {
-        let api = target.apis.get(&self.api)?;
-        let lifecycle = self.spec.lifecycle.as_ref()?;
-        Some(format!(
-            "{}{}",
-            api.base_url,
-            fill(&lifecycle.uri.path, &api.vars)?
-        ))
-    }
-
-    /// A key naming the resource the case touches (API and resource id).
-    pub fn resource_key(&self, target: &Endpoint) -> Option<String> {
-        let api = target.apis.get(&self.api)?;
-        let id = api.vars.get(&self.spec.resource_var)?;
-        Some(format!("{}/{}", self.api, id))
-    }
-
     /// The expected refusal of a restart during a restart.
     pub fn concurrent_expect(&self) -> Option<&crate::spec::Concurrent> {
         self.spec.concurrent.as_ref()
     }
+
+    /// `api/resource-id` once bound; the API id alone for an unconfigured API.
+    pub fn resource_key(&self) -> String {
+        match &self.bound {
+            Some(b) => b.resource_key(&self.api),
+            None => self.api.clone(),
+        }
+    }
+}
+
+/// Binds planned cases to an endpoint: each case of a configured API gets
+/// its URLs and a resource. With several resources per API the cases are
+/// dealt out round-robin, restarts and other cases separately, so each
+/// resource gets its share of the (slow) accepted restarts. Cases of an API
+/// the endpoint does not configure stay unbound (they are skipped).
+/// `unknown_id` replaces the resource id in unknown-resource cases.
+pub fn bind(cases: Vec<Case>, endpoint: &Endpoint, unknown_id: &str) -> Vec<Case> {
+    let mut dealt: BTreeMap<(String, bool), usize> = BTreeMap::new();
+    cases
+        .into_iter()
+        .map(|mut case| {
+            let Some(api) = endpoint.apis.get(&case.api) else {
+                return case;
+            };
+            let spec = case.spec.clone();
+            let resources: Vec<String> = if api.resources.is_empty() {
+                api.vars
+                    .get(&spec.resource_var)
+                    .cloned()
+                    .into_iter()
+                    .collect()
+            } else {
+                api.resources.clone()
+            };
+            let restarts = matches!(case.kind, CaseKind::Restart | CaseKind::Concurrent);
+            let turn = dealt.entry((case.api.clone(), restarts)).or_default();
+            let Some(resource) = resources.get(*turn % resources.len().max(1)).cloned() else {
+                return case;
+            };
+            *turn += 1;
+            let mut vars = api.vars.clone();
+            vars.insert(spec.resource_var.clone(), resource.clone());
+            let status_url = spec
+                .lifecycle
+                .as_ref()
+                .and_then(|lc| fill(&lc.uri.path, &vars))
+                .map(|p| format!("{}{p}", api.base_url));
+            if case.request.unknown_resource {
+                vars.insert(spec.resource_var.clone(), unknown_id.to_owned());
+            }
+            case.bound = fill(&case.request.uri.path, &vars).map(|p| Bound {
+                url: format!("{}{p}", api.base_url),
+                status_url,
+                resource,
+            });
+            case
+        })
+        .collect()
 }
 
 fn json_bytes(v: &Value) -> Vec<u8> {
@@ -147,6 +194,7 @@ fn plan_spec(spec: Arc<Spec>, out: &mut Vec<Case>) {
         not_verifiable: Vec::new(),
         touches_resource: true,
         spec: spec.clone(),
+        bound: None,
     };
 
     // The spec's own positive cases, on each URI they name.

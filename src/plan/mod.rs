@@ -7,8 +7,10 @@
 
 mod case;
 mod negative;
+mod partition;
 mod uri;
 
-pub use case::{Case, CaseKind, Group, RequestTemplate, plan};
+pub use case::{Bound, Case, CaseKind, Group, RequestTemplate, bind, plan};
 pub use negative::{Mutation, body_mutations};
+pub use partition::{Partition, PartitionError};
 pub use uri::fill;

@@ -6,6 +6,7 @@
 //! string; [`write_all`] renders all four before touching the disk, so a rendering error leaves
 //! the previous set of files in place, and each file is then replaced atomically.
 
+pub mod build;
 pub mod diff;
 mod format;
 pub mod html;
@@ -21,6 +22,7 @@ mod sample;
 
 use std::path::{Path, PathBuf};
 
+pub use build::{RunMeta, build};
 pub use diff::{ReportDiff, compare};
 pub use html::to_html;
 pub use json::{load, to_json};

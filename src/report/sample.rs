@@ -76,6 +76,7 @@ pub fn case(name: &str, api: &str, group: Group, outcome: CaseOutcome) -> CaseRe
         lifecycle: Vec::new(),
         notes: Vec::new(),
         curl: None,
+        resource: None,
     }
 }
 

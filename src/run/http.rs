@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::check::Received;
 use crate::endpoint::Secret;
+use crate::model::Received;
 use crate::model::{ExchangeRecord, RequestRecord, ResponseRecord};
 
 /// How much of a body a report shows.

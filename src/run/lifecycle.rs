@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::health::Health;
 use super::http::{Http, Outgoing, ms};
 use super::progress::{Progress, Tick};
 use crate::model::{ExchangeRecord, Observation};
@@ -16,19 +17,18 @@ const MAX_BLIND_POLLS: usize = 5;
 pub struct Polling {
     pub interval: Duration,
     pub timeout: Duration,
-}
-
-impl Polling {
-    /// How long the steady state must hold, with no restarting state seen,
-    /// before the runner concludes the restart happened too fast to observe
-    /// (or not at all).
-    fn grace(&self) -> Duration {
-        (self.interval * 3).max(Duration::from_millis(300))
-    }
+    /// How long the steady state may hold after an accepted restart, with
+    /// no restarting state seen, before the runner concludes that the
+    /// restart was not seen (`--restart-grace`). Real clouds may take
+    /// seconds to leave the steady state, so this is time, not a poll count.
+    pub grace: Duration,
 }
 
 pub struct Poller<'a> {
     pub http: &'a Http,
+    /// Told of every poll; watching stops once the API is given up on.
+    pub health: &'a Health,
+    pub api: &'a str,
     /// `api/resource-id`, for progress lines.
     pub resource: &'a str,
     pub progress: Progress,
@@ -50,6 +50,8 @@ pub enum Stop {
     Restarting,
     /// The status URI gave no state several times in a row.
     Blind,
+    /// The API stopped answering (see `run::health`).
+    Dead,
     TimedOut,
 }
 
@@ -77,6 +79,8 @@ impl Poller<'_> {
                 self.case_start,
             )
             .await;
+        self.health
+            .record_poll(self.api, sent.received.as_ref().err());
         let at_ms = sent.record.at_ms;
         let obs = match &sent.received {
             Ok(r) => {
@@ -151,8 +155,7 @@ impl Poller<'_> {
                         w.stop = Stop::Steady;
                         break w;
                     }
-                    if steady_since.get_or_insert_with(Instant::now).elapsed()
-                        >= self.polling.grace()
+                    if steady_since.get_or_insert_with(Instant::now).elapsed() >= self.polling.grace
                     {
                         w.stop = Stop::SteadyNotSeen;
                         break w;
@@ -169,6 +172,10 @@ impl Poller<'_> {
             }
             if started.elapsed() >= self.polling.timeout {
                 w.stop = Stop::TimedOut;
+                break w;
+            }
+            if self.health.refusal(self.api).is_some() {
+                w.stop = Stop::Dead;
                 break w;
             }
             tokio::time::sleep(self.polling.interval).await;
@@ -203,6 +210,7 @@ impl Poller<'_> {
                         format!("waited {} ms for {s} before sending", ms(started.elapsed()))
                     });
                 }
+                None if self.health.refusal(self.api).is_some() => break None,
                 None => {
                     break Some(format!(
                         "could not read the state before sending ({}); sent anyway",

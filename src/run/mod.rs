@@ -1,14 +1,19 @@
-//! The runner: cases ──► trials ──► case reports.
+//! The run stage: bound cases ──► what happened to each ([`CaseRun`]).
 //!
-//! Each case becomes a `libtest-mimic` trial named after it, so filters,
-//! `--exact`, `--skip`, `--list` and `--test-threads` behave as in `cargo
-//! test`. One multi-thread tokio runtime serves every trial (and the embedded
-//! reference server); trials block on it. Cases on the same resource hold
-//! that resource's lock for their whole run, so restarts never overlap and
-//! every case starts on a steady resource. Knows nothing about how checks
-//! decide.
+//! [`Session::open`] makes the one tokio runtime, the one `reqwest` client
+//! and, without a target file, the embedded reference server. [`execute`]
+//! then starts every selected case at once as tokio tasks: the cases bound
+//! to one resource form a chain that runs one case at a time (each starts
+//! on a steady resource), chains of different resources run side by side,
+//! and cases that touch no resource run freely. Each case becomes a
+//! `libtest-mimic` trial named after it, so filters, `--exact`, `--skip`,
+//! `--list` and `--test-threads` behave as in `cargo test`; a trial only
+//! waits for its case's result, so the wall time is the longest chain's,
+//! whatever `--test-threads` is. Knows nothing about how checks decide:
+//! the caller's judge turns each [`CaseRun`] into a [`CaseReport`].
 
 mod case;
+mod health;
 mod http;
 mod lifecycle;
 mod progress;
@@ -18,22 +23,21 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use libtest_mimic::{Arguments, Completion, Conclusion, Trial};
+use tokio::sync::{Semaphore, oneshot};
 
-pub use case::outcome;
+use health::Health;
 use http::{Http, HttpOptions, Outgoing};
 pub use lifecycle::Polling;
 use progress::Progress;
 
 use crate::endpoint::{ApiEndpoint, Endpoint, Secret};
-use crate::model::{CaseOutcome, CaseReport, CheckOutcome};
-use crate::plan::{Case, plan};
+use crate::model::{CaseOutcome, CaseReport, CaseRun, CheckOutcome};
+use crate::plan::Case;
 use crate::reference::{Fault, ReferenceConfig, ReferenceServer};
-use crate::report::model::{REPORT_FORMAT, Report, RunInfo, Summary, ToolInfo};
-use crate::spec::SpecSet;
 
-/// Threads when `--test-threads` is not given: cases mostly wait on the
-/// network and on polling, so the core count would be far too few.
-const DEFAULT_THREADS: usize = 16;
+/// Cases that touch no resource (an unknown id, no token) run at most this
+/// many at a time: they are quick, and a real API should not see a burst.
+const FREE_CASES_AT_ONCE: usize = 8;
 
 /// How the run talks to its target.
 #[derive(Debug, Clone)]
@@ -46,6 +50,9 @@ pub struct Settings {
     pub follow_redirects: bool,
     /// Requests per second, all cases together.
     pub rate: Option<f64>,
+    /// Transport failures in a row after which an API's remaining cases
+    /// are not sent (`--dead-after`); 0 never gives up.
+    pub dead_after: usize,
 }
 
 impl Settings {
@@ -58,217 +65,301 @@ impl Settings {
             max_body: 1024 * 1024,
             follow_redirects: false,
             rate: None,
+            dead_after: 3,
         }
     }
 }
 
-/// Called with the report of what finished when SIGINT or SIGTERM stops the
-/// run; cases that did not finish are marked not run. The process exits
-/// after the call.
-pub type InterruptHook = Box<dyn Fn(&Report) + Send + Sync>;
+/// Called with the cases that finished (and the others marked not run)
+/// when SIGINT or SIGTERM stops the run. The process exits after the call.
+pub type InterruptHook = Box<dyn Fn(Vec<CaseReport>) + Send + Sync>;
+
+/// Turns what a case saw into its report entry: checks and outcome. Given
+/// by the caller, so that the run stage never decides a verdict itself.
+pub type Judge = Arc<dyn Fn(&Case, CaseRun) -> CaseReport + Send + Sync>;
 
 /// Where the cases go.
 pub enum EndpointChoice {
     /// A checked target file.
     File(Endpoint),
     /// The embedded reference server, started on loopback for this run.
-    Embedded {
-        reboot: Duration,
-        faults: BTreeSet<Fault>,
-    },
+    Embedded(ReferenceConfig),
+}
+
+impl EndpointChoice {
+    /// The embedded server with `reboot`-long restarts and `faults`; its
+    /// token is made up for the run.
+    pub fn embedded(reboot: Duration, faults: BTreeSet<Fault>) -> EndpointChoice {
+        EndpointChoice::Embedded(ReferenceConfig {
+            reboot,
+            faults,
+            token: format!("ref-{}", uuid::Uuid::new_v4().simple()),
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("failed to start the async runtime: {0}")]
+    #[error("failed to start the async runtime")]
     Runtime(#[source] std::io::Error),
-    #[error("failed to start the embedded reference server: {0}")]
+    #[error("failed to start the embedded reference server")]
     Reference(#[source] std::io::Error),
     #[error(transparent)]
     Client(#[from] http::ClientError),
 }
 
-/// What a run produced.
-pub struct RunResult {
-    /// `None` for `--list`, which runs nothing.
-    pub report: Option<Report>,
+/// The runtime, the endpoint and, when embedded, the reference server.
+pub struct Session {
+    rt: tokio::runtime::Runtime,
+    endpoint: Endpoint,
+    server: Option<ReferenceServer>,
+}
+
+impl Session {
+    /// Starts the runtime and, for [`EndpointChoice::Embedded`], the
+    /// reference server on a free loopback port. This is the one place the
+    /// embedded server is started for a run, a dry run or a test.
+    pub fn open(choice: EndpointChoice) -> Result<Session, RunError> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(RunError::Runtime)?;
+        let (endpoint, server) = match choice {
+            EndpointChoice::File(e) => (e, None),
+            EndpointChoice::Embedded(config) => {
+                let token = Secret::new(config.token.clone());
+                let server = rt
+                    .block_on(ReferenceServer::start(([127, 0, 0, 1], 0).into(), config))
+                    .map_err(RunError::Reference)?;
+                (embedded_endpoint(&server, token), Some(server))
+            }
+        };
+        Ok(Session {
+            rt,
+            endpoint,
+            server,
+        })
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// True when the cases go to the embedded reference server.
+    pub fn is_embedded(&self) -> bool {
+        self.server.is_some()
+    }
+
+    /// Stops the embedded server, if any.
+    pub fn close(self) {
+        if let Some(server) = self.server {
+            self.rt.block_on(server.shutdown());
+        }
+    }
+}
+
+/// What [`execute`] produced.
+pub struct Executed {
+    /// One entry per selected case, in plan order.
+    pub cases: Vec<CaseReport>,
     pub conclusion: Conclusion,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub duration: Duration,
 }
 
 pub(crate) struct Runner {
     http: Http,
-    target: Endpoint,
+    endpoint: Endpoint,
     polling: Polling,
-    strict: bool,
-    /// The id used by unknown-resource cases, fresh for each run.
-    unknown_id: String,
+    health: Health,
     progress: Progress,
-    /// APIs that could not be reached at the start, with the reason.
-    unreachable: BTreeMap<String, String>,
 }
 
-/// Runs every planned case that the libtest arguments select.
-pub fn execute(
-    specs: &SpecSet,
-    choice: EndpointChoice,
-    settings: Settings,
-    mut args: Arguments,
-    on_interrupt: Option<InterruptHook>,
-) -> Result<RunResult, RunError> {
-    let cases = plan(specs);
-    if args.list {
-        let trials = cases
-            .iter()
-            .map(|c| Trial::test(c.name.clone(), || Ok(())))
-            .collect();
-        return Ok(RunResult {
-            report: None,
-            conclusion: libtest_mimic::run(&args, trials),
-        });
-    }
-    if args.test_threads.is_none() {
-        args.test_threads = Some(DEFAULT_THREADS);
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(RunError::Runtime)?;
+/// Lists the cases as `--list` does, running nothing.
+pub fn list(cases: &[Case], args: &Arguments) -> Conclusion {
+    let trials = cases
+        .iter()
+        .map(|c| Trial::test(c.name.clone(), || Ok(())))
+        .collect();
+    libtest_mimic::run(args, trials)
+}
 
-    let (target, server, use_proxy) = match choice {
-        EndpointChoice::File(t) => (t, None, true),
-        EndpointChoice::Embedded { reboot, faults } => {
-            let token = format!("ref-{}", uuid::Uuid::new_v4().simple());
-            let config = ReferenceConfig {
-                reboot,
-                faults,
-                token: token.clone(),
-            };
-            let server = rt
-                .block_on(ReferenceServer::start(([127, 0, 0, 1], 0).into(), config))
-                .map_err(RunError::Reference)?;
-            let target = embedded_endpoint(&server, Secret::new(token));
-            (target, Some(server), false)
-        }
-    };
+/// Runs every case that the libtest arguments select.
+pub fn execute(
+    session: &Session,
+    cases: Vec<Case>,
+    settings: &Settings,
+    args: &Arguments,
+    judge: Judge,
+    on_interrupt: Option<InterruptHook>,
+) -> Result<Executed, RunError> {
     let options = HttpOptions {
         follow_redirects: settings.follow_redirects,
         rate: settings.rate,
         retry_budget: settings.polling.timeout,
     };
     let http = Http::new(
-        target.token.clone(),
+        session.endpoint.token.clone(),
         settings.request_timeout,
         settings.max_body,
-        use_proxy,
+        !session.is_embedded(),
         options,
     )?;
-    let selected: BTreeSet<String> = cases
-        .iter()
-        .filter(|c| !is_filtered_out(&args, &c.name))
-        .map(|c| c.api.clone())
+    let selected: Vec<Case> = cases
+        .into_iter()
+        .filter(|c| !is_filtered_out(args, &c.name))
         .collect();
-    let unreachable = rt.block_on(preflight(&http, &target, &selected, args.quiet));
-    let progress = if args.quiet || args.format.is_some() {
-        Progress::Off
-    } else if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        Progress::Terminal
-    } else {
-        Progress::Lines
-    };
+    let apis: BTreeSet<String> = selected.iter().map(|c| c.api.clone()).collect();
+    let rt = &session.rt;
+    let unreachable = rt.block_on(preflight(&http, &session.endpoint, &apis, args.quiet));
+    let health = Health::new(settings.dead_after);
+    for (api, why) in &unreachable {
+        health.give_up(api, why);
+    }
     let runner = Arc::new(Runner {
         http,
-        target,
+        endpoint: session.endpoint.clone(),
         polling: settings.polling,
-        strict: settings.strict,
-        unknown_id: uuid::Uuid::new_v4().to_string(),
-        progress,
-        unreachable,
+        health,
+        progress: progress_mode(args),
     });
 
     let started_at = chrono::Utc::now();
     let start = Instant::now();
     let sink: Arc<Mutex<BTreeMap<usize, CaseReport>>> = Arc::default();
-    let mut locks: BTreeMap<String, Arc<Mutex<()>>> = BTreeMap::new();
     let budget =
         settings.polling.timeout * 3 + settings.request_timeout * 6 + Duration::from_secs(10);
-    let mut trials = Vec::with_capacity(cases.len());
-    for (index, case) in cases.iter().cloned().enumerate() {
-        let lock = case
-            .touches_resource
-            .then(|| case.resource_key(&runner.target))
-            .flatten()
-            .map(|k| locks.entry(k).or_default().clone());
-        let (runner, sink, handle) = (runner.clone(), sink.clone(), rt.handle().clone());
-        trials.push(Trial::ignorable_test(case.name.clone(), move || {
-            let _guard = lock
-                .as_ref()
-                .map(|m| m.lock().unwrap_or_else(|e| e.into_inner()));
-            let report = handle
-                .block_on(async { tokio::time::timeout(budget, runner.run_case(&case)).await })
-                .unwrap_or_else(|_| timed_out(&case, budget));
-            let result = trial_result(&report);
-            sink.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(index, report);
-            result
-        }));
-    }
-
+    let waiting = schedule(rt, &runner, &selected, &judge, &sink, budget);
     if let Some(hook) = on_interrupt {
-        let (sink, runner, args, cases, digest) = (
-            sink.clone(),
-            runner.clone(),
-            args.clone(),
-            cases.clone(),
-            specs.digest.clone(),
-        );
-        let strict = settings.strict;
+        let (sink, selected, judge) = (sink.clone(), selected.clone(), judge.clone());
         rt.spawn(async move {
             interrupted().await;
-            let results = sink.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            let mut report = build_report(
-                &digest,
-                &runner.target,
-                &args,
-                strict,
-                started_at,
-                start.elapsed(),
-                results,
-            );
-            report.run.interrupted = true;
-            let done: BTreeSet<&str> = report.cases.iter().map(|c| c.name.as_str()).collect();
-            let missing: Vec<CaseReport> = cases
-                .iter()
-                .filter(|c| !done.contains(c.name.as_str()) && !is_filtered_out(&args, &c.name))
-                .map(|c| not_run(c, "not run: the run was interrupted"))
-                .collect();
-            report.cases.extend(missing);
-            report.summary = Summary::of(&report.cases);
-            hook(&report);
+            hook(finished_or_not_run(&sink, &selected, &judge));
         });
     }
-    let conclusion = libtest_mimic::run(&args, trials);
-    let results = std::mem::take(&mut *sink.lock().unwrap_or_else(|e| e.into_inner()));
-    let report = build_report(
-        &specs.digest,
-        &runner.target,
-        &args,
-        settings.strict,
-        started_at,
-        start.elapsed(),
-        results,
-    );
-    if let Some(server) = server {
-        rt.block_on(server.shutdown());
-    }
-    Ok(RunResult {
-        report: Some(report),
+    let trials = selected
+        .iter()
+        .zip(waiting)
+        .map(|(case, rx)| {
+            Trial::ignorable_test(case.name.clone(), move || match rx.blocking_recv() {
+                Ok(outcome) => outcome,
+                Err(_) => Err("the case's task stopped without a result".into()),
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(args, trials);
+    let cases = std::mem::take(&mut *sink.lock().unwrap_or_else(|e| e.into_inner()))
+        .into_values()
+        .collect();
+    Ok(Executed {
+        cases,
         conclusion,
+        started_at,
+        duration: start.elapsed(),
     })
 }
 
-/// A target for a running reference server, labelled as embedded.
+type TrialOutcome = Result<Completion, libtest_mimic::Failed>;
+
+/// Starts every case as a task: one chain per resource for the cases that
+/// touch it, the rest on their own. Returns, per case, where its trial
+/// outcome will arrive.
+fn schedule(
+    rt: &tokio::runtime::Runtime,
+    runner: &Arc<Runner>,
+    cases: &[Case],
+    judge: &Judge,
+    sink: &Arc<Mutex<BTreeMap<usize, CaseReport>>>,
+    budget: Duration,
+) -> Vec<oneshot::Receiver<TrialOutcome>> {
+    let mut chains: BTreeMap<String, Vec<(usize, oneshot::Sender<TrialOutcome>)>> = BTreeMap::new();
+    let mut free = Vec::new();
+    let mut receivers = Vec::with_capacity(cases.len());
+    for (index, case) in cases.iter().enumerate() {
+        let (tx, rx) = oneshot::channel();
+        receivers.push(rx);
+        if case.touches_resource && case.bound.is_some() {
+            chains
+                .entry(case.resource_key())
+                .or_default()
+                .push((index, tx));
+        } else {
+            free.push((index, tx));
+        }
+    }
+    let cases: Arc<Vec<Case>> = Arc::new(cases.to_vec());
+    let (runner, judge, sink) = (runner.clone(), judge.clone(), sink.clone());
+    let one = move |index: usize, tx: oneshot::Sender<TrialOutcome>| {
+        let (runner, cases, judge, sink) =
+            (runner.clone(), cases.clone(), judge.clone(), sink.clone());
+        async move {
+            let case = &cases[index];
+            let run = tokio::time::timeout(budget, runner.run_case(case))
+                .await
+                .unwrap_or_else(|_| timed_out(budget));
+            let report = judge(case, run);
+            let outcome = trial_result(&report);
+            sink.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(index, report);
+            // The trial may be gone (filtered by libtest itself): nothing to tell.
+            let _ = tx.send(outcome);
+        }
+    };
+    for chain in chains.into_values() {
+        let one = one.clone();
+        rt.spawn(async move {
+            for (index, tx) in chain {
+                one(index, tx).await;
+            }
+        });
+    }
+    let gate = Arc::new(Semaphore::new(FREE_CASES_AT_ONCE));
+    for (index, tx) in free {
+        let (one, gate) = (one.clone(), gate.clone());
+        rt.spawn(async move {
+            let _permit = gate.acquire().await;
+            one(index, tx).await;
+        });
+    }
+    receivers
+}
+
+/// The reports of the cases that finished, then the others marked not run.
+fn finished_or_not_run(
+    sink: &Mutex<BTreeMap<usize, CaseReport>>,
+    cases: &[Case],
+    judge: &Judge,
+) -> Vec<CaseReport> {
+    let done = sink.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match done.get(&i) {
+            Some(r) => r.clone(),
+            None => judge(
+                c,
+                CaseRun {
+                    skipped: Some("not run: the run was interrupted".into()),
+                    ..CaseRun::default()
+                },
+            ),
+        })
+        .collect()
+}
+
+fn progress_mode(args: &Arguments) -> Progress {
+    if args.quiet || args.format.is_some() {
+        Progress::Off
+    } else if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        Progress::Terminal
+    } else {
+        Progress::Lines
+    }
+}
+
+/// An endpoint for a running reference server, labelled as embedded.
 pub fn embedded_endpoint(server: &ReferenceServer, token: Secret) -> Endpoint {
     let apis = server
         .apis()
@@ -279,6 +370,7 @@ pub fn embedded_endpoint(server: &ReferenceServer, token: Secret) -> Endpoint {
                 ApiEndpoint {
                     base_url: a.base_url,
                     vars: a.vars,
+                    resources: Vec::new(),
                 },
             )
         })
@@ -326,22 +418,18 @@ fn is_filtered_out(args: &Arguments, name: &str) -> bool {
     args.filter.as_deref().is_some_and(|f| !matches(f)) || args.skip.iter().any(|s| matches(s))
 }
 
-fn not_run(case: &Case, reason: &str) -> CaseReport {
-    case::blank(case, CaseOutcome::Skipped, Some(reason.to_owned()))
-}
-
 /// One request per configured API before any case: an API that cannot be
 /// reached (refused, DNS, TLS, timeout) gets one line on stderr and its
 /// cases fail at once with that reason, instead of one timeout per case.
 async fn preflight(
     http: &Http,
-    target: &Endpoint,
+    endpoint: &Endpoint,
     apis: &BTreeSet<String>,
     quiet: bool,
 ) -> BTreeMap<String, String> {
     let start = Instant::now();
     let mut out = BTreeMap::new();
-    for (api, t) in target.apis.iter().filter(|(a, _)| apis.contains(*a)) {
+    for (api, t) in endpoint.apis.iter().filter(|(a, _)| apis.contains(*a)) {
         let probe = Outgoing {
             purpose: "reachability",
             method: "GET",
@@ -361,18 +449,17 @@ async fn preflight(
     out
 }
 
-/// The plan as shell lines, one per case; nothing is sent.
-pub fn dry_run(specs: &SpecSet, target: &Endpoint) -> Vec<(String, String)> {
-    let unknown = "00000000-0000-4000-8000-000000000000";
-    plan(specs)
-        .into_iter()
+/// The bound cases as shell lines, one per case; nothing is sent.
+pub fn dry_run(cases: &[Case], endpoint: &Endpoint) -> Vec<(String, String)> {
+    cases
+        .iter()
         .map(|c| {
-            let line = match c.url(target, unknown) {
+            let line = match &c.bound {
                 None => format!(
                     "# skipped: `{}` is not configured in the target file",
                     c.api
                 ),
-                Some(url) => {
+                Some(b) => {
                     let auth = c
                         .spec
                         .auth_header
@@ -382,20 +469,20 @@ pub fn dry_run(specs: &SpecSet, target: &Endpoint) -> Vec<(String, String)> {
                     let out = Outgoing {
                         purpose: "request",
                         method: &c.request.method,
-                        url: &url,
+                        url: &b.url,
                         auth_header: auth,
                         content_type: c.request.content_type.as_deref(),
                         body: c.request.body.as_deref(),
                     };
-                    case::curl(&out, &target.token, &target.token_env)
+                    case::curl(&out, &endpoint.token, &endpoint.token_env)
                 }
             };
-            (c.name, line)
+            (c.name.clone(), line)
         })
         .collect()
 }
 
-fn trial_result(report: &CaseReport) -> Result<Completion, libtest_mimic::Failed> {
+fn trial_result(report: &CaseReport) -> TrialOutcome {
     match report.outcome {
         CaseOutcome::Passed => Ok(Completion::Completed),
         CaseOutcome::Skipped => Ok(Completion::ignored_with(
@@ -416,50 +503,13 @@ fn trial_result(report: &CaseReport) -> Result<Completion, libtest_mimic::Failed
     }
 }
 
-fn timed_out(case: &Case, budget: Duration) -> CaseReport {
-    let reason = format!(
-        "the case did not finish within {:.0} s",
-        budget.as_secs_f64()
-    );
-    case::errored(case, reason, http::ms(budget))
-}
-
-fn build_report(
-    spec_digest: &str,
-    target: &Endpoint,
-    args: &Arguments,
-    strict: bool,
-    started_at: chrono::DateTime<chrono::Utc>,
-    duration: Duration,
-    results: BTreeMap<usize, CaseReport>,
-) -> Report {
-    let cases: Vec<CaseReport> = results.into_values().collect();
-    let mut filters: Vec<String> = args.filter.iter().cloned().collect();
-    filters.extend(args.skip.iter().map(|s| format!("--skip {s}")));
-    if args.exact {
-        filters.push("--exact".into());
-    }
-    Report {
-        format: REPORT_FORMAT,
-        tool: ToolInfo {
-            name: env!("CARGO_PKG_NAME").into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        run: RunInfo {
-            started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            duration_ms: http::ms(duration),
-            target: target.label.clone(),
-            base_urls: target
-                .apis
-                .iter()
-                .map(|(k, v)| (k.clone(), v.base_url.clone()))
-                .collect(),
-            spec_digest: spec_digest.to_owned(),
-            strict,
-            filters,
-            interrupted: false,
-        },
-        summary: Summary::of(&cases),
-        cases,
+fn timed_out(budget: Duration) -> CaseRun {
+    CaseRun {
+        transport_error: Some(format!(
+            "the case did not finish within {:.0} s",
+            budget.as_secs_f64()
+        )),
+        duration_ms: http::ms(budget),
+        ..CaseRun::default()
     }
 }

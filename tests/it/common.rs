@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use restart_conformance::pipeline::{self, SuiteOptions};
 use restart_conformance::reference::Fault;
 use restart_conformance::report::model::{CaseOutcome, CaseReport, CheckOutcome, Report};
 use restart_conformance::run::{self, EndpointChoice, Polling, Settings};
@@ -16,6 +17,7 @@ pub fn settings(lifecycle_timeout: Duration) -> Settings {
     let mut s = Settings::new(Polling {
         interval: Duration::from_millis(20),
         timeout: lifecycle_timeout,
+        grace: Duration::from_millis(500),
     });
     s.request_timeout = Duration::from_secs(5);
     s
@@ -32,18 +34,24 @@ pub fn args(filter: Option<&str>) -> libtest_mimic::Arguments {
 /// Runs the built-in specs against the embedded server with `faults`.
 pub fn run_embedded(specs: &SpecSet, faults: &[&str], filter: Option<&str>) -> Report {
     let faults: BTreeSet<Fault> = faults.iter().map(|f| f.parse().unwrap()).collect();
-    let choice = EndpointChoice::Embedded {
-        reboot: Duration::from_millis(200),
-        faults,
-    };
-    let result = run::execute(
+    let choice = EndpointChoice::embedded(Duration::from_millis(200), faults);
+    run_choice(
         specs,
         choice,
         settings(Duration::from_secs(2)),
         args(filter),
-        None,
     )
-    .unwrap();
+}
+
+/// Runs the suite in-process, writing no report, and returns the report.
+pub fn run_choice(
+    specs: &SpecSet,
+    choice: EndpointChoice,
+    settings: Settings,
+    args: libtest_mimic::Arguments,
+) -> Report {
+    let options = SuiteOptions::in_process(settings, args);
+    let result = pipeline::run_suite(specs, choice, options).unwrap();
     result.report.unwrap()
 }
 

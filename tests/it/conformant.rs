@@ -65,15 +65,12 @@ fn the_token_never_reaches_the_report() {
     let token = "tok-5f1c9e-distinctive";
     let served = Served::start(&[], token);
     let choice = restart_conformance::run::EndpointChoice::File(served.target());
-    let result = restart_conformance::run::execute(
+    let report = run_choice(
         &builtin(),
         choice,
         settings(std::time::Duration::from_secs(2)),
         args(Some("ddm::")),
-        None,
-    )
-    .unwrap();
-    let report = result.report.unwrap();
+    );
     assert!(
         report
             .cases
@@ -99,16 +96,12 @@ fn apis_left_out_of_the_target_are_skipped_as_not_configured() {
     let mut target = served.target();
     target.apis.retain(|api, _| api == "modelarts");
     let choice = restart_conformance::run::EndpointChoice::File(target);
-    let report = restart_conformance::run::execute(
+    let report = run_choice(
         &builtin(),
         choice,
         settings(std::time::Duration::from_secs(2)),
         args(None),
-        None,
-    )
-    .unwrap()
-    .report
-    .unwrap();
+    );
     for c in &report.cases {
         if c.api == "modelarts" {
             assert_eq!(c.outcome, CaseOutcome::Passed, "{}", c.name);

@@ -252,22 +252,11 @@ fn strict_turns_warnings_into_failures() {
     let faults = ["clouddb-body-on-202".parse().unwrap()]
         .into_iter()
         .collect();
-    let choice = restart_conformance::run::EndpointChoice::Embedded {
-        reboot: Duration::from_millis(200),
-        faults,
-    };
+    let choice =
+        restart_conformance::run::EndpointChoice::embedded(Duration::from_millis(200), faults);
     let mut s = settings(Duration::from_secs(2));
     s.strict = true;
-    let report = restart_conformance::run::execute(
-        &builtin(),
-        choice,
-        s,
-        args(Some("clouddb::restart")),
-        None,
-    )
-    .unwrap()
-    .report
-    .unwrap();
+    let report = run_choice(&builtin(), choice, s, args(Some("clouddb::restart")));
     assert!(
         failing(&report).contains("clouddb::restart"),
         "{:?}",

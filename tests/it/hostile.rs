@@ -168,7 +168,12 @@ fn a_huge_body_is_cut_at_the_cap() {
 #[test]
 fn a_server_that_never_answers_times_out_per_request() {
     let served = Served::start(&["hang"], TOKEN);
-    let r = run(&served, &[], &["--request-timeout", "0.5", "ddm::"]);
+    // Never give up on the API here: every case waits out its own timeout.
+    let r = run(
+        &served,
+        &[],
+        &["--request-timeout", "0.5", "--dead-after", "0", "ddm::"],
+    );
     assert_eq!(r.out.status.code(), Some(1));
     let c = r.case("ddm::restart_soft");
     assert_eq!(c["outcome"], "errored");
@@ -182,6 +187,31 @@ fn a_server_that_never_answers_times_out_per_request() {
     );
     // Other methods on the action URI do not hang and still pass.
     assert_eq!(r.case("ddm::negative::method_get")["outcome"], "passed");
+}
+
+#[test]
+fn a_dead_api_is_given_up_after_three_timeouts_in_a_row() {
+    let served = Served::start(&["hang"], TOKEN);
+    let r = run(&served, &[], &["--request-timeout", "2", "ddm::"]);
+    assert_eq!(r.out.status.code(), Some(1));
+    let cases = r.report["cases"].as_array().unwrap();
+    let reason = |c: &Value| c["reason"].as_str().unwrap_or("").to_owned();
+    let timed_out = cases
+        .iter()
+        .filter(|c| reason(c).contains("no response within 2.0 s"))
+        .count();
+    let not_sent = cases
+        .iter()
+        .filter(|c| reason(c) == "not sent: ddm stopped answering (3 timeouts in a row)")
+        .count();
+    // Only the requests already in flight when the third timeout came wait
+    // out their timeout (one wave, so about one request timeout in all);
+    // every later case ends at once.
+    assert!((3..=6).contains(&timed_out), "{timed_out} timed out");
+    assert!(not_sent >= 5, "{not_sent} not sent");
+    for c in cases.iter().filter(|c| c["outcome"] == "errored") {
+        assert!(c["checks"][0]["id"] == "transport", "{c}");
+    }
 }
 
 #[test]

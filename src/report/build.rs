@@ -1,0 +1,47 @@
+//! Assembling a [`Report`] from the cases of one run and its metadata.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::model::{CaseReport, REPORT_FORMAT, Report, RunInfo, Summary, ToolInfo};
+
+/// What a report says about the run itself.
+#[derive(Debug, Clone)]
+pub struct RunMeta {
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub duration: Duration,
+    /// `embedded reference server` or the target file's path.
+    pub target: String,
+    /// API id → base URL, for the configured APIs.
+    pub base_urls: BTreeMap<String, String>,
+    pub spec_digest: String,
+    pub strict: bool,
+    /// libtest filters, `--skip` values, `--exact` and `--partition`, as given.
+    pub filters: Vec<String>,
+    pub interrupted: bool,
+}
+
+/// The report of `cases` (in plan order), with the summary counted.
+pub fn build(cases: Vec<CaseReport>, meta: RunMeta) -> Report {
+    Report {
+        format: REPORT_FORMAT,
+        tool: ToolInfo {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        run: RunInfo {
+            started_at: meta
+                .started_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            duration_ms: u64::try_from(meta.duration.as_millis()).unwrap_or(u64::MAX),
+            target: meta.target,
+            base_urls: meta.base_urls,
+            spec_digest: meta.spec_digest,
+            strict: meta.strict,
+            filters: meta.filters,
+            interrupted: meta.interrupted,
+        },
+        summary: Summary::of(&cases),
+        cases,
+    }
+}
