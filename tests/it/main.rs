@@ -9,4 +9,5 @@ mod faults;
 mod fuzz;
 mod hostile;
 mod negative;
+mod partition;
 mod specs;
