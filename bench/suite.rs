@@ -1,0 +1,95 @@
+//! The whole suite against the embedded reference server, measured.
+//!
+//! `cargo bench --bench suite` runs the built-in specs with 0.3 s and 0.5 s
+//! restarts and prints, for each: the wall time of the cases, the physical
+//! limit (the longest chain of accepted restarts on one resource times the
+//! restart time: no scheduler can beat it, since restarts on one resource
+//! must not overlap), their ratio, the requests sent and the peak resident
+//! memory of this process (harness and embedded server together).
+//!
+//! Timings live here, never in tests.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use restart_conformance::model::CaseReport;
+use restart_conformance::pipeline::{self, SuiteOptions};
+use restart_conformance::run::{EndpointChoice, Polling, Settings};
+
+fn main() {
+    let specs = match restart_conformance::spec::load_builtin() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cannot load the built-in specs: {e}");
+            std::process::exit(2);
+        }
+    };
+    println!(
+        "{:>8} {:>9} {:>9} {:>6} {:>9} {:>9} {:>6}",
+        "restart", "wall s", "limit s", "ratio", "requests", "peak MiB", "cases"
+    );
+    for reboot_ms in [300u64, 500] {
+        let reboot = Duration::from_millis(reboot_ms);
+        let settings = Settings::new(Polling {
+            interval: Duration::from_millis(20),
+            timeout: Duration::from_secs(30),
+            grace: Duration::from_secs(1),
+        });
+        let args = libtest_mimic::Arguments {
+            quiet: true,
+            ..Default::default()
+        };
+        let choice = EndpointChoice::embedded(reboot, Default::default());
+        let result = pipeline::run_suite(&specs, choice, SuiteOptions::in_process(settings, args));
+        let Some(report) = result.ok().and_then(|r| r.report) else {
+            eprintln!("the suite did not run");
+            std::process::exit(1);
+        };
+        let wall = report.run.duration_ms as f64 / 1000.0;
+        let limit = longest_chain(&report.cases) as f64 * reboot.as_secs_f64();
+        let requests: usize = report.cases.iter().map(|c| c.exchanges.len()).sum();
+        println!(
+            "{:>7.1}s {:>9.3} {:>9.3} {:>6.3} {:>9} {:>9.1} {:>6}",
+            reboot.as_secs_f64(),
+            wall,
+            limit,
+            wall / limit,
+            requests,
+            peak_rss_kib().unwrap_or(0) as f64 / 1024.0,
+            report.cases.len(),
+        );
+        if report.summary.failed > 0 {
+            eprintln!("warning: {} cases failed", report.summary.failed);
+        }
+    }
+}
+
+/// The most accepted restarts on one resource: a 2xx to a case's restart
+/// request or to a second restart.
+fn longest_chain(cases: &[CaseReport]) -> usize {
+    let mut per_resource: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in cases {
+        let Some(resource) = c.resource.as_deref() else {
+            continue;
+        };
+        let accepted = c
+            .exchanges
+            .iter()
+            .filter(|e| matches!(e.purpose.as_str(), "request" | "second restart"))
+            .filter(|e| {
+                e.response
+                    .as_ref()
+                    .is_some_and(|r| (200..300).contains(&r.status))
+            })
+            .count();
+        *per_resource.entry(resource).or_default() += accepted;
+    }
+    per_resource.into_values().max().unwrap_or(0)
+}
+
+/// Peak resident set size of this process, in KiB (Linux).
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
