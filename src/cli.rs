@@ -46,12 +46,30 @@ pub enum SpecsCommand {
         /// Folder of spec files (default: the built-in specs).
         dir: Option<PathBuf>,
     },
+    /// Write the APIs as one OpenAPI 3.1 document (JSON); sends nothing.
+    Export {
+        /// Where the document goes; `-` writes it to standard output.
+        #[arg(long, value_name = "FILE")]
+        openapi: PathBuf,
+        /// Folder of spec files instead of the built-in ones.
+        #[arg(long, value_name = "DIR")]
+        specs: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// Compare two report.json files: what regressed, what was fixed, what was added or removed.
     Diff { old: PathBuf, new: PathBuf },
+    /// Write the four reports for the union of several report.json (partitions of one run).
+    Merge {
+        /// Where report.json, junit.xml, report.html and summary.md go.
+        #[arg(long, value_name = "DIR", default_value = "reports")]
+        report_dir: PathBuf,
+        /// The report.json files to merge; the same case in two of them is an error.
+        #[arg(value_name = "REPORT.json", required = true, num_args = 1..)]
+        reports: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

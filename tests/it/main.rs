@@ -5,6 +5,7 @@
 mod cli;
 mod common;
 mod conformant;
+mod export;
 mod faults;
 mod fuzz;
 mod hostile;
