@@ -9,5 +9,6 @@ mod export;
 mod faults;
 mod fuzz;
 mod hostile;
+mod merge;
 mod negative;
 mod specs;
