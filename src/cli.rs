@@ -119,6 +119,9 @@ pub struct RunArgs {
     /// Embedded server only: make it wrong on purpose (repeatable; see `serve --help`).
     #[arg(long, value_name = "NAME")]
     pub fault: Vec<String>,
+    /// Embedded server only: resources per API, each restarting on its own [default: 2].
+    #[arg(long, value_name = "N", value_parser = resource_count)]
+    pub resources: Option<usize>,
     #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,
 }
@@ -134,9 +137,25 @@ pub struct ServeArgs {
     /// Make the server wrong on purpose (repeatable). `--fault list` prints the names.
     #[arg(long, value_name = "NAME")]
     pub fault: Vec<String>,
+    /// Resources per API, each restarting on its own; the target file lists them all.
+    #[arg(long, value_name = "N", default_value = "2", value_parser = resource_count)]
+    pub resources: usize,
     /// Environment variable named in the printed target file.
     #[arg(long, value_name = "VAR", default_value = "OS_AUTH_TOKEN")]
     pub token_env: String,
+}
+
+/// The most resources per API the embedded server offers: enough to spread any suite.
+pub const MAX_RESOURCES: usize = 64;
+
+/// Parses a number of resources per API, 1 to [`MAX_RESOURCES`].
+fn resource_count(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_RESOURCES).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{s}` is not a number of resources from 1 to {MAX_RESOURCES}"
+        )),
+    }
 }
 
 /// Parses a positive request rate.
@@ -172,6 +191,14 @@ mod tests {
         assert!(seconds("-1").is_err());
         assert!(seconds("abc").is_err());
         assert!(seconds("NaN").is_err());
+    }
+
+    #[test]
+    fn resource_counts_are_positive_and_bounded() {
+        assert_eq!(resource_count("3"), Ok(3));
+        assert!(resource_count("0").is_err());
+        assert!(resource_count("65").is_err());
+        assert!(resource_count("two").is_err());
     }
 
     #[test]

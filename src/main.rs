@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::Parser;
 use restart_conformance::cli::{Cli, Command, ReportCommand, RunArgs, ServeArgs, SpecsCommand};
 use restart_conformance::exit;
-use restart_conformance::reference::{Fault, ReferenceConfig, ReferenceServer};
+use restart_conformance::reference::{DEFAULT_RESOURCES, Fault, ReferenceConfig, ReferenceServer};
 use restart_conformance::run::{self, EndpointChoice, Polling, Settings};
 use restart_conformance::{endpoint, report, spec};
 
@@ -101,6 +101,11 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
                     "error: --fault applies to the embedded reference server only; drop --target or --fault",
                 ));
             }
+            if args.resources.is_some() {
+                return Err(config(
+                    "error: --resources applies to the embedded reference server only; list several ids in the target file's resource variable instead",
+                ));
+            }
             let parsed = endpoint::load_file(path).map_err(config)?;
             let t = endpoint::resolve(parsed, &specs, args.token_env.as_deref(), !args.dry_run)
                 .map_err(config)?;
@@ -119,6 +124,7 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
                 EndpointChoice::Embedded {
                     reboot: args.reboot_seconds,
                     faults,
+                    resources: args.resources.unwrap_or(DEFAULT_RESOURCES),
                 },
                 Duration::from_millis(50),
             )
@@ -167,7 +173,11 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
 fn dry_run(specs: &spec::SpecSet, choice: EndpointChoice) -> Result<u8, Failure> {
     let lines = match choice {
         EndpointChoice::File(t) => run::dry_run(specs, &t),
-        EndpointChoice::Embedded { reboot, faults } => {
+        EndpointChoice::Embedded {
+            reboot,
+            faults,
+            resources,
+        } => {
             // The embedded server is bound only to learn its URLs.
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -177,6 +187,7 @@ fn dry_run(specs: &spec::SpecSet, choice: EndpointChoice) -> Result<u8, Failure>
                     reboot,
                     faults,
                     token: String::new(),
+                    resources,
                 };
                 let server = ReferenceServer::start(([127, 0, 0, 1], 0).into(), config).await?;
                 let t = run::embedded_endpoint(&server, endpoint::Secret::new(""));
@@ -218,6 +229,7 @@ fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
             reboot: args.reboot_seconds,
             faults,
             token,
+            resources: args.resources,
         };
         let server = ReferenceServer::start(args.listen, config).await?;
         let mut out = std::io::stdout().lock();

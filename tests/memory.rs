@@ -27,6 +27,7 @@ fn a_200_mb_body_stays_under_64_mb_resident() {
         reboot: Duration::from_millis(100),
         faults: ["huge-body".parse().unwrap()].into_iter().collect(),
         token: "tok-memory".into(),
+        resources: restart_conformance::reference::DEFAULT_RESOURCES,
     };
     let server = rt
         .block_on(ReferenceServer::start(([127, 0, 0, 1], 0).into(), config))

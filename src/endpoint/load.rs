@@ -38,6 +38,8 @@ pub struct ApiEndpoint {
     /// Base URL without a trailing slash; the spec's paths are appended.
     pub base_url: String,
     pub vars: BTreeMap<String, String>,
+    /// Every resource the cases may restart: the values of the spec's resource variable.
+    pub resources: Vec<String>,
 }
 
 /// A checked target: every configured API exists, has its variables and a
@@ -204,6 +206,11 @@ pub fn resolve(
                     .iter()
                     .map(|(k, v)| (k.clone(), v.value.clone()))
                     .collect(),
+                resources: conf
+                    .vars
+                    .get(&spec.resource_var)
+                    .map(|v| vec![v.value.clone()])
+                    .unwrap_or_default(),
             },
         );
     }

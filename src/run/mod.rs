@@ -75,6 +75,8 @@ pub enum EndpointChoice {
     Embedded {
         reboot: Duration,
         faults: BTreeSet<Fault>,
+        /// Resources per API (`--resources N`).
+        resources: usize,
     },
 }
 
@@ -137,11 +139,16 @@ pub fn execute(
 
     let (target, server, use_proxy) = match choice {
         EndpointChoice::File(t) => (t, None, true),
-        EndpointChoice::Embedded { reboot, faults } => {
+        EndpointChoice::Embedded {
+            reboot,
+            faults,
+            resources,
+        } => {
             let token = format!("ref-{}", uuid::Uuid::new_v4().simple());
             let config = ReferenceConfig {
                 reboot,
                 faults,
+                resources,
                 token: token.clone(),
             };
             let server = rt
@@ -279,6 +286,7 @@ pub fn embedded_endpoint(server: &ReferenceServer, token: Secret) -> Endpoint {
                 ApiEndpoint {
                     base_url: a.base_url,
                     vars: a.vars,
+                    resources: a.resources,
                 },
             )
         })

@@ -35,6 +35,7 @@ pub fn run_embedded(specs: &SpecSet, faults: &[&str], filter: Option<&str>) -> R
     let choice = EndpointChoice::Embedded {
         reboot: Duration::from_millis(200),
         faults,
+        resources: restart_conformance::reference::DEFAULT_RESOURCES,
     };
     let result = run::execute(
         specs,
@@ -98,6 +99,7 @@ impl Served {
             reboot: Duration::from_millis(200),
             faults: faults.iter().map(|f| f.parse().unwrap()).collect(),
             token: token.to_owned(),
+            resources: restart_conformance::reference::DEFAULT_RESOURCES,
         };
         let server = rt
             .block_on(ReferenceServer::start(([127, 0, 0, 1], 0).into(), config))

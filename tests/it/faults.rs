@@ -255,6 +255,7 @@ fn strict_turns_warnings_into_failures() {
     let choice = restart_conformance::run::EndpointChoice::Embedded {
         reboot: Duration::from_millis(200),
         faults,
+        resources: restart_conformance::reference::DEFAULT_RESOURCES,
     };
     let mut s = settings(Duration::from_secs(2));
     s.strict = true;
