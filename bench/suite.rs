@@ -39,7 +39,11 @@ fn main() {
             quiet: true,
             ..Default::default()
         };
-        let choice = EndpointChoice::embedded(reboot, Default::default());
+        let choice = EndpointChoice::embedded(
+            reboot,
+            Default::default(),
+            restart_conformance::reference::DEFAULT_RESOURCES,
+        );
         let result = pipeline::run_suite(&specs, choice, SuiteOptions::in_process(settings, args));
         let Some(report) = result.ok().and_then(|r| r.report) else {
             eprintln!("the suite did not run");

@@ -46,12 +46,30 @@ pub enum SpecsCommand {
         /// Folder of spec files (default: the built-in specs).
         dir: Option<PathBuf>,
     },
+    /// Write the APIs as one OpenAPI 3.1 document (JSON); sends nothing.
+    Export {
+        /// Where the document goes; `-` writes it to standard output.
+        #[arg(long, value_name = "FILE")]
+        openapi: PathBuf,
+        /// Folder of spec files instead of the built-in ones.
+        #[arg(long, value_name = "DIR")]
+        specs: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// Compare two report.json files: what regressed, what was fixed, what was added or removed.
     Diff { old: PathBuf, new: PathBuf },
+    /// Write the four reports for the union of several report.json (partitions of one run).
+    Merge {
+        /// Where report.json, junit.xml, report.html and summary.md go.
+        #[arg(long, value_name = "DIR", default_value = "reports")]
+        report_dir: PathBuf,
+        /// The report.json files to merge; the same case in two of them is an error.
+        #[arg(value_name = "REPORT.json", required = true, num_args = 1..)]
+        reports: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -113,6 +131,9 @@ pub struct RunArgs {
     /// Embedded server only: make it wrong on purpose (repeatable; see `serve --help`).
     #[arg(long, value_name = "NAME")]
     pub fault: Vec<String>,
+    /// Embedded server only: resources per API, each restarting on its own [default: 2].
+    #[arg(long, value_name = "N", value_parser = resource_count)]
+    pub resources: Option<usize>,
     #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,
 }
@@ -128,9 +149,25 @@ pub struct ServeArgs {
     /// Make the server wrong on purpose (repeatable). `--fault list` prints the names.
     #[arg(long, value_name = "NAME")]
     pub fault: Vec<String>,
+    /// Resources per API, each restarting on its own; the target file lists them all.
+    #[arg(long, value_name = "N", default_value = "2", value_parser = resource_count)]
+    pub resources: usize,
     /// Environment variable named in the printed target file.
     #[arg(long, value_name = "VAR", default_value = "OS_AUTH_TOKEN")]
     pub token_env: String,
+}
+
+/// The most resources per API the embedded server offers: enough to spread any suite.
+pub const MAX_RESOURCES: usize = 64;
+
+/// Parses a number of resources per API, 1 to [`MAX_RESOURCES`].
+fn resource_count(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_RESOURCES).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{s}` is not a number of resources from 1 to {MAX_RESOURCES}"
+        )),
+    }
 }
 
 /// Parses a positive request rate.
@@ -166,6 +203,14 @@ mod tests {
         assert!(seconds("-1").is_err());
         assert!(seconds("abc").is_err());
         assert!(seconds("NaN").is_err());
+    }
+
+    #[test]
+    fn resource_counts_are_positive_and_bounded() {
+        assert_eq!(resource_count("3"), Ok(3));
+        assert!(resource_count("0").is_err());
+        assert!(resource_count("65").is_err());
+        assert!(resource_count("two").is_err());
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod endpoint;
 pub mod exit;
 pub mod model;
+pub mod openapi;
 pub mod pipeline;
 pub mod plan;
 pub mod reference;

@@ -11,7 +11,7 @@ use restart_conformance::cli::{Cli, Command, ReportCommand, RunArgs, ServeArgs, 
 use restart_conformance::exit;
 use restart_conformance::pipeline::{self, SuiteOptions};
 use restart_conformance::plan::Partition;
-use restart_conformance::reference::{Fault, ReferenceConfig, ReferenceServer};
+use restart_conformance::reference::{DEFAULT_RESOURCES, Fault, ReferenceConfig, ReferenceServer};
 use restart_conformance::run::{EndpointChoice, Polling, Settings};
 use restart_conformance::{endpoint, report, spec};
 
@@ -26,9 +26,19 @@ fn main() -> ExitCode {
         Command::Specs {
             command: SpecsCommand::Check { dir },
         } => cmd_specs_check(dir),
+        Command::Specs {
+            command: SpecsCommand::Export { openapi, specs },
+        } => cmd_specs_export(&openapi, specs.as_deref()),
         Command::Report {
             command: ReportCommand::Diff { old, new },
         } => cmd_report_diff(&old, &new),
+        Command::Report {
+            command:
+                ReportCommand::Merge {
+                    report_dir,
+                    reports,
+                },
+        } => cmd_report_merge(&report_dir, &reports),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -94,6 +104,11 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
                     "error: --fault applies to the embedded reference server only; drop --target or --fault",
                 ));
             }
+            if args.resources.is_some() {
+                return Err(config(
+                    "error: --resources applies to the embedded reference server only; list several ids in the target file's resource variable instead",
+                ));
+            }
             let parsed = endpoint::load_file(path).map_err(config)?;
             let t = endpoint::resolve(parsed, &specs, args.token_env.as_deref(), !args.dry_run)
                 .map_err(config)?;
@@ -106,7 +121,11 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
             }
             EndpointChoice::File(t)
         }
-        None => EndpointChoice::embedded(args.reboot_seconds, parse_faults(&args.fault)?),
+        None => EndpointChoice::embedded(
+            args.reboot_seconds,
+            parse_faults(&args.fault)?,
+            args.resources.unwrap_or(DEFAULT_RESOURCES),
+        ),
     };
     if args.dry_run {
         return dry_run(&specs, choice, args.partition);
@@ -194,6 +213,7 @@ fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
             reboot: args.reboot_seconds,
             faults,
             token,
+            resources: args.resources,
         };
         let server = ReferenceServer::start(args.listen, config).await?;
         let mut out = std::io::stdout().lock();
@@ -230,6 +250,43 @@ fn cmd_report_diff(old: &std::path::Path, new: &std::path::Path) -> Result<u8, F
     let d = report::diff::compare(&old, &new);
     write!(std::io::stdout().lock(), "{}", d.render_text())?;
     Ok(if d.has_regressions() {
+        exit::TESTS_FAILED
+    } else {
+        exit::SUCCESS
+    })
+}
+
+fn cmd_specs_export(out: &std::path::Path, dir: Option<&std::path::Path>) -> Result<u8, Failure> {
+    let set = load_specs(dir)?;
+    let text = restart_conformance::openapi::to_json(&set)?;
+    if out == std::path::Path::new("-") {
+        std::io::stdout().lock().write_all(text.as_bytes())?;
+    } else {
+        report::write_atomic(out, text.as_bytes())?;
+        eprintln!("OpenAPI 3.1 document: {}", out.display());
+    }
+    Ok(exit::SUCCESS)
+}
+
+/// `report merge`: exit 2 when an input cannot be read or the inputs overlap, else as `run`
+/// would for the union (1 when a case failed).
+fn cmd_report_merge(dir: &std::path::Path, paths: &[std::path::PathBuf]) -> Result<u8, Failure> {
+    let mut reports = Vec::with_capacity(paths.len());
+    for path in paths {
+        let rep = report::json::load(path)
+            .map_err(|e| config(format!("error: {:#}", anyhow::Error::from(e))))?;
+        reports.push((path.clone(), rep));
+    }
+    let merged = report::merge::merge(&reports).map_err(|e| config(format!("error: {e}")))?;
+    let written = report::write_all(&merged, dir, None)?;
+    let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    eprintln!(
+        "merged {} reports ({} cases): {}",
+        reports.len(),
+        merged.cases.len(),
+        names.join(", ")
+    );
+    Ok(if merged.summary.failed > 0 {
         exit::TESTS_FAILED
     } else {
         exit::SUCCESS

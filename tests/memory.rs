@@ -22,6 +22,7 @@ fn a_200_mb_body_stays_under_64_mb_resident() {
         reboot: Duration::from_millis(100),
         faults: ["huge-body".parse().unwrap()].into_iter().collect(),
         token: "tok-memory".into(),
+        resources: restart_conformance::reference::DEFAULT_RESOURCES,
     };
     let specs = restart_conformance::spec::load_builtin().unwrap();
     // The default cap (1 MiB), as a run without --max-body has it.

@@ -38,8 +38,7 @@ pub struct ApiEndpoint {
     /// Base URL without a trailing slash; the spec's paths are appended.
     pub base_url: String,
     pub vars: BTreeMap<String, String>,
-    /// The resource variable's values, in order, when the target lists
-    /// several; empty means the one in `vars`.
+    /// Every resource the cases may restart: the values of the spec's resource variable.
     pub resources: Vec<String>,
 }
 
@@ -207,7 +206,11 @@ pub fn resolve(
                     .iter()
                     .map(|(k, v)| (k.clone(), v.value.clone()))
                     .collect(),
-                resources: Vec::new(),
+                resources: conf
+                    .vars
+                    .get(&spec.resource_var)
+                    .map(|v| vec![v.value.clone()])
+                    .unwrap_or_default(),
             },
         );
     }

@@ -4,9 +4,10 @@
 //! `conformance-rules.md`: it shares no code with `spec`, `plan` or `check`, so that a
 //! misreading in one shows up as a disagreement with the other. Each API is nested under its
 //! id (`/ddm`, `/clouddb`, `/clouddb-ha`, `/modelarts`, `/ecs`) and serves its action URI and
-//! the status URI of its companion document, with one known resource whose state goes from
-//! steady to restarting and back. Fault modes make it wrong on purpose, one change each, so
-//! that every conformance check can be seen failing.
+//! the status URI of its companion document, with `--resources N` known resources (two by
+//! default) whose states go, each on its own, from steady to restarting and back. Fault modes
+//! make it wrong on purpose, one change each, so that every conformance check can be seen
+//! failing.
 
 mod apis;
 mod faults;
@@ -20,4 +21,4 @@ mod state;
 mod tests;
 
 pub use faults::Fault;
-pub use server::{ReferenceApi, ReferenceConfig, ReferenceServer};
+pub use server::{DEFAULT_RESOURCES, ReferenceApi, ReferenceConfig, ReferenceServer};

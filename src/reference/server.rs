@@ -30,7 +30,12 @@ pub struct ReferenceConfig {
     pub faults: BTreeSet<Fault>,
     /// The only `X-Auth-Token` value accepted.
     pub token: String,
+    /// How many resources each API has (at least one), each restarting independently.
+    pub resources: usize,
 }
+
+/// Resources per API when nothing else is asked for.
+pub const DEFAULT_RESOURCES: usize = 2;
 
 impl fmt::Debug for ReferenceConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -38,6 +43,7 @@ impl fmt::Debug for ReferenceConfig {
             .field("reboot", &self.reboot)
             .field("faults", &self.faults)
             .field("token", &"***")
+            .field("resources", &self.resources)
             .finish()
     }
 }
@@ -49,8 +55,12 @@ pub struct ReferenceApi {
     pub api: &'static str,
     /// Where the API's documented paths start, e.g. `http://127.0.0.1:8080/ecs`.
     pub base_url: String,
-    /// The path variables naming the API's one known resource.
+    /// The path variables naming the API's first resource.
     pub vars: BTreeMap<String, String>,
+    /// The variable naming the resource restarted (`server_id`, ...).
+    pub resource_var: &'static str,
+    /// Every resource id of the API, the one in `vars` first.
+    pub resources: Vec<String>,
 }
 
 /// State shared by every handler.
@@ -82,6 +92,8 @@ pub(crate) async fn stopped(mut stop: watch::Receiver<bool>) {
 #[derive(Debug)]
 pub struct ReferenceServer {
     addr: SocketAddr,
+    /// Every API's resource ids, in `Api::ALL` order.
+    resources: Vec<Vec<String>>,
     /// Where the DDM API is reached: the main listener, or the raw-TCP front of a hostile fault.
     ddm_addr: SocketAddr,
     stop: watch::Sender<bool>,
@@ -111,10 +123,14 @@ impl ReferenceServer {
         let shared = Arc::new(Shared {
             faults: config.faults,
             token: config.token,
-            resources: Resources::new(config.reboot),
+            resources: Resources::new(config.reboot, config.resources),
             port: addr.port(),
             stop: stop_rx.clone(),
         });
+        let resources = Api::ALL
+            .iter()
+            .map(|&api| shared.resources.ids(api))
+            .collect();
         let router = apis::router(shared);
         let mut tasks = Vec::new();
         let serve_stop = stop_rx.clone();
@@ -140,6 +156,7 @@ impl ReferenceServer {
         };
         Ok(ReferenceServer {
             addr,
+            resources,
             ddm_addr,
             stop,
             tasks,
@@ -155,7 +172,8 @@ impl ReferenceServer {
     pub fn apis(&self) -> Vec<ReferenceApi> {
         Api::ALL
             .iter()
-            .map(|&api| {
+            .zip(&self.resources)
+            .map(|(&api, resources)| {
                 let addr = if api == Api::Ddm {
                     self.ddm_addr
                 } else {
@@ -169,12 +187,15 @@ impl ReferenceServer {
                         .iter()
                         .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
                         .collect(),
+                    resource_var: api.resource_var(),
+                    resources: resources.clone(),
                 }
             })
             .collect()
     }
 
     /// A ready-to-use target file (YAML) for this server; the token is read from env var `token_env`.
+    /// With several resources per API, the resource variable lists them all (`server_id: [a, b]`).
     pub fn target_yaml(&self, token_env: &str) -> String {
         let mut yaml = format!("auth:\n  token_env: {}\napis:\n", quoted(token_env));
         for api in self.apis() {
@@ -183,7 +204,12 @@ impl ReferenceServer {
             let _ = writeln!(yaml, "    base_url: {}", quoted(&api.base_url));
             let _ = writeln!(yaml, "    vars:");
             for (name, value) in &api.vars {
-                let _ = writeln!(yaml, "      {name}: {}", quoted(value));
+                if name == api.resource_var && api.resources.len() > 1 {
+                    let ids: Vec<String> = api.resources.iter().map(|id| quoted(id)).collect();
+                    let _ = writeln!(yaml, "      {name}: [{}]", ids.join(", "));
+                } else {
+                    let _ = writeln!(yaml, "      {name}: {}", quoted(value));
+                }
             }
         }
         yaml

@@ -1,10 +1,12 @@
 //! The in-memory resources and their restart state machine.
 //!
-//! Each API has exactly one known resource. A resource is in its steady state until a restart
-//! is accepted, then in its restarting state for the configured reboot time, then steady again.
-//! Nothing runs in the background: the state is worked out from timestamps whenever asked.
+//! Each API has a configured number of known resources (two by default), each with its own
+//! state machine: a resource is in its steady state until a restart is accepted, then in its
+//! restarting state for the configured reboot time, then steady again; restarting one leaves
+//! the others as they are. Nothing runs in the background: the state is worked out from
+//! timestamps whenever asked.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -59,7 +61,36 @@ impl Api {
         }
     }
 
-    /// The path variables naming the one known resource, as a target file spells them.
+    /// The path variable that names the resource restarted.
+    pub(crate) fn resource_var(self) -> &'static str {
+        match self {
+            Api::Ddm | Api::ModelArts => "instance_id",
+            Api::CloudDb => "instanceId",
+            Api::CloudDbHa => "haId",
+            Api::Ecs => "server_id",
+        }
+    }
+
+    /// The id of resource `n`: the first is the fixed id below, the others are derived from it
+    /// (its last hex digits replaced by `n`), so they are the same on every run.
+    pub(crate) fn resource_id(self, n: usize) -> String {
+        let first = self
+            .vars()
+            .iter()
+            .find(|(name, _)| *name == self.resource_var())
+            .map_or("", |(_, id)| *id);
+        if n == 0 {
+            return first.to_owned();
+        }
+        match self {
+            // `28e8841d0b9c4f6a9a30742ee60e1068in09`: 32 hex digits and an `in09` suffix.
+            Api::Ddm => format!("{}{n:04x}in09", first.get(..28).unwrap_or(first)),
+            // UUIDs: the last group becomes `n`.
+            _ => format!("{}{n:012x}", first.get(..24).unwrap_or(first)),
+        }
+    }
+
+    /// The path variables naming the first known resource, as a target file spells them.
     pub(crate) fn vars(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Api::Ddm => &[
@@ -132,7 +163,8 @@ struct Restart {
 
 #[derive(Debug, Default)]
 struct Slots {
-    restarts: [Option<Restart>; 5],
+    /// The last restart of each resource, by API index and resource id.
+    restarts: BTreeMap<(usize, String), Restart>,
     /// Resources whose first action request was already answered 503 (the `retry-after` fault).
     retried: BTreeSet<String>,
 }
@@ -141,15 +173,28 @@ struct Slots {
 #[derive(Debug)]
 pub(crate) struct Resources {
     reboot: Duration,
+    /// How many resources each API has (at least one).
+    count: usize,
     slots: Mutex<Slots>,
 }
 
 impl Resources {
-    pub(crate) fn new(reboot: Duration) -> Self {
+    pub(crate) fn new(reboot: Duration, count: usize) -> Self {
         Resources {
             reboot,
+            count: count.max(1),
             slots: Mutex::new(Slots::default()),
         }
+    }
+
+    /// Every known resource id of `api`, first the fixed one.
+    pub(crate) fn ids(&self, api: Api) -> Vec<String> {
+        (0..self.count).map(|n| api.resource_id(n)).collect()
+    }
+
+    /// True when `id` names one of `api`'s resources.
+    pub(crate) fn known(&self, api: Api, id: &str) -> bool {
+        (0..self.count).any(|n| api.resource_id(n) == id)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Slots> {
@@ -157,17 +202,20 @@ impl Resources {
         self.slots.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn current(&self, restart: Option<Restart>, now: Instant) -> Option<&'static str> {
+    fn current(&self, restart: Option<&Restart>, now: Instant) -> Option<&'static str> {
         let restart = restart?;
         let running = restart.forever || now.duration_since(restart.started) < self.reboot;
         running.then_some(restart.state)
     }
 
-    /// The resource's state now: its restarting state while a restart runs, else steady.
-    pub(crate) fn status(&self, api: Api) -> &'static str {
+    /// The state of resource `id` now: its restarting state while a restart runs, else steady.
+    pub(crate) fn status(&self, api: Api, id: &str) -> &'static str {
         let slots = self.lock();
-        self.current(slots.restarts[api.index()], Instant::now())
-            .unwrap_or_else(|| api.steady())
+        self.current(
+            slots.restarts.get(&(api.index(), id.to_owned())),
+            Instant::now(),
+        )
+        .unwrap_or_else(|| api.steady())
     }
 
     /// Starts a restart that shows `state` while it runs. Refused while another restart runs,
@@ -175,17 +223,18 @@ impl Resources {
     pub(crate) fn restart(
         &self,
         api: Api,
+        id: &str,
         state: &'static str,
         lasting: Lasting,
         concurrent: bool,
     ) -> Result<(), Busy> {
         let now = Instant::now();
         let mut slots = self.lock();
-        let slot = &mut slots.restarts[api.index()];
-        if self.current(*slot, now).is_some() && !concurrent {
+        let key = (api.index(), id.to_owned());
+        if self.current(slots.restarts.get(&key), now).is_some() && !concurrent {
             return Err(Busy);
         }
-        *slot = match lasting {
+        let restart = match lasting {
             Lasting::Reboot => Some(Restart {
                 started: now,
                 state,
@@ -197,6 +246,10 @@ impl Resources {
                 forever: true,
             }),
             Lasting::Instant => None,
+        };
+        match restart {
+            Some(restart) => slots.restarts.insert(key, restart),
+            None => slots.restarts.remove(&key),
         };
         Ok(())
     }

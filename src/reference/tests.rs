@@ -15,6 +15,7 @@ use super::*;
 mod conformant;
 mod faults;
 mod hostile;
+mod resources;
 
 const TOKEN: &str = "reference-test-token-5c1e";
 const REBOOT: Duration = Duration::from_millis(200);
@@ -73,6 +74,7 @@ async fn start(faults: &[Fault]) -> Arc<Harness> {
         reboot: REBOOT,
         faults: faults.iter().copied().collect::<BTreeSet<_>>(),
         token: TOKEN.to_owned(),
+        resources: crate::reference::DEFAULT_RESOURCES,
     };
     let server = ReferenceServer::start(SocketAddr::from(([127, 0, 0, 1], 0)), config)
         .await

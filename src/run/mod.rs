@@ -87,12 +87,14 @@ pub enum EndpointChoice {
 }
 
 impl EndpointChoice {
-    /// The embedded server with `reboot`-long restarts and `faults`; its
+    /// The embedded server with `reboot`-long restarts, `faults` and
+    /// `resources` resources per API; its
     /// token is made up for the run.
-    pub fn embedded(reboot: Duration, faults: BTreeSet<Fault>) -> EndpointChoice {
+    pub fn embedded(reboot: Duration, faults: BTreeSet<Fault>, resources: usize) -> EndpointChoice {
         EndpointChoice::Embedded(ReferenceConfig {
             reboot,
             faults,
+            resources,
             token: format!("ref-{}", uuid::Uuid::new_v4().simple()),
         })
     }
@@ -370,7 +372,7 @@ pub fn embedded_endpoint(server: &ReferenceServer, token: Secret) -> Endpoint {
                 ApiEndpoint {
                     base_url: a.base_url,
                     vars: a.vars,
-                    resources: Vec::new(),
+                    resources: a.resources,
                 },
             )
         })

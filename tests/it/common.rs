@@ -34,7 +34,11 @@ pub fn args(filter: Option<&str>) -> libtest_mimic::Arguments {
 /// Runs the built-in specs against the embedded server with `faults`.
 pub fn run_embedded(specs: &SpecSet, faults: &[&str], filter: Option<&str>) -> Report {
     let faults: BTreeSet<Fault> = faults.iter().map(|f| f.parse().unwrap()).collect();
-    let choice = EndpointChoice::embedded(Duration::from_millis(200), faults);
+    let choice = EndpointChoice::embedded(
+        Duration::from_millis(200),
+        faults,
+        restart_conformance::reference::DEFAULT_RESOURCES,
+    );
     run_choice(
         specs,
         choice,
@@ -106,6 +110,7 @@ impl Served {
             reboot: Duration::from_millis(200),
             faults: faults.iter().map(|f| f.parse().unwrap()).collect(),
             token: token.to_owned(),
+            resources: restart_conformance::reference::DEFAULT_RESOURCES,
         };
         let server = rt
             .block_on(ReferenceServer::start(([127, 0, 0, 1], 0).into(), config))

@@ -252,8 +252,11 @@ fn strict_turns_warnings_into_failures() {
     let faults = ["clouddb-body-on-202".parse().unwrap()]
         .into_iter()
         .collect();
-    let choice =
-        restart_conformance::run::EndpointChoice::embedded(Duration::from_millis(200), faults);
+    let choice = restart_conformance::run::EndpointChoice::embedded(
+        Duration::from_millis(200),
+        faults,
+        restart_conformance::reference::DEFAULT_RESOURCES,
+    );
     let mut s = settings(Duration::from_secs(2));
     s.strict = true;
     let report = run_choice(&builtin(), choice, s, args(Some("clouddb::restart")));

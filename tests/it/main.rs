@@ -5,9 +5,11 @@
 mod cli;
 mod common;
 mod conformant;
+mod export;
 mod faults;
 mod fuzz;
 mod hostile;
+mod merge;
 mod negative;
 mod partition;
 mod specs;

@@ -35,10 +35,10 @@ pub(super) fn router() -> Router<Arc<Shared>> {
         .fallback(unknown_path)
 }
 
-fn known(version: &str, account_id: &str, instance_id: &str) -> bool {
+fn known(shared: &Shared, version: &str, account_id: &str, instance_id: &str) -> bool {
     version == ids::TROVE_VERSION
         && account_id == ids::TROVE_ACCOUNT
-        && instance_id == ids::CLOUDDB_INSTANCE
+        && shared.resources.known(Api::CloudDb, instance_id)
 }
 
 /// The fault wrapper's name for a status, from the seeds' Name column.
@@ -143,13 +143,18 @@ pub(super) fn accepted(shared: &Shared, api: Api) -> Response {
     response::accepted_empty()
 }
 
-fn restart(shared: &Shared, known: bool, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
-    request::admit(shared, headers, known)?;
+fn restart(
+    shared: &Shared,
+    id: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), Refusal> {
+    request::admit(shared, headers, id.is_some())?;
     request::parse(shared, body, validate)?;
-    if known {
+    if let Some(id) = id {
         shared
             .resources
-            .restart(Api::CloudDb, "REBOOT", Lasting::Reboot, false)
+            .restart(Api::CloudDb, id, "REBOOT", Lasting::Reboot, false)
             .map_err(|_| Refusal::Busy)?;
     }
     Ok(())
@@ -161,7 +166,7 @@ async fn action(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let known = known(&version, &account_id, &instance_id);
+    let known = known(&shared, &version, &account_id, &instance_id).then_some(instance_id.as_str());
     match restart(&shared, known, &headers, &body) {
         Ok(()) => accepted(&shared, Api::CloudDb),
         Err(refusal) => refuse(&shared, Api::CloudDb, "instance", refusal),
@@ -186,15 +191,15 @@ async fn status(
     if !request::token_ok(&shared, &headers) {
         return refuse(&shared, Api::CloudDb, "instance", Refusal::Unauthorized);
     }
-    if !known(&version, &account_id, &instance_id) {
+    if !known(&shared, &version, &account_id, &instance_id) {
         return refuse(&shared, Api::CloudDb, "instance", Refusal::NotFound);
     }
     response::json(
         StatusCode::OK,
         &json!({ "instance": {
-            "id": ids::CLOUDDB_INSTANCE,
+            "id": instance_id,
             "name": "json_rack_instance",
-            "status": shared.resources.status(Api::CloudDb),
+            "status": shared.resources.status(Api::CloudDb, &instance_id),
             "hostname": "e09ad9a3f73309469cf1f43d11e79549caf9acf2.rackspaceclouddb.com",
             "datastore": { "type": "mysql", "version": "5.6" },
             "flavor": { "id": "1" },

@@ -37,14 +37,21 @@ pub(super) fn router() -> Router<Arc<Shared>> {
         .fallback(unknown_path)
 }
 
-fn known(version: &str, account_id: &str, ha_id: &str) -> bool {
-    version == ids::TROVE_VERSION && account_id == ids::TROVE_ACCOUNT && ha_id == ids::HA_INSTANCE
+fn known(shared: &Shared, version: &str, account_id: &str, ha_id: &str) -> bool {
+    version == ids::TROVE_VERSION
+        && account_id == ids::TROVE_ACCOUNT
+        && shared.resources.known(Api::CloudDbHa, ha_id)
 }
 
-fn restart(shared: &Shared, known: bool, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
-    request::admit(shared, headers, known)?;
+fn restart(
+    shared: &Shared,
+    id: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), Refusal> {
+    request::admit(shared, headers, id.is_some())?;
     request::parse(shared, body, validate)?;
-    if known {
+    if let Some(id) = id {
         let lasting = if shared.has(Fault::HaNoRebootState) {
             Lasting::Instant
         } else if shared.has(Fault::HaNeverActive) {
@@ -54,7 +61,7 @@ fn restart(shared: &Shared, known: bool, headers: &HeaderMap, body: &[u8]) -> Re
         };
         shared
             .resources
-            .restart(Api::CloudDbHa, "REBOOT", lasting, false)
+            .restart(Api::CloudDbHa, id, "REBOOT", lasting, false)
             .map_err(|_| Refusal::Busy)?;
     }
     Ok(())
@@ -66,7 +73,7 @@ async fn action(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let known = known(&version, &account_id, &ha_id);
+    let known = known(&shared, &version, &account_id, &ha_id).then_some(ha_id.as_str());
     match restart(&shared, known, &headers, &body) {
         Ok(()) => accepted(&shared, Api::CloudDbHa),
         Err(refusal) => refuse(&shared, Api::CloudDbHa, NOUN, refusal),
@@ -91,15 +98,15 @@ async fn status(
     if !request::token_ok(&shared, &headers) {
         return refuse(&shared, Api::CloudDbHa, NOUN, Refusal::Unauthorized);
     }
-    if !known(&version, &account_id, &ha_id) {
+    if !known(&shared, &version, &account_id, &ha_id) {
         return refuse(&shared, Api::CloudDbHa, NOUN, Refusal::NotFound);
     }
     response::json(
         StatusCode::OK,
         &json!({ "ha_instance": {
-            "id": ids::HA_INSTANCE,
+            "id": ha_id,
             "name": "ha-test",
-            "state": shared.resources.status(Api::CloudDbHa),
+            "state": shared.resources.status(Api::CloudDbHa, &ha_id),
             "datastore": { "type": "MYSQL", "version": "5.6" },
             "replica_source": [{ "id": "9f5ba0f5-8fbb-4bc3-91cf-0b2d74c5de8a", "status": "ACTIVE" }],
             "replicas": [{ "id": "a2d5bd1c-f7c9-4f5e-8a4c-4b2f1ad5fb8e", "status": "ACTIVE" }],

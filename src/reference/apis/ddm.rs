@@ -36,8 +36,8 @@ pub(super) fn router() -> Router<Arc<Shared>> {
         .fallback(unknown_path)
 }
 
-fn known(project_id: &str, instance_id: &str) -> bool {
-    project_id == ids::PROJECT && instance_id == ids::DDM_INSTANCE
+fn known(shared: &Shared, project_id: &str, instance_id: &str) -> bool {
+    project_id == ids::PROJECT && shared.resources.known(Api::Ddm, instance_id)
 }
 
 fn error(shared: &Shared, status: StatusCode, code: &str, message: &str) -> Response {
@@ -127,13 +127,18 @@ fn validate(body: &Value, tolerance: &Tolerance) -> Result<(), BodyError> {
     }
 }
 
-fn restart(shared: &Shared, known: bool, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
-    request::admit(shared, headers, known)?;
+fn restart(
+    shared: &Shared,
+    id: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), Refusal> {
+    request::admit(shared, headers, id.is_some())?;
     request::parse(shared, body, validate)?;
-    if known {
+    if let Some(id) = id {
         shared
             .resources
-            .restart(Api::Ddm, "RESTARTING", Lasting::Reboot, false)
+            .restart(Api::Ddm, id, "RESTARTING", Lasting::Reboot, false)
             .map_err(|_| Refusal::Busy)?;
     }
     Ok(())
@@ -222,7 +227,12 @@ async fn action(
             .insert(RETRY_AFTER, HeaderValue::from_static("1"));
         return response;
     }
-    match restart(&shared, known(&project_id, &instance_id), &headers, &body) {
+    match restart(
+        &shared,
+        known(&shared, &project_id, &instance_id).then_some(instance_id.as_str()),
+        &headers,
+        &body,
+    ) {
         Ok(()) => success(&shared, &instance_id),
         Err(refusal) => refuse(&shared, refusal),
     }
@@ -242,15 +252,15 @@ async fn status(
     if !request::token_ok(&shared, &headers) {
         return refuse(&shared, Refusal::Unauthorized);
     }
-    if !known(&project_id, &instance_id) {
+    if !known(&shared, &project_id, &instance_id) {
         return refuse(&shared, Refusal::NotFound);
     }
     response::json(
         StatusCode::OK,
         &json!({
-            "id": ids::DDM_INSTANCE,
+            "id": instance_id,
             "name": ids::DDM_NAME,
-            "status": shared.resources.status(Api::Ddm),
+            "status": shared.resources.status(Api::Ddm, &instance_id),
             "engine_version": "3.0.9",
             "node_count": 2,
             "access_ip": "192.168.0.160",

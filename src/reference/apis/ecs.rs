@@ -44,8 +44,8 @@ pub(super) fn router(with_v2: bool) -> Router<Arc<Shared>> {
     router.fallback(unknown_path)
 }
 
-fn known(project_id: &str, server_id: &str) -> bool {
-    project_id == ids::PROJECT && server_id == ids::ECS_SERVER
+fn known(shared: &Shared, project_id: &str, server_id: &str) -> bool {
+    project_id == ids::PROJECT && shared.resources.known(Api::Ecs, server_id)
 }
 
 /// Nova's fault names (`nova.api.openstack.wsgi.Fault`).
@@ -209,14 +209,20 @@ fn validate(body: &Value, tolerance: &Tolerance) -> Result<RebootType, BodyError
     }
 }
 
-fn restart(shared: &Shared, known: bool, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
-    request::admit(shared, headers, known)?;
+fn restart(
+    shared: &Shared,
+    id: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), Refusal> {
+    request::admit(shared, headers, id.is_some())?;
     let kind = request::parse(shared, body, validate)?;
-    if known {
+    if let Some(id) = id {
         shared
             .resources
             .restart(
                 Api::Ecs,
+                id,
                 kind.state(),
                 Lasting::Reboot,
                 shared.has(Fault::EcsConcurrentAccepted),
@@ -232,7 +238,12 @@ async fn action(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match restart(&shared, known(&project_id, &server_id), &headers, &body) {
+    match restart(
+        &shared,
+        known(&shared, &project_id, &server_id).then_some(server_id.as_str()),
+        &headers,
+        &body,
+    ) {
         Ok(()) if shared.has(Fault::EcsSuccess200) => {
             let mut r = response::accepted_empty();
             *r.status_mut() = axum::http::StatusCode::OK;
@@ -257,10 +268,10 @@ async fn status(
     if !request::token_ok(&shared, &headers) {
         return refuse(&shared, Refusal::Unauthorized, &server_id);
     }
-    if !known(&project_id, &server_id) {
+    if !known(&shared, &project_id, &server_id) {
         return refuse(&shared, Refusal::NotFound, &server_id);
     }
-    let status = shared.resources.status(Api::Ecs);
+    let status = shared.resources.status(Api::Ecs, &server_id);
     let task_state = match status {
         "REBOOT" => json!("rebooting"),
         "HARD_REBOOT" => json!("rebooting_hard"),
@@ -269,7 +280,7 @@ async fn status(
     response::json(
         StatusCode::OK,
         &json!({ "server": {
-            "id": ids::ECS_SERVER,
+            "id": server_id,
             "name": "ecs-restart-test",
             "status": status,
             "tenant_id": ids::PROJECT,

@@ -38,8 +38,8 @@ pub(super) fn router() -> Router<Arc<Shared>> {
         .fallback(unknown_path)
 }
 
-fn known(project_id: &str, instance_id: &str) -> bool {
-    project_id == ids::PROJECT && instance_id == ids::MODELARTS_INSTANCE
+fn known(shared: &Shared, project_id: &str, instance_id: &str) -> bool {
+    project_id == ids::PROJECT && shared.resources.known(Api::ModelArts, instance_id)
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -110,13 +110,18 @@ fn validate(body: &Value, tolerance: &Tolerance) -> Result<(), BodyError> {
     }
 }
 
-fn restart(shared: &Shared, known: bool, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
-    request::admit(shared, headers, known)?;
+fn restart(
+    shared: &Shared,
+    id: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), Refusal> {
+    request::admit(shared, headers, id.is_some())?;
     request::parse(shared, body, validate)?;
-    if known {
+    if let Some(id) = id {
         shared
             .resources
-            .restart(Api::ModelArts, REBOOTING, Lasting::Reboot, false)
+            .restart(Api::ModelArts, id, REBOOTING, Lasting::Reboot, false)
             .map_err(|_| Refusal::Busy)?;
     }
     Ok(())
@@ -141,7 +146,12 @@ async fn action(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match restart(&shared, known(&project_id, &instance_id), &headers, &body) {
+    match restart(
+        &shared,
+        known(&shared, &project_id, &instance_id).then_some(instance_id.as_str()),
+        &headers,
+        &body,
+    ) {
         Ok(()) => success(&shared),
         Err(refusal) => refuse(&shared, refusal),
     }
@@ -161,16 +171,16 @@ async fn status(
     if !request::token_ok(&shared, &headers) {
         return refuse(&shared, Refusal::Unauthorized);
     }
-    if !known(&project_id, &instance_id) {
+    if !known(&shared, &project_id, &instance_id) {
         return refuse(&shared, Refusal::NotFound);
     }
     response::json(
         StatusCode::OK,
         &json!({
-            "id": ids::MODELARTS_INSTANCE,
+            "id": instance_id,
             "name": "notebook-restart-test",
             "description": "",
-            "status": shared.resources.status(Api::ModelArts),
+            "status": shared.resources.status(Api::ModelArts, &instance_id),
             "profile": { "de_type": "Notebook", "provision": { "type": "Docker" } },
             "flavor": "modelarts.vm.cpu.2u",
             "creation_timestamp": "1716193800000",
