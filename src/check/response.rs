@@ -5,7 +5,7 @@ use similar::{Algorithm, TextDiff};
 use std::time::Duration;
 
 use super::{CheckId, Verdict, not_verifiable, verdict};
-use crate::model::Severity;
+use crate::model::{SchemaError, Severity};
 use crate::plan::{Case, CaseKind};
 use crate::spec::{Compiled, StatusPattern};
 
@@ -70,14 +70,17 @@ pub fn response(case: &Case, r: &Received) -> Vec<Verdict> {
             r.status
         )
     };
-    out.push(verdict(CheckId::StatusExpected, Severity::Must, ok, msg));
+    let mut v = verdict(CheckId::StatusExpected, Severity::Must, ok, msg);
+    v.expected = Some(patterns_value(&case.expect.status));
+    v.actual = Some(Value::from(r.status));
+    out.push(v);
 
     // status.preferred
     if ok && !case.expect.preferred.is_empty() {
         let pref = &case.expect.preferred;
         let hit = pref.contains(&r.status);
         let want: Vec<String> = pref.iter().map(u16::to_string).collect();
-        out.push(verdict(
+        let mut v = verdict(
             CheckId::StatusPreferred,
             Severity::Should,
             hit,
@@ -90,7 +93,10 @@ pub fn response(case: &Case, r: &Received) -> Vec<Verdict> {
                     r.status
                 )
             },
-        ));
+        );
+        v.expected = Some(Value::from(pref.clone()));
+        v.actual = Some(Value::from(r.status));
+        out.push(v);
     }
 
     out.extend(documented(spec, r.status));
@@ -98,24 +104,66 @@ pub fn response(case: &Case, r: &Received) -> Vec<Verdict> {
     out
 }
 
-/// status.documented: the code is in the document's status table.
+/// The acceptable codes as a JSON value: numbers for exact codes, `"4xx"` for classes.
+fn patterns_value(patterns: &[StatusPattern]) -> Value {
+    Value::Array(
+        patterns
+            .iter()
+            .map(|p| match p {
+                StatusPattern::Exact(c) => Value::from(*c),
+                StatusPattern::Class(_) => Value::String(p.to_string()),
+            })
+            .collect(),
+    )
+}
+
+/// status.documented: the code is in the document's status table, or on the
+/// vendor's general status-code page that the document refers to.
 pub fn documented(spec: &crate::spec::Spec, status: u16) -> Option<Verdict> {
-    let (codes, source) = spec.documented.as_ref()?;
-    let hit = codes.contains(&status);
-    let all: Vec<String> = codes.iter().map(u16::to_string).collect();
-    Some(verdict(
-        CheckId::StatusDocumented,
-        Severity::Should,
-        hit,
-        if hit {
-            format!("{status} is in the document's status table")
-        } else {
-            format!(
-                "{status} is not in the document's status table ({}; {source})",
-                all.join(", ")
-            )
-        },
-    ))
+    let doc = spec.documented.as_ref()?;
+    let in_table = doc.table.contains(&status);
+    let hit = doc.contains(status);
+    let all: Vec<String> = doc.all().iter().map(u16::to_string).collect();
+    let general = doc.general_source.as_deref();
+    let msg = match (in_table, hit, general) {
+        (true, _, _) => format!("{status} is in the document's status table"),
+        (false, true, Some(page)) => format!("{status} is on the vendor's general page ({page})"),
+        (false, true, None) => format!("{status} is documented"),
+        (false, false, Some(page)) => format!(
+            "{status} is neither in the document's status table nor on the vendor's general page ({}; {}; {page})",
+            all.join(", "),
+            doc.source
+        ),
+        (false, false, None) => format!(
+            "{status} is not in the document's status table ({}; {})",
+            all.join(", "),
+            doc.source
+        ),
+    };
+    let mut v = verdict(CheckId::StatusDocumented, Severity::Should, hit, msg);
+    v.expected = Some(Value::from(doc.all()));
+    v.actual = Some(Value::from(status));
+    Some(v)
+}
+
+/// A request the API does not route at all (another method on the action
+/// URI) is answered by the web framework, not by the API: Nova and Trove both
+/// answer such requests with their framework's 404 body. Its body is not held
+/// to the API's error shape (conformance-rules.md, "Routing-level answers").
+fn routing_level(case: &Case) -> bool {
+    case.kind == CaseKind::Negative && !case.request.method.eq_ignore_ascii_case(&case.spec.method)
+}
+
+/// The identity layer's 401 (keystonemiddleware, in front of every
+/// OpenStack-derived service, and of Huawei Cloud's IAM-fronted APIs):
+/// `{"error": {"code": 401, "title": "Unauthorized", "message": …}}`.
+fn identity_401(body: &Value) -> bool {
+    let Some(e) = body.get("error").and_then(Value::as_object) else {
+        return false;
+    };
+    e.get("code").and_then(Value::as_u64) == Some(401)
+        && e.get("message").is_some_and(Value::is_string)
+        && e.get("title").is_none_or(Value::is_string)
 }
 
 fn is_json_media_type(ct: &str) -> bool {
@@ -144,7 +192,7 @@ pub fn body_checks(case: &Case, r: &Received) -> Vec<Verdict> {
             } else {
                 format!("Content-Type `{ct}`")
             };
-            out.push(verdict(
+            let mut v = verdict(
                 CheckId::ContentTypeJson,
                 Severity::Must,
                 ok,
@@ -153,15 +201,21 @@ pub fn body_checks(case: &Case, r: &Received) -> Vec<Verdict> {
                 } else {
                     format!("a JSON body with {label}; it must be labelled application/json")
                 },
-            ));
+            );
+            v.expected = Some(Value::from("application/json"));
+            v.actual = Some(Value::from(ct));
+            out.push(v);
         }
         Some(Err(e)) if is_json_media_type(ct) => {
-            out.push(verdict(
+            let mut v = verdict(
                 CheckId::ContentTypeJson,
                 Severity::Must,
                 false,
                 format!("labelled `{ct}` but the body is not valid JSON: {e}"),
-            ));
+            );
+            v.expected = Some(Value::from("a JSON body"));
+            v.actual = Some(Value::from(String::from_utf8_lossy(&r.body).into_owned()));
+            out.push(v);
         }
         _ => {}
     }
@@ -202,7 +256,19 @@ pub fn body_checks(case: &Case, r: &Received) -> Vec<Verdict> {
         {
             out.push(example_verdict(example, actual, &doc.source));
         }
-    } else if r.status >= 400 {
+    } else if r.status >= 400 && !routing_level(case) {
+        if r.status == 401
+            && let Some(Ok(body)) = &parsed
+            && identity_401(body)
+        {
+            out.push(verdict(
+                CheckId::BodyErrorShape,
+                Severity::Should,
+                true,
+                "the identity layer's 401 body {\"error\": {\"code\": 401, …}} (keystonemiddleware), accepted for every API",
+            ));
+            return out;
+        }
         let (schema, severity, source) =
             match doc.and_then(|d| d.schema.as_ref().map(|s| (s, d.severity, &d.source))) {
                 Some(x) => x,
@@ -256,19 +322,25 @@ fn schema_verdict(
             if schema.validator.is_valid(v) {
                 return verdict(id, severity, true, format!("body matches {source}"));
             }
-            let details: Vec<String> = schema
+            let records: Vec<SchemaError> = schema
                 .validator
                 .iter_errors(v)
+                .map(|e| SchemaError {
+                    instance_path: e.instance_path().to_string(),
+                    schema_path: e.schema_path().to_string(),
+                    keyword: e.kind().keyword().to_owned(),
+                    message: e.to_string(),
+                })
+                .collect();
+            let details: Vec<String> = records
+                .iter()
                 .map(|e| {
-                    let path = e.instance_path().to_string();
-                    format!(
-                        "{}: {e}",
-                        if path.is_empty() {
-                            "/".to_owned()
-                        } else {
-                            path
-                        }
-                    )
+                    let path = if e.instance_path.is_empty() {
+                        "/"
+                    } else {
+                        e.instance_path.as_str()
+                    };
+                    format!("{path}: {}", e.message)
                 })
                 .collect();
             let first = details.first().cloned().unwrap_or_default();
@@ -284,6 +356,7 @@ fn schema_verdict(
                 format!("body does not match {source}: {first}{more}"),
             );
             v.details = details;
+            v.schema_errors = records;
             v
         }
     }
