@@ -638,6 +638,185 @@ mod tests {
         );
     }
 
+    fn ids(v: &[Verdict]) -> Vec<&str> {
+        v.iter().map(|v| v.id.as_str()).collect()
+    }
+
+    #[test]
+    fn routing_level_answers_are_not_held_to_the_error_shape() {
+        // Trove: 404 itemNotFound; Rackspace documents 405, so 405 is preferred.
+        let c = case("clouddb::negative::method_get");
+        let v = response(
+            &c,
+            &json(
+                404,
+                "application/json",
+                r#"{"itemNotFound":{"code":404,"message":"m"}}"#,
+            ),
+        );
+        assert_eq!(outcome(&v, "status.expected").outcome, CheckOutcome::Passed);
+        let p = outcome(&v, "status.preferred");
+        assert_eq!(p.outcome, CheckOutcome::Warning);
+        assert!(p.message.contains("405, got 404"), "{}", p.message);
+        assert!(!ids(&v).contains(&"body.error_shape"), "{v:?}");
+        // Nova's framework JSON on DDM's or ECS's action URI: no finding at all.
+        for name in ["ddm::negative::method_put", "ecs::negative::method_delete"] {
+            let v = response(
+                &case(name),
+                &json(
+                    404,
+                    "application/json",
+                    r#"{"code":"404 Not Found","title":"Not Found","message":"m"}"#,
+                ),
+            );
+            assert!(v.iter().all(|v| v.outcome == CheckOutcome::Passed), "{name}: {v:?}");
+            assert!(!ids(&v).contains(&"body.error_shape"), "{name}: {v:?}");
+            assert!(!ids(&v).contains(&"status.preferred"), "{name}: {v:?}");
+        }
+    }
+
+    #[test]
+    fn routing_level_success_or_server_error_fails() {
+        let c = case("clouddb-ha::negative::method_get");
+        for status in [200, 204, 500, 503] {
+            let v = response(&c, &json(status, "application/json", "{}"));
+            assert_eq!(
+                outcome(&v, "status.expected").outcome,
+                CheckOutcome::Failed,
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_identity_layer_401_is_accepted_for_every_api() {
+        const KEYSTONE: &str =
+            r#"{"error":{"code":401,"title":"Unauthorized","message":"The request you have made requires authentication."}}"#;
+        for api in ["ddm", "clouddb", "clouddb-ha", "modelarts", "ecs"] {
+            let c = case(&format!("{api}::negative::no_token"));
+            let v = response(&c, &json(401, "application/json", KEYSTONE));
+            let k = outcome(&v, "body.error_shape");
+            assert_eq!(k.outcome, CheckOutcome::Passed, "{api}: {}", k.message);
+            assert!(k.message.contains("identity layer"), "{}", k.message);
+            assert!(v.iter().all(|v| v.outcome == CheckOutcome::Passed), "{api}: {v:?}");
+        }
+        // Another body on a 401 is still held to the API's error shape.
+        let c = case("clouddb::negative::no_token");
+        let v = response(&c, &json(401, "application/json", r#"{"error":"nope"}"#));
+        assert_eq!(
+            outcome(&v, "body.error_shape").outcome,
+            CheckOutcome::Warning
+        );
+        // The identity shape is accepted on a 401 only.
+        let c = case("clouddb::negative::unknown_id");
+        let v = response(
+            &c,
+            &json(404, "application/json", r#"{"error":{"code":401,"message":"m"}}"#),
+        );
+        assert_eq!(
+            outcome(&v, "body.error_shape").outcome,
+            CheckOutcome::Warning
+        );
+    }
+
+    #[test]
+    fn codes_on_the_vendors_general_page_are_documented() {
+        let v = response(
+            &case("ddm::negative::unknown_id"),
+            &json(
+                404,
+                "application/json",
+                r#"{"errCode":"DBS.1","externalMessage":"m"}"#,
+            ),
+        );
+        let k = outcome(&v, "status.documented");
+        assert_eq!(k.outcome, CheckOutcome::Passed);
+        assert!(k.message.contains("general page"), "{}", k.message);
+        let v = response(
+            &case("clouddb-ha::negative::non_json_content_type"),
+            &json(
+                415,
+                "application/json",
+                r#"{"badMediaType":{"code":415,"message":"m"}}"#,
+            ),
+        );
+        assert!(v.iter().all(|v| v.outcome == CheckOutcome::Passed), "{v:?}");
+        // 418 is on no page.
+        let v = response(
+            &case("modelarts::negative::unknown_id"),
+            &json(418, "application/json", r#"{"error_code":"x","error_msg":"y"}"#),
+        );
+        assert_eq!(
+            outcome(&v, "status.documented").outcome,
+            CheckOutcome::Warning
+        );
+    }
+
+    #[test]
+    fn ecs_accepting_text_plain_json_is_no_finding() {
+        let c = case("ecs::negative::non_json_content_type");
+        let v = response(&c, &json(202, "application/json", ""));
+        assert!(v.iter().all(|v| v.outcome == CheckOutcome::Passed), "{v:?}");
+        let v = response(&c, &json(500, "application/json", "{}"));
+        assert_eq!(outcome(&v, "status.expected").outcome, CheckOutcome::Failed);
+    }
+
+    #[test]
+    fn trove_framework_bodies_are_a_should_finding() {
+        let v = response(
+            &case("clouddb::negative::malformed_json"),
+            &json(
+                400,
+                "application/json",
+                r#"{"message":"Malformed request body","code":"400 Bad Request","title":"Bad Request"}"#,
+            ),
+        );
+        assert_eq!(outcome(&v, "status.expected").outcome, CheckOutcome::Passed);
+        assert_eq!(
+            outcome(&v, "body.error_shape").outcome,
+            CheckOutcome::Warning
+        );
+        assert!(v.iter().all(|v| v.outcome != CheckOutcome::Failed), "{v:?}");
+    }
+
+    #[test]
+    fn verdicts_carry_expected_and_actual_values_and_schema_error_records() {
+        let v = response(
+            &case("clouddb::negative::missing_restart"),
+            &json(
+                500,
+                "application/json",
+                r#"{"instanceFault":{"code":500,"message":"m"}}"#,
+            ),
+        );
+        let k = outcome(&v, "status.expected");
+        assert_eq!(k.expected, Some(serde_json::json!([400])));
+        assert_eq!(k.actual, Some(serde_json::json!(500)));
+        let v = response(
+            &case("ecs::negative::no_token"),
+            &json(400, "application/json", "{}"),
+        );
+        let k = outcome(&v, "status.expected");
+        assert_eq!(k.expected, Some(serde_json::json!(["4xx"])));
+        let v = response(
+            &case("modelarts::restart"),
+            &json(
+                200,
+                "application/json",
+                r#"{"current_status":3,"previous_state":"ACTIVE"}"#,
+            ),
+        );
+        let k = outcome(&v, "body.schema");
+        assert_eq!(k.schema_errors.len(), 1, "{:?}", k.schema_errors);
+        let e = &k.schema_errors[0];
+        assert_eq!(e.instance_path, "/current_status");
+        assert_eq!(e.keyword, "type");
+        assert!(e.schema_path.ends_with("/type"), "{}", e.schema_path);
+        assert_eq!(k.details.len(), 1, "details stay as lines");
+        let json = serde_json::to_value(k).unwrap_or_default();
+        assert_eq!(json["schema_errors"][0]["keyword"], "type");
+    }
+
     #[test]
     fn nova_answers_pass_every_must_check() {
         // 401 from the identity layer and 404 HTML for another method.
