@@ -669,7 +669,10 @@ mod tests {
                     r#"{"code":"404 Not Found","title":"Not Found","message":"m"}"#,
                 ),
             );
-            assert!(v.iter().all(|v| v.outcome == CheckOutcome::Passed), "{name}: {v:?}");
+            assert!(
+                v.iter().all(|v| v.outcome == CheckOutcome::Passed),
+                "{name}: {v:?}"
+            );
             assert!(!ids(&v).contains(&"body.error_shape"), "{name}: {v:?}");
             assert!(!ids(&v).contains(&"status.preferred"), "{name}: {v:?}");
         }
@@ -690,15 +693,17 @@ mod tests {
 
     #[test]
     fn the_identity_layer_401_is_accepted_for_every_api() {
-        const KEYSTONE: &str =
-            r#"{"error":{"code":401,"title":"Unauthorized","message":"The request you have made requires authentication."}}"#;
+        const KEYSTONE: &str = r#"{"error":{"code":401,"title":"Unauthorized","message":"The request you have made requires authentication."}}"#;
         for api in ["ddm", "clouddb", "clouddb-ha", "modelarts", "ecs"] {
             let c = case(&format!("{api}::negative::no_token"));
             let v = response(&c, &json(401, "application/json", KEYSTONE));
             let k = outcome(&v, "body.error_shape");
             assert_eq!(k.outcome, CheckOutcome::Passed, "{api}: {}", k.message);
             assert!(k.message.contains("identity layer"), "{}", k.message);
-            assert!(v.iter().all(|v| v.outcome == CheckOutcome::Passed), "{api}: {v:?}");
+            assert!(
+                v.iter().all(|v| v.outcome == CheckOutcome::Passed),
+                "{api}: {v:?}"
+            );
         }
         // Another body on a 401 is still held to the API's error shape.
         let c = case("clouddb::negative::no_token");
@@ -711,7 +716,11 @@ mod tests {
         let c = case("clouddb::negative::unknown_id");
         let v = response(
             &c,
-            &json(404, "application/json", r#"{"error":{"code":401,"message":"m"}}"#),
+            &json(
+                404,
+                "application/json",
+                r#"{"error":{"code":401,"message":"m"}}"#,
+            ),
         );
         assert_eq!(
             outcome(&v, "body.error_shape").outcome,
@@ -744,7 +753,11 @@ mod tests {
         // 418 is on no page.
         let v = response(
             &case("modelarts::negative::unknown_id"),
-            &json(418, "application/json", r#"{"error_code":"x","error_msg":"y"}"#),
+            &json(
+                418,
+                "application/json",
+                r#"{"error_code":"x","error_msg":"y"}"#,
+            ),
         );
         assert_eq!(
             outcome(&v, "status.documented").outcome,

@@ -136,16 +136,23 @@ fn strict_run_passes(api: &str) {
     let mut s = settings(std::time::Duration::from_secs(2));
     s.strict = true;
     let filter = format!("{api}::");
-    let report = restart_conformance::run::execute(&builtin(), choice, s, args(Some(&filter)), None)
-        .unwrap()
-        .report
-        .unwrap();
+    let report =
+        restart_conformance::run::execute(&builtin(), choice, s, args(Some(&filter)), None)
+            .unwrap()
+            .report
+            .unwrap();
     assert!(
         report.cases.iter().any(|c| c.api == api),
         "no {api} case ran"
     );
     for c in &report.cases {
-        assert_eq!(c.outcome, CaseOutcome::Passed, "{}:\n{}", c.name, describe(c));
+        assert_eq!(
+            c.outcome,
+            CaseOutcome::Passed,
+            "{}:\n{}",
+            c.name,
+            describe(c)
+        );
         assert!(
             c.checks.iter().all(|k| k.outcome != CheckOutcome::Warning),
             "{}:\n{}",

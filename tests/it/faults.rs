@@ -481,12 +481,7 @@ const TABLE: &[Row] = &[
         filter: "ddm::restart_soft",
         strict: false,
         failing: &["ddm::restart_soft"],
-        checks: &[seen(
-            "ddm::restart_soft",
-            "transport",
-            Is::Failed,
-            "ddm",
-        )],
+        checks: &[seen("ddm::restart_soft", "transport", Is::Failed, "ddm")],
     },
     Row {
         fault: "not-http",
@@ -514,8 +509,18 @@ const TABLE: &[Row] = &[
                 Is::Passed,
                 "answered 404",
             ),
-            seen("ecs::negative::method_get", "status.preferred", Is::Absent, ""),
-            seen("ecs::negative::method_put", "body.error_shape", Is::Absent, ""),
+            seen(
+                "ecs::negative::method_get",
+                "status.preferred",
+                Is::Absent,
+                "",
+            ),
+            seen(
+                "ecs::negative::method_put",
+                "body.error_shape",
+                Is::Absent,
+                "",
+            ),
             seen(
                 "ecs::negative::no_token",
                 "body.error_shape",
@@ -563,7 +568,12 @@ const TABLE: &[Row] = &[
                 Is::Warning,
                 "the documented code is 405, got 404",
             ),
-            seen("clouddb::negative::method_get", "body.error_shape", Is::Absent, ""),
+            seen(
+                "clouddb::negative::method_get",
+                "body.error_shape",
+                Is::Absent,
+                "",
+            ),
             seen(
                 "clouddb::negative::no_token",
                 "body.error_shape",
@@ -630,7 +640,10 @@ fn check_row(fault: &str) {
         let outcome = match s.is {
             Is::Absent => {
                 if let Some(k) = with_id.next() {
-                    panic!("fault {fault}: {} should have no {}: {k:?}", s.case, s.check);
+                    panic!(
+                        "fault {fault}: {} should have no {}: {k:?}",
+                        s.case, s.check
+                    );
                 }
                 continue;
             }

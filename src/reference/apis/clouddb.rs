@@ -168,7 +168,11 @@ fn trove(shared: &Shared, known: bool, headers: &HeaderMap, body: &[u8]) -> Opti
     let text_plain = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/plain"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/plain")
+        });
     if text_plain {
         return Some(response::framework_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

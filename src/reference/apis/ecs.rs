@@ -201,7 +201,11 @@ fn nova_headers(shared: &Shared, headers: &HeaderMap) -> HeaderMap {
     let text_plain = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/plain"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/plain")
+        });
     if shared.has(Fault::NovaLike) && text_plain {
         headers.remove(CONTENT_TYPE);
     }

@@ -376,7 +376,13 @@ async fn nova_like_answers_routing_404s_and_reads_text_plain_as_json() {
         assert!(body["message"].is_string(), "{body}");
     }
     let reply = harness
-        .send(Method::POST, &url, None, Some("application/json"), valid_body("ecs"))
+        .send(
+            Method::POST,
+            &url,
+            None,
+            Some("application/json"),
+            valid_body("ecs"),
+        )
         .await;
     assert_eq!(reply.status, 401);
     assert_eq!(reply.json()["error"]["code"], 401);
@@ -396,7 +402,13 @@ async fn nova_like_answers_routing_404s_and_reads_text_plain_as_json() {
     assert_eq!(harness.state("ecs").await, "REBOOT");
     // Other APIs are untouched.
     let reply = harness
-        .send(Method::GET, &harness.action_url("clouddb"), Some(TOKEN), None, "")
+        .send(
+            Method::GET,
+            &harness.action_url("clouddb"),
+            Some(TOKEN),
+            None,
+            "",
+        )
         .await;
     assert_eq!(reply.status, 405);
 }
@@ -405,13 +417,17 @@ async fn nova_like_answers_routing_404s_and_reads_text_plain_as_json() {
 async fn trove_like_answers_as_trove_26_does() {
     let harness = start(&[Fault::TroveLike]).await;
     let url = harness.action_url("clouddb");
-    let reply = harness
-        .send(Method::GET, &url, Some(TOKEN), None, "")
-        .await;
+    let reply = harness.send(Method::GET, &url, Some(TOKEN), None, "").await;
     assert_eq!(reply.status, 404);
     assert_eq!(fault_name(&reply), "itemNotFound");
     let reply = harness
-        .send(Method::POST, &url, None, Some("application/json"), "{\"restart\":{}}")
+        .send(
+            Method::POST,
+            &url,
+            None,
+            Some("application/json"),
+            "{\"restart\":{}}",
+        )
         .await;
     assert_eq!(reply.status, 401);
     assert_eq!(reply.json()["error"]["title"], "Unauthorized");
@@ -420,7 +436,13 @@ async fn trove_like_answers_as_trove_26_does() {
     assert_eq!(reply.status, 400);
     assert_eq!(reply.json()["code"], "400 Bad Request");
     let reply = harness
-        .send(Method::POST, &url, Some(TOKEN), Some("text/plain"), "{\"restart\":{}}")
+        .send(
+            Method::POST,
+            &url,
+            Some(TOKEN),
+            Some("text/plain"),
+            "{\"restart\":{}}",
+        )
         .await;
     assert_eq!(reply.status, 415);
     assert_eq!(reply.json()["title"], "Unsupported Media Type");
