@@ -673,6 +673,19 @@ fn load_one(path: &Path, bytes: &[u8]) -> Result<Spec, Vec<Located>> {
     }
 
     let request_schema = c.compile(&file.request.schema, "`request.schema`");
+    if let Some(t) = &file.statuses {
+        let general = t.general.iter().flat_map(|g| g.codes.iter());
+        for code in t.codes.iter().chain(general) {
+            if !(100..=599).contains(&code.value) {
+                c.at(
+                    code,
+                    format!("{} is not an HTTP status code", code.value),
+                    "not in 100-599",
+                    "list the codes as the document prints them",
+                );
+            }
+        }
+    }
     let documented = file.statuses.as_ref().map(|t| Documented {
         table: t.codes.iter().map(|s| s.value).collect(),
         source: t.source.clone(),
@@ -974,6 +987,32 @@ mod tests {
         );
         assert!(template_vars("/v1/{a/b").is_none());
         assert!(template_vars("/v1/a}/b").is_none());
+    }
+
+    #[test]
+    fn general_page_codes_are_documented_and_checked() {
+        let set = load_builtin().unwrap_or_else(|e| panic!("{e}"));
+        let ha = set
+            .specs
+            .iter()
+            .find(|s| s.api == "clouddb-ha")
+            .and_then(|s| s.documented.clone())
+            .unwrap_or_else(|| panic!("clouddb-ha has a status table"));
+        assert!(!ha.table.contains(&415) && ha.contains(415));
+        assert!(
+            ha.general_source
+                .as_deref()
+                .is_some_and(|s| s.contains("Faults"))
+        );
+        assert!(!ha.contains(409));
+
+        let text = String::from_utf8_lossy(include_bytes!("../../specs/modelarts.yaml"))
+            .replace("codes: [200]", "codes: [200, 2000]");
+        let err = load_sources(vec![("specs/modelarts.yaml".into(), text.into_bytes())])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("2000 is not an HTTP status code"), "{err}");
     }
 
     #[test]
