@@ -219,6 +219,30 @@ pub struct CheckReport {
     /// Unified diff (expected vs actual) where the check compared two bodies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
+    /// What the rule asked for, as a value: the acceptable status codes
+    /// (`[202]`, `["4xx"]`), a media type, a body shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<serde_json::Value>,
+    /// What the target answered, as a value: the status code, the media type,
+    /// the body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<serde_json::Value>,
+    /// Each schema error as a record, for programs reading `report.json`;
+    /// `details` keeps the same errors as lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schema_errors: Vec<SchemaError>,
+}
+
+/// One JSON Schema violation, as the validator reported it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SchemaError {
+    /// JSON Pointer into the response body (`/server/status`; empty for the root).
+    pub instance_path: String,
+    /// JSON Pointer into the schema (`/properties/server/required`).
+    pub schema_path: String,
+    /// The schema keyword that failed: `required`, `type`, `enum`, …
+    pub keyword: String,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

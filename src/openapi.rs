@@ -203,24 +203,31 @@ fn action_operation(
         };
         responses.insert(status.to_string(), response(description, Some(doc), schema));
     }
-    // Codes of the status table without a row of their own answer in the error shape.
-    if let Some((codes, source)) = &spec.documented {
-        for code in codes {
-            if !spec.responses.contains_key(code) {
-                let schema = if *code >= 400 {
-                    error_ref.clone()
-                } else {
-                    None
-                };
-                responses.insert(
-                    code.to_string(),
-                    response(
-                        format!("{source}; error shape: {}", spec.errors.source),
-                        None,
-                        schema,
-                    ),
-                );
+    // Codes of the status table, and of the vendor's general status-code
+    // page, without a row of their own answer in the error shape.
+    if let Some(documented) = &spec.documented {
+        let general = documented
+            .general_source
+            .as_deref()
+            .unwrap_or(&documented.source);
+        for code in documented.all() {
+            if spec.responses.contains_key(&code) {
+                continue;
             }
+            let source = if documented.table.contains(&code) {
+                documented.source.as_str()
+            } else {
+                general
+            };
+            let schema = if code >= 400 { error_ref.clone() } else { None };
+            responses.insert(
+                code.to_string(),
+                response(
+                    format!("{source}; error shape: {}", spec.errors.source),
+                    None,
+                    schema,
+                ),
+            );
         }
     }
     responses.insert(

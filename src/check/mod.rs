@@ -28,6 +28,9 @@ pub fn verdict(id: CheckId, severity: Severity, ok: bool, message: impl Into<Str
         message: message.into(),
         details: Vec::new(),
         diff: None,
+        expected: None,
+        actual: None,
+        schema_errors: Vec::new(),
     }
 }
 
@@ -40,5 +43,8 @@ pub fn not_verifiable(id: &str, message: &str) -> Verdict {
         message: format!("not verifiable: {message}"),
         details: Vec::new(),
         diff: None,
+        expected: None,
+        actual: None,
+        schema_errors: Vec::new(),
     }
 }

@@ -5,7 +5,7 @@ use similar::{Algorithm, TextDiff};
 use std::time::Duration;
 
 use super::{CheckId, Verdict, not_verifiable, verdict};
-use crate::model::Severity;
+use crate::model::{SchemaError, Severity};
 use crate::plan::{Case, CaseKind};
 use crate::spec::{Compiled, StatusPattern};
 
@@ -51,14 +51,17 @@ pub fn response(case: &Case, r: &Received) -> Vec<Verdict> {
             r.status
         )
     };
-    out.push(verdict(CheckId::StatusExpected, Severity::Must, ok, msg));
+    let mut v = verdict(CheckId::StatusExpected, Severity::Must, ok, msg);
+    v.expected = Some(patterns_value(&case.expect.status));
+    v.actual = Some(Value::from(r.status));
+    out.push(v);
 
     // status.preferred
     if ok && !case.expect.preferred.is_empty() {
         let pref = &case.expect.preferred;
         let hit = pref.contains(&r.status);
         let want: Vec<String> = pref.iter().map(u16::to_string).collect();
-        out.push(verdict(
+        let mut v = verdict(
             CheckId::StatusPreferred,
             Severity::Should,
             hit,
@@ -71,7 +74,10 @@ pub fn response(case: &Case, r: &Received) -> Vec<Verdict> {
                     r.status
                 )
             },
-        ));
+        );
+        v.expected = Some(Value::from(pref.clone()));
+        v.actual = Some(Value::from(r.status));
+        out.push(v);
     }
 
     out.extend(documented(spec, r.status));
@@ -79,24 +85,66 @@ pub fn response(case: &Case, r: &Received) -> Vec<Verdict> {
     out
 }
 
-/// status.documented: the code is in the document's status table.
+/// The acceptable codes as a JSON value: numbers for exact codes, `"4xx"` for classes.
+fn patterns_value(patterns: &[StatusPattern]) -> Value {
+    Value::Array(
+        patterns
+            .iter()
+            .map(|p| match p {
+                StatusPattern::Exact(c) => Value::from(*c),
+                StatusPattern::Class(_) => Value::String(p.to_string()),
+            })
+            .collect(),
+    )
+}
+
+/// status.documented: the code is in the document's status table, or on the
+/// vendor's general status-code page that the document refers to.
 pub fn documented(spec: &crate::spec::Spec, status: u16) -> Option<Verdict> {
-    let (codes, source) = spec.documented.as_ref()?;
-    let hit = codes.contains(&status);
-    let all: Vec<String> = codes.iter().map(u16::to_string).collect();
-    Some(verdict(
-        CheckId::StatusDocumented,
-        Severity::Should,
-        hit,
-        if hit {
-            format!("{status} is in the document's status table")
-        } else {
-            format!(
-                "{status} is not in the document's status table ({}; {source})",
-                all.join(", ")
-            )
-        },
-    ))
+    let doc = spec.documented.as_ref()?;
+    let in_table = doc.table.contains(&status);
+    let hit = doc.contains(status);
+    let all: Vec<String> = doc.all().iter().map(u16::to_string).collect();
+    let general = doc.general_source.as_deref();
+    let msg = match (in_table, hit, general) {
+        (true, _, _) => format!("{status} is in the document's status table"),
+        (false, true, Some(page)) => format!("{status} is on the vendor's general page ({page})"),
+        (false, true, None) => format!("{status} is documented"),
+        (false, false, Some(page)) => format!(
+            "{status} is neither in the document's status table nor on the vendor's general page ({}; {}; {page})",
+            all.join(", "),
+            doc.source
+        ),
+        (false, false, None) => format!(
+            "{status} is not in the document's status table ({}; {})",
+            all.join(", "),
+            doc.source
+        ),
+    };
+    let mut v = verdict(CheckId::StatusDocumented, Severity::Should, hit, msg);
+    v.expected = Some(Value::from(doc.all()));
+    v.actual = Some(Value::from(status));
+    Some(v)
+}
+
+/// A request the API does not route at all (another method on the action
+/// URI) is answered by the web framework, not by the API: Nova and Trove both
+/// answer such requests with their framework's 404 body. Its body is not held
+/// to the API's error shape (conformance-rules.md, "Routing-level answers").
+fn routing_level(case: &Case) -> bool {
+    case.kind == CaseKind::Negative && !case.request.method.eq_ignore_ascii_case(&case.spec.method)
+}
+
+/// The identity layer's 401 (keystonemiddleware, in front of every
+/// OpenStack-derived service, and of Huawei Cloud's IAM-fronted APIs):
+/// `{"error": {"code": 401, "title": "Unauthorized", "message": …}}`.
+fn identity_401(body: &Value) -> bool {
+    let Some(e) = body.get("error").and_then(Value::as_object) else {
+        return false;
+    };
+    e.get("code").and_then(Value::as_u64) == Some(401)
+        && e.get("message").is_some_and(Value::is_string)
+        && e.get("title").is_none_or(Value::is_string)
 }
 
 fn is_json_media_type(ct: &str) -> bool {
@@ -125,7 +173,7 @@ pub fn body_checks(case: &Case, r: &Received) -> Vec<Verdict> {
             } else {
                 format!("Content-Type `{ct}`")
             };
-            out.push(verdict(
+            let mut v = verdict(
                 CheckId::ContentTypeJson,
                 Severity::Must,
                 ok,
@@ -134,15 +182,21 @@ pub fn body_checks(case: &Case, r: &Received) -> Vec<Verdict> {
                 } else {
                     format!("a JSON body with {label}; it must be labelled application/json")
                 },
-            ));
+            );
+            v.expected = Some(Value::from("application/json"));
+            v.actual = Some(Value::from(ct));
+            out.push(v);
         }
         Some(Err(e)) if is_json_media_type(ct) => {
-            out.push(verdict(
+            let mut v = verdict(
                 CheckId::ContentTypeJson,
                 Severity::Must,
                 false,
                 format!("labelled `{ct}` but the body is not valid JSON: {e}"),
-            ));
+            );
+            v.expected = Some(Value::from("a JSON body"));
+            v.actual = Some(Value::from(String::from_utf8_lossy(&r.body).into_owned()));
+            out.push(v);
         }
         _ => {}
     }
@@ -183,7 +237,19 @@ pub fn body_checks(case: &Case, r: &Received) -> Vec<Verdict> {
         {
             out.push(example_verdict(example, actual, &doc.source));
         }
-    } else if r.status >= 400 {
+    } else if r.status >= 400 && !routing_level(case) {
+        if r.status == 401
+            && let Some(Ok(body)) = &parsed
+            && identity_401(body)
+        {
+            out.push(verdict(
+                CheckId::BodyErrorShape,
+                Severity::Should,
+                true,
+                "the identity layer's 401 body {\"error\": {\"code\": 401, …}} (keystonemiddleware), accepted for every API",
+            ));
+            return out;
+        }
         let (schema, severity, source) =
             match doc.and_then(|d| d.schema.as_ref().map(|s| (s, d.severity, &d.source))) {
                 Some(x) => x,
@@ -237,19 +303,25 @@ fn schema_verdict(
             if schema.validator.is_valid(v) {
                 return verdict(id, severity, true, format!("body matches {source}"));
             }
-            let details: Vec<String> = schema
+            let records: Vec<SchemaError> = schema
                 .validator
                 .iter_errors(v)
+                .map(|e| SchemaError {
+                    instance_path: e.instance_path().to_string(),
+                    schema_path: e.schema_path().to_string(),
+                    keyword: e.kind().keyword().to_owned(),
+                    message: e.to_string(),
+                })
+                .collect();
+            let details: Vec<String> = records
+                .iter()
                 .map(|e| {
-                    let path = e.instance_path().to_string();
-                    format!(
-                        "{}: {e}",
-                        if path.is_empty() {
-                            "/".to_owned()
-                        } else {
-                            path
-                        }
-                    )
+                    let path = if e.instance_path.is_empty() {
+                        "/"
+                    } else {
+                        e.instance_path.as_str()
+                    };
+                    format!("{path}: {}", e.message)
                 })
                 .collect();
             let first = details.first().cloned().unwrap_or_default();
@@ -265,6 +337,7 @@ fn schema_verdict(
                 format!("body does not match {source}: {first}{more}"),
             );
             v.details = details;
+            v.schema_errors = records;
             v
         }
     }
@@ -544,6 +617,198 @@ mod tests {
             outcome(&v, "body.error_shape").outcome,
             CheckOutcome::Passed
         );
+    }
+
+    fn ids(v: &[Verdict]) -> Vec<&str> {
+        v.iter().map(|v| v.id.as_str()).collect()
+    }
+
+    #[test]
+    fn routing_level_answers_are_not_held_to_the_error_shape() {
+        // Trove: 404 itemNotFound; Rackspace documents 405, so 405 is preferred.
+        let c = case("clouddb::negative::method_get");
+        let v = response(
+            &c,
+            &json(
+                404,
+                "application/json",
+                r#"{"itemNotFound":{"code":404,"message":"m"}}"#,
+            ),
+        );
+        assert_eq!(outcome(&v, "status.expected").outcome, CheckOutcome::Passed);
+        let p = outcome(&v, "status.preferred");
+        assert_eq!(p.outcome, CheckOutcome::Warning);
+        assert!(p.message.contains("405, got 404"), "{}", p.message);
+        assert!(!ids(&v).contains(&"body.error_shape"), "{v:?}");
+        // Nova's framework JSON on DDM's or ECS's action URI: no finding at all.
+        for name in ["ddm::negative::method_put", "ecs::negative::method_delete"] {
+            let v = response(
+                &case(name),
+                &json(
+                    404,
+                    "application/json",
+                    r#"{"code":"404 Not Found","title":"Not Found","message":"m"}"#,
+                ),
+            );
+            assert!(
+                v.iter().all(|v| v.outcome == CheckOutcome::Passed),
+                "{name}: {v:?}"
+            );
+            assert!(!ids(&v).contains(&"body.error_shape"), "{name}: {v:?}");
+            assert!(!ids(&v).contains(&"status.preferred"), "{name}: {v:?}");
+        }
+    }
+
+    #[test]
+    fn routing_level_success_or_server_error_fails() {
+        let c = case("clouddb-ha::negative::method_get");
+        for status in [200, 204, 500, 503] {
+            let v = response(&c, &json(status, "application/json", "{}"));
+            assert_eq!(
+                outcome(&v, "status.expected").outcome,
+                CheckOutcome::Failed,
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_identity_layer_401_is_accepted_for_every_api() {
+        const KEYSTONE: &str = r#"{"error":{"code":401,"title":"Unauthorized","message":"The request you have made requires authentication."}}"#;
+        for api in ["ddm", "clouddb", "clouddb-ha", "modelarts", "ecs"] {
+            let c = case(&format!("{api}::negative::no_token"));
+            let v = response(&c, &json(401, "application/json", KEYSTONE));
+            let k = outcome(&v, "body.error_shape");
+            assert_eq!(k.outcome, CheckOutcome::Passed, "{api}: {}", k.message);
+            assert!(k.message.contains("identity layer"), "{}", k.message);
+            assert!(
+                v.iter().all(|v| v.outcome == CheckOutcome::Passed),
+                "{api}: {v:?}"
+            );
+        }
+        // Another body on a 401 is still held to the API's error shape.
+        let c = case("clouddb::negative::no_token");
+        let v = response(&c, &json(401, "application/json", r#"{"error":"nope"}"#));
+        assert_eq!(
+            outcome(&v, "body.error_shape").outcome,
+            CheckOutcome::Warning
+        );
+        // The identity shape is accepted on a 401 only.
+        let c = case("clouddb::negative::unknown_id");
+        let v = response(
+            &c,
+            &json(
+                404,
+                "application/json",
+                r#"{"error":{"code":401,"message":"m"}}"#,
+            ),
+        );
+        assert_eq!(
+            outcome(&v, "body.error_shape").outcome,
+            CheckOutcome::Warning
+        );
+    }
+
+    #[test]
+    fn codes_on_the_vendors_general_page_are_documented() {
+        let v = response(
+            &case("ddm::negative::unknown_id"),
+            &json(
+                404,
+                "application/json",
+                r#"{"errCode":"DBS.1","externalMessage":"m"}"#,
+            ),
+        );
+        let k = outcome(&v, "status.documented");
+        assert_eq!(k.outcome, CheckOutcome::Passed);
+        assert!(k.message.contains("general page"), "{}", k.message);
+        let v = response(
+            &case("clouddb-ha::negative::non_json_content_type"),
+            &json(
+                415,
+                "application/json",
+                r#"{"badMediaType":{"code":415,"message":"m"}}"#,
+            ),
+        );
+        assert!(v.iter().all(|v| v.outcome == CheckOutcome::Passed), "{v:?}");
+        // 418 is on no page.
+        let v = response(
+            &case("modelarts::negative::unknown_id"),
+            &json(
+                418,
+                "application/json",
+                r#"{"error_code":"x","error_msg":"y"}"#,
+            ),
+        );
+        assert_eq!(
+            outcome(&v, "status.documented").outcome,
+            CheckOutcome::Warning
+        );
+    }
+
+    #[test]
+    fn ecs_accepting_text_plain_json_is_no_finding() {
+        let c = case("ecs::negative::non_json_content_type");
+        let v = response(&c, &json(202, "application/json", ""));
+        assert!(v.iter().all(|v| v.outcome == CheckOutcome::Passed), "{v:?}");
+        let v = response(&c, &json(500, "application/json", "{}"));
+        assert_eq!(outcome(&v, "status.expected").outcome, CheckOutcome::Failed);
+    }
+
+    #[test]
+    fn trove_framework_bodies_are_a_should_finding() {
+        let v = response(
+            &case("clouddb::negative::malformed_json"),
+            &json(
+                400,
+                "application/json",
+                r#"{"message":"Malformed request body","code":"400 Bad Request","title":"Bad Request"}"#,
+            ),
+        );
+        assert_eq!(outcome(&v, "status.expected").outcome, CheckOutcome::Passed);
+        assert_eq!(
+            outcome(&v, "body.error_shape").outcome,
+            CheckOutcome::Warning
+        );
+        assert!(v.iter().all(|v| v.outcome != CheckOutcome::Failed), "{v:?}");
+    }
+
+    #[test]
+    fn verdicts_carry_expected_and_actual_values_and_schema_error_records() {
+        let v = response(
+            &case("clouddb::negative::missing_restart"),
+            &json(
+                500,
+                "application/json",
+                r#"{"instanceFault":{"code":500,"message":"m"}}"#,
+            ),
+        );
+        let k = outcome(&v, "status.expected");
+        assert_eq!(k.expected, Some(serde_json::json!([400])));
+        assert_eq!(k.actual, Some(serde_json::json!(500)));
+        let v = response(
+            &case("ecs::negative::no_token"),
+            &json(400, "application/json", "{}"),
+        );
+        let k = outcome(&v, "status.expected");
+        assert_eq!(k.expected, Some(serde_json::json!(["4xx"])));
+        let v = response(
+            &case("modelarts::restart"),
+            &json(
+                200,
+                "application/json",
+                r#"{"current_status":3,"previous_state":"ACTIVE"}"#,
+            ),
+        );
+        let k = outcome(&v, "body.schema");
+        assert_eq!(k.schema_errors.len(), 1, "{:?}", k.schema_errors);
+        let e = &k.schema_errors[0];
+        assert_eq!(e.instance_path, "/current_status");
+        assert_eq!(e.keyword, "type");
+        assert!(e.schema_path.ends_with("/type"), "{}", e.schema_path);
+        assert_eq!(k.details.len(), 1, "details stay as lines");
+        let json = serde_json::to_value(k).unwrap_or_default();
+        assert_eq!(json["schema_errors"][0]["keyword"], "type");
     }
 
     #[test]

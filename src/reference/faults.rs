@@ -74,6 +74,10 @@ pub enum Fault {
     CloseEarly,
     /// DDM's connections answer bytes that are not HTTP.
     NotHttp,
+    /// ECS answers as OpenStack Nova 34 does where the documents are silent.
+    NovaLike,
+    /// clouddb answers as OpenStack Trove 26 does, its 500 to `{}` included.
+    TroveLike,
 }
 
 impl Fault {
@@ -111,6 +115,8 @@ impl Fault {
         Fault::RetryAfter,
         Fault::CloseEarly,
         Fault::NotHttp,
+        Fault::NovaLike,
+        Fault::TroveLike,
     ];
 
     /// The kebab-case name used on the command line and in test tables.
@@ -148,6 +154,8 @@ impl Fault {
             Fault::RetryAfter => "retry-after",
             Fault::CloseEarly => "close-early",
             Fault::NotHttp => "not-http",
+            Fault::NovaLike => "nova-like",
+            Fault::TroveLike => "trove-like",
         }
     }
 
@@ -216,6 +224,12 @@ impl Fault {
             }
             Fault::CloseEarly => "ddm: every connection closes right after the request head",
             Fault::NotHttp => "ddm: every connection answers bytes that are not HTTP, then closes",
+            Fault::NovaLike => {
+                "ecs: as OpenStack Nova 34: GET/PUT/DELETE on the action URI answer the framework's 404 JSON, a text/plain body holding JSON is accepted (202)"
+            }
+            Fault::TroveLike => {
+                "clouddb: as OpenStack Trove 26: 404 itemNotFound for GET/PUT/DELETE on the action URI, the identity layer's 401, framework-bodied 400/415, 500 instanceFault to {}"
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 //! wrapper shared by clouddb, clouddb-ha and ecs.
 
 use axum::body::Body;
-use axum::http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -50,4 +50,36 @@ pub(crate) fn with_allow(mut response: Response, allow: &'static str) -> Respons
             .insert(ALLOW, HeaderValue::from_static(allow));
     }
     response
+}
+
+/// keystonemiddleware's answer to a missing or bad token, in front of every OpenStack service:
+/// `{"error": {"code": 401, "title": "Unauthorized", "message": ...}}` and `WWW-Authenticate`.
+pub(crate) fn identity_401() -> Response {
+    let mut response = json(
+        StatusCode::UNAUTHORIZED,
+        &json!({ "error": {
+            "code": 401,
+            "title": "Unauthorized",
+            "message": "The request you have made requires authentication.",
+        } }),
+    );
+    response.headers_mut().insert(
+        WWW_AUTHENTICATE,
+        HeaderValue::from_static("Keystone uri=\"http://127.0.0.1/identity\""),
+    );
+    response
+}
+
+/// The web framework's (webob's) own JSON error, as Nova and Trove send for requests their
+/// API code never sees: `{"code": "404 Not Found", "title": "Not Found", "message": ...}`.
+pub(crate) fn framework_error(status: StatusCode, message: &str) -> Response {
+    let title = status.canonical_reason().unwrap_or("Error");
+    json(
+        status,
+        &json!({
+            "code": format!("{} {title}", status.as_u16()),
+            "title": title,
+            "message": message,
+        }),
+    )
 }

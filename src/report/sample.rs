@@ -31,6 +31,9 @@ pub fn check(id: &str, severity: Severity, outcome: CheckOutcome, message: &str)
         message: message.to_owned(),
         details: Vec::new(),
         diff: None,
+        expected: None,
+        actual: None,
+        schema_errors: Vec::new(),
     }
 }
 

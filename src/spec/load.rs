@@ -68,6 +68,29 @@ impl UriTemplate {
     }
 }
 
+/// The status codes documented for an API: its own table, then the vendor's
+/// general page.
+#[derive(Debug, Clone)]
+pub struct Documented {
+    pub table: Vec<u16>,
+    pub source: String,
+    pub general: Vec<u16>,
+    pub general_source: Option<String>,
+}
+
+impl Documented {
+    /// Every documented code, the table's first.
+    pub fn all(&self) -> Vec<u16> {
+        let mut all = self.table.clone();
+        all.extend(self.general.iter().filter(|c| !self.table.contains(c)));
+        all
+    }
+
+    pub fn contains(&self, code: u16) -> bool {
+        self.table.contains(&code) || self.general.contains(&code)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Expect {
     pub status: Vec<StatusPattern>,
@@ -148,7 +171,7 @@ pub struct Spec {
     pub request_schema: Compiled,
     pub request_example: Value,
     pub request_source: String,
-    pub documented: Option<(Vec<u16>, String)>,
+    pub documented: Option<Documented>,
     pub responses: BTreeMap<u16, ResponseDoc>,
     pub errors: ResponseDoc,
     pub lifecycle: Option<Lifecycle>,
@@ -650,13 +673,30 @@ fn load_one(path: &Path, bytes: &[u8]) -> Result<Spec, Vec<Located>> {
     }
 
     let request_schema = c.compile(&file.request.schema, "`request.schema`");
-    let documented = file.statuses.as_ref().map(|t| {
-        (
-            t.codes.iter().map(|s| s.value).collect::<Vec<_>>(),
-            t.source.clone(),
-        )
+    if let Some(t) = &file.statuses {
+        let general = t.general.iter().flat_map(|g| g.codes.iter());
+        for code in t.codes.iter().chain(general) {
+            if !(100..=599).contains(&code.value) {
+                c.at(
+                    code,
+                    format!("{} is not an HTTP status code", code.value),
+                    "not in 100-599",
+                    "list the codes as the document prints them",
+                );
+            }
+        }
+    }
+    let documented = file.statuses.as_ref().map(|t| Documented {
+        table: t.codes.iter().map(|s| s.value).collect(),
+        source: t.source.clone(),
+        general: t
+            .general
+            .iter()
+            .flat_map(|g| g.codes.iter().map(|s| s.value))
+            .collect(),
+        general_source: t.general.as_ref().map(|g| g.source.clone()),
     });
-    let doc_codes = documented.as_ref().map(|d| d.0.clone());
+    let doc_codes = documented.as_ref().map(Documented::all);
     let doc = doc_codes.as_deref();
 
     if let Some(rs) = &request_schema
@@ -678,7 +718,7 @@ fn load_one(path: &Path, bytes: &[u8]) -> Result<Spec, Vec<Located>> {
             c.at(
                 &r.status,
                 format!("response {} is not documented", r.status.value),
-                "not in `statuses.codes`",
+                "not in `statuses.codes` nor `statuses.general.codes`",
                 "add it to `statuses.codes` or remove the response",
             );
         }
@@ -947,6 +987,32 @@ mod tests {
         );
         assert!(template_vars("/v1/{a/b").is_none());
         assert!(template_vars("/v1/a}/b").is_none());
+    }
+
+    #[test]
+    fn general_page_codes_are_documented_and_checked() {
+        let set = load_builtin().unwrap_or_else(|e| panic!("{e}"));
+        let ha = set
+            .specs
+            .iter()
+            .find(|s| s.api == "clouddb-ha")
+            .and_then(|s| s.documented.clone())
+            .unwrap_or_else(|| panic!("clouddb-ha has a status table"));
+        assert!(!ha.table.contains(&415) && ha.contains(415));
+        assert!(
+            ha.general_source
+                .as_deref()
+                .is_some_and(|s| s.contains("Faults"))
+        );
+        assert!(!ha.contains(409));
+
+        let text = String::from_utf8_lossy(include_bytes!("../../specs/modelarts.yaml"))
+            .replace("codes: [200]", "codes: [200, 2000]");
+        let err = load_sources(vec![("specs/modelarts.yaml".into(), text.into_bytes())])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("2000 is not an HTTP status code"), "{err}");
     }
 
     #[test]

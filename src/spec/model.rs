@@ -96,10 +96,27 @@ pub struct RequestSpec {
     pub source: String,
 }
 
+/// The codes the document lists for this operation, and the vendor's general
+/// status-code page where the document refers to one.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StatusTable {
+    /// The operation's own table (or the codes its text names).
+    #[serde(default)]
     pub codes: Vec<Spanned<u16>>,
+    pub source: String,
+    /// The vendor's page of codes shared by every API (Huawei Cloud "Status
+    /// Codes", Rackspace Cloud Databases "Faults"): a code listed there is
+    /// documented for this API too.
+    #[serde(default)]
+    pub general: Option<GeneralPage>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneralPage {
+    pub codes: Vec<Spanned<u16>>,
+    /// The page's title and where the seed (or its companion) refers to it.
     pub source: String,
 }
 

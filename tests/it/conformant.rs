@@ -117,3 +117,62 @@ fn apis_left_out_of_the_target_are_skipped_as_not_configured() {
     }
     assert_eq!(report.summary.failed, 0);
 }
+
+/// `run --strict` against the embedded server: every case passes and no
+/// check warns, for one API at a time (codes on the vendor's general
+/// status-code page count as documented).
+fn strict_run_passes(api: &str) {
+    let choice = restart_conformance::run::EndpointChoice::embedded(
+        std::time::Duration::from_millis(200),
+        Default::default(),
+        restart_conformance::reference::DEFAULT_RESOURCES,
+    );
+    let mut s = settings(std::time::Duration::from_secs(2));
+    s.strict = true;
+    let filter = format!("{api}::");
+    let report = run_choice(&builtin(), choice, s, args(Some(&filter)));
+    assert!(
+        report.cases.iter().any(|c| c.api == api),
+        "no {api} case ran"
+    );
+    for c in &report.cases {
+        assert_eq!(
+            c.outcome,
+            CaseOutcome::Passed,
+            "{}:\n{}",
+            c.name,
+            describe(c)
+        );
+        assert!(
+            c.checks.iter().all(|k| k.outcome != CheckOutcome::Warning),
+            "{}:\n{}",
+            c.name,
+            describe(c)
+        );
+    }
+}
+
+#[test]
+fn strict_run_passes_against_reference_ddm() {
+    strict_run_passes("ddm");
+}
+
+#[test]
+fn strict_run_passes_against_reference_clouddb() {
+    strict_run_passes("clouddb");
+}
+
+#[test]
+fn strict_run_passes_against_reference_clouddb_ha() {
+    strict_run_passes("clouddb-ha");
+}
+
+#[test]
+fn strict_run_passes_against_reference_modelarts() {
+    strict_run_passes("modelarts");
+}
+
+#[test]
+fn strict_run_passes_against_reference_ecs() {
+    strict_run_passes("ecs");
+}

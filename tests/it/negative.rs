@@ -106,13 +106,16 @@ fn accepting_malformed_json_fails_its_cases() {
     });
 }
 
+/// Only the Rackspace documents refuse another media type (415 badMediaType on
+/// the Faults page); the other documents say nothing, and Nova accepts a
+/// text/plain body holding JSON, so accepting it is no finding there.
 #[test]
-fn accepting_any_media_type_fails_its_cases() {
-    assert_fault(
-        "accept-any-media-type",
-        each_api("non_json_content_type"),
-        &|_| vec!["text/plain"],
-    );
+fn accepting_any_media_type_fails_only_where_a_document_refuses_it() {
+    let expected = names(&[
+        "clouddb::negative::non_json_content_type",
+        "clouddb-ha::negative::non_json_content_type",
+    ]);
+    assert_fault("accept-any-media-type", expected, &|_| vec!["text/plain"]);
 }
 
 #[test]

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -160,6 +161,45 @@ fn restart(
     Ok(())
 }
 
+/// Under `trove-like`, what Trove 26 answers before (or instead of) its API code: the
+/// identity layer's 401, the framework's 415 and 400, and its 500 to a body without `restart`.
+fn trove(shared: &Shared, known: bool, headers: &HeaderMap, body: &[u8]) -> Option<Response> {
+    if !request::token_ok(shared, headers) {
+        return Some(response::identity_401());
+    }
+    if !known {
+        return None;
+    }
+    let text_plain = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/plain")
+        });
+    if text_plain {
+        return Some(response::framework_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "The request media type text/plain is not supported by this server.",
+        ));
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Err(_) => Some(response::framework_error(
+            StatusCode::BAD_REQUEST,
+            "Malformed request body.",
+        )),
+        // Trove's bug: `{}` reaches the action dispatcher, which finds no action.
+        Ok(Value::Object(o)) if !o.contains_key("restart") => Some(error(
+            shared,
+            Api::CloudDb,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The server has either erred or is incapable of performing the requested operation.",
+        )),
+        Ok(_) => None,
+    }
+}
+
 async fn action(
     State(shared): State<Arc<Shared>>,
     Path((version, account_id, instance_id)): Path<(String, String, String)>,
@@ -167,6 +207,11 @@ async fn action(
     body: Bytes,
 ) -> Response {
     let known = known(&shared, &version, &account_id, &instance_id).then_some(instance_id.as_str());
+    if shared.has(Fault::TroveLike)
+        && let Some(answer) = trove(&shared, known.is_some(), &headers, &body)
+    {
+        return answer;
+    }
     match restart(&shared, known, &headers, &body) {
         Ok(()) => accepted(&shared, Api::CloudDb),
         Err(refusal) => refuse(&shared, Api::CloudDb, "instance", refusal),
@@ -174,6 +219,10 @@ async fn action(
 }
 
 async fn action_other_method(State(shared): State<Arc<Shared>>) -> Response {
+    if shared.has(Fault::TroveLike) {
+        // Trove routes only POST on the action URI; its mapper answers anything else 404.
+        return refuse(&shared, Api::CloudDb, "instance", Refusal::UnknownPath);
+    }
     super::any_method(&shared).unwrap_or_else(|| {
         response::with_allow(
             refuse(&shared, Api::CloudDb, "instance", Refusal::BadMethod),

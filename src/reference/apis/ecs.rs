@@ -14,8 +14,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header::WWW_AUTHENTICATE;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
@@ -72,21 +72,7 @@ fn error(status: StatusCode, message: &str) -> Response {
 fn refuse(shared: &Shared, refusal: Refusal, server_id: &str) -> Response {
     match refusal {
         // Keystone's auth middleware answers before Nova, in its own shape.
-        Refusal::Unauthorized => {
-            let mut response = response::json(
-                StatusCode::UNAUTHORIZED,
-                &json!({ "error": {
-                    "code": 401,
-                    "title": "Unauthorized",
-                    "message": "The request you have made requires authentication.",
-                } }),
-            );
-            response.headers_mut().insert(
-                WWW_AUTHENTICATE,
-                HeaderValue::from_static("Keystone uri=\"http://127.0.0.1/identity\""),
-            );
-            response
-        }
+        Refusal::Unauthorized => response::identity_401(),
         Refusal::NotFound => error(
             StatusCode::NOT_FOUND,
             &format!("Instance {server_id} could not be found."),
@@ -209,13 +195,30 @@ fn validate(body: &Value, tolerance: &Tolerance) -> Result<RebootType, BodyError
     }
 }
 
+/// Nova's WSGI layer takes `text/plain` for "no content type" and parses the body as JSON.
+fn nova_headers(shared: &Shared, headers: &HeaderMap) -> HeaderMap {
+    let mut headers = headers.clone();
+    let text_plain = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/plain")
+        });
+    if shared.has(Fault::NovaLike) && text_plain {
+        headers.remove(CONTENT_TYPE);
+    }
+    headers
+}
+
 fn restart(
     shared: &Shared,
     id: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(), Refusal> {
-    request::admit(shared, headers, id.is_some())?;
+    request::admit(shared, &nova_headers(shared, headers), id.is_some())?;
     let kind = request::parse(shared, body, validate)?;
     if let Some(id) = id {
         shared
@@ -255,6 +258,13 @@ async fn action(
 }
 
 async fn action_other_method(State(shared): State<Arc<Shared>>) -> Response {
+    if shared.has(Fault::NovaLike) {
+        // Nova routes only POST on the action URI; anything else is the framework's 404.
+        return response::framework_error(
+            StatusCode::NOT_FOUND,
+            "The resource could not be found.",
+        );
+    }
     super::any_method(&shared)
         .unwrap_or_else(|| response::with_allow(refuse(&shared, Refusal::BadMethod, ""), "POST"))
 }

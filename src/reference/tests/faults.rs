@@ -12,7 +12,7 @@ fn fault_names_round_trip_and_errors_list_them() {
         assert!(!fault.description().contains('\n'));
         assert!(names.insert(fault.name()), "duplicate {}", fault.name());
     }
-    assert_eq!(Fault::ALL.len(), 32);
+    assert_eq!(Fault::ALL.len(), 34);
     let error = "ddm-wrong".parse::<Fault>().unwrap_err();
     assert!(error.contains("ddm-wrong"), "{error}");
     for name in names {
@@ -358,4 +358,98 @@ async fn server_error_on_bad_body_answers_500_in_each_shape() {
             .await;
         assert_eq!(reply.status, 401, "{api}: other refusals are unchanged");
     }
+}
+
+#[tokio::test]
+async fn nova_like_answers_routing_404s_and_reads_text_plain_as_json() {
+    let harness = start(&[Fault::NovaLike]).await;
+    let url = harness.action_url("ecs");
+    for method in [Method::GET, Method::PUT, Method::DELETE] {
+        let reply = harness
+            .send(method.clone(), &url, Some(TOKEN), None, "")
+            .await;
+        assert_eq!(reply.status, 404, "{method}");
+        assert_eq!(reply.content_type(), "application/json");
+        let body = reply.json();
+        assert_eq!(body["code"], "404 Not Found", "{body}");
+        assert_eq!(body["title"], "Not Found", "{body}");
+        assert!(body["message"].is_string(), "{body}");
+    }
+    let reply = harness
+        .send(
+            Method::POST,
+            &url,
+            None,
+            Some("application/json"),
+            valid_body("ecs"),
+        )
+        .await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.json()["error"]["code"], 401);
+    assert!(reply.header("www-authenticate").is_some());
+    let reply = harness
+        .send(
+            Method::POST,
+            &url,
+            Some(TOKEN),
+            Some("text/plain"),
+            r#"{"reboot":{"type":"soft"}}"#,
+        )
+        .await;
+    assert_eq!(reply.status, 202);
+    assert_eq!(reply.content_type(), "application/json");
+    assert!(reply.body.is_empty());
+    assert_eq!(harness.state("ecs").await, "REBOOT");
+    // Other APIs are untouched.
+    let reply = harness
+        .send(
+            Method::GET,
+            &harness.action_url("clouddb"),
+            Some(TOKEN),
+            None,
+            "",
+        )
+        .await;
+    assert_eq!(reply.status, 405);
+}
+
+#[tokio::test]
+async fn trove_like_answers_as_trove_26_does() {
+    let harness = start(&[Fault::TroveLike]).await;
+    let url = harness.action_url("clouddb");
+    let reply = harness.send(Method::GET, &url, Some(TOKEN), None, "").await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(fault_name(&reply), "itemNotFound");
+    let reply = harness
+        .send(
+            Method::POST,
+            &url,
+            None,
+            Some("application/json"),
+            "{\"restart\":{}}",
+        )
+        .await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.json()["error"]["title"], "Unauthorized");
+    assert!(reply.header("www-authenticate").is_some());
+    let reply = harness.post("clouddb", "{\"restart\":{}").await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.json()["code"], "400 Bad Request");
+    let reply = harness
+        .send(
+            Method::POST,
+            &url,
+            Some(TOKEN),
+            Some("text/plain"),
+            "{\"restart\":{}}",
+        )
+        .await;
+    assert_eq!(reply.status, 415);
+    assert_eq!(reply.json()["title"], "Unsupported Media Type");
+    let reply = harness.post("clouddb", "{}").await;
+    assert_eq!(reply.status, 500);
+    assert_eq!(fault_name(&reply), "instanceFault");
+    let reply = harness.post("clouddb", "{\"restart\":{}}").await;
+    assert_eq!(reply.status, 202);
+    assert_eq!(harness.state("clouddb").await, "REBOOT");
 }
