@@ -92,8 +92,13 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
                 ));
             }
             let parsed = endpoint::load_file(path).map_err(config)?;
-            let t = endpoint::resolve(parsed, &specs, args.token_env.as_deref(), !args.dry_run)
-                .map_err(config)?;
+            let options = endpoint::ResolveOptions {
+                token_env: args.token_env.as_deref(),
+                cloud: args.cloud.as_deref(),
+                require_token: !args.dry_run && !args.libtest.list,
+                env: &endpoint::cloud::process_env,
+            };
+            let t = endpoint::resolve_with(parsed, &specs, &options).map_err(config)?;
             if !t.is_loopback() && !args.libtest.list {
                 eprintln!(
                     "note: {} is not on this machine: this run restarts real resources ({}).",
@@ -102,6 +107,11 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
                 );
             }
             (EndpointChoice::File(t), Duration::from_secs(2))
+        }
+        None if args.cloud.is_some() => {
+            return Err(config(
+                "error: --cloud needs --target: the target file names the resources to restart\n  = help: write `apis: { ecs: { vars: { server_id: \"…\" } } }` in a file and pass --target FILE",
+            ));
         }
         None => {
             let faults = parse_faults(&args.fault)?;
@@ -155,8 +165,17 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
 
 /// `run --dry-run`: the plan as curl lines; nothing is sent.
 fn dry_run(specs: &spec::SpecSet, choice: EndpointChoice) -> Result<u8, Failure> {
+    let mut out = std::io::stdout().lock();
     let lines = match choice {
-        EndpointChoice::File(t) => run::dry_run(specs, &t),
+        EndpointChoice::File(t) => {
+            if let Some(line) = t.sign_in_curl() {
+                writeln!(
+                    out,
+                    "# sign-in (its X-Subject-Token header is the token; the base URLs come from its catalog)\n{line}"
+                )?;
+            }
+            run::dry_run(specs, &t)
+        }
         EndpointChoice::Embedded { reboot, faults } => {
             // The embedded server is bound only to learn its URLs.
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -175,7 +194,6 @@ fn dry_run(specs: &spec::SpecSet, choice: EndpointChoice) -> Result<u8, Failure>
             })?
         }
     };
-    let mut out = std::io::stdout().lock();
     for (name, line) in lines {
         writeln!(out, "# {name}\n{line}")?;
     }
@@ -217,6 +235,15 @@ fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
             server.local_addr()
         )?;
         writeln!(out, "{}", server.target_yaml(&args.token_env))?;
+        writeln!(
+            out,
+            "# clouds.yaml to sign in instead (Keystone v3 at {}; the password is the value of ${})",
+            server.identity_url(),
+            args.token_env
+        )?;
+        writeln!(out, "{}", server.clouds_yaml("reference", &args.token_env))?;
+        writeln!(out, "# target file for `run --target FILE --cloud reference`")?;
+        writeln!(out, "{}", server.cloud_target_yaml("reference"))?;
         out.flush()?;
         drop(out);
         tokio::signal::ctrl_c().await?;

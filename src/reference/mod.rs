@@ -11,6 +11,7 @@
 mod apis;
 mod faults;
 mod hostile;
+mod identity;
 mod request;
 mod response;
 mod server;
@@ -20,4 +21,5 @@ mod state;
 mod tests;
 
 pub use faults::Fault;
+pub use identity::IdentityConfig;
 pub use server::{ReferenceApi, ReferenceConfig, ReferenceServer};

@@ -157,7 +157,7 @@ pub fn execute(
         retry_budget: settings.polling.timeout,
     };
     let http = Http::new(
-        target.token.clone(),
+        target.token_source(),
         settings.request_timeout,
         settings.max_body,
         use_proxy,
@@ -278,6 +278,7 @@ pub fn embedded_endpoint(server: &ReferenceServer, token: Secret) -> Endpoint {
                 a.api.to_owned(),
                 ApiEndpoint {
                     base_url: a.base_url,
+                    resources: vec![a.resource],
                     vars: a.vars,
                 },
             )
@@ -288,6 +289,7 @@ pub fn embedded_endpoint(server: &ReferenceServer, token: Secret) -> Endpoint {
         apis,
         token,
         token_env: "OS_AUTH_TOKEN".into(),
+        sign_in: None,
     }
 }
 
@@ -458,6 +460,7 @@ fn build_report(
             strict,
             filters,
             interrupted: false,
+            sign_in: target.sign_in_info(),
         },
         summary: Summary::of(&cases),
         cases,
