@@ -226,8 +226,20 @@ impl Http {
         }
     }
 
+    /// Sends one request. A 401 to a request carrying the token signs in
+    /// again (when the token comes from a cloud) and sends it once more; the
+    /// second answer is the one returned.
     pub async fn send(&self, out: Outgoing<'_>, case_start: Instant) -> Sent {
-        self.send_leased(out, case_start).await.0
+        let again = Outgoing { ..out };
+        let (sent, lease) = self.send_leased(out, case_start).await;
+        let refused = matches!(&sent.received, Ok(r) if r.status == 401);
+        if refused
+            && again.auth_header.is_some()
+            && let Ok(true) = self.tokens.refused(lease.generation).await
+        {
+            return self.send_leased(again, case_start).await.0;
+        }
+        sent
     }
 
     /// Sends one request with the current token; also says which token.

@@ -8,5 +8,6 @@ mod conformant;
 mod faults;
 mod fuzz;
 mod hostile;
+mod keystone;
 mod negative;
 mod specs;
