@@ -253,7 +253,7 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
             .issued_at
             .as_deref()
             .and_then(|i| chrono::DateTime::parse_from_rfc3339(i).ok())
-            .map_or_else(|| chrono::Utc::now().fixed_offset(), |i| i);
+            .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
         let life = (exp - issued).to_std().unwrap_or(Duration::ZERO);
         // Sign in again a quarter of the lifetime (at most a minute) early.
         let margin = (life / 4).min(Duration::from_secs(60));
