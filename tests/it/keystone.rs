@@ -262,6 +262,10 @@ fn a_wrong_password_says_authentication_failed() {
         c.server().identity_url()
     );
     assert!(e.contains(&expected), "{e}");
+    assert!(
+        e.contains("401 Unauthorized: The request you have made"),
+        "{e}"
+    );
     assert!(!e.contains("wrong-Pw-77"), "{e}");
     assert_eq!(c.server().tokens_issued(), 0);
 }
@@ -378,4 +382,47 @@ fn serve_prints_a_clouds_yaml_without_the_password() {
     assert!(yaml.contains(&c.server().identity_url()), "{yaml}");
     assert!(!yaml.contains(PASSWORD), "{yaml}");
     assert!(Path::new(&c.path("target.yaml")).exists());
+}
+
+#[test]
+fn the_identity_endpoint_refuses_as_keystone_does_and_its_tokens_open_the_apis() {
+    let c = Cloud::start(Duration::from_secs(3600), None);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let url = format!("{}/auth/tokens", c.server().identity_url());
+    let ecs = format!(
+        "http://{}/ecs/v2.1/0b7a2f64c1e94d6c9f3e5a8d2c1b4e7f/servers/9f1c6b3e-2d4a-4f8b-a7c5-6e0d1b2a3c4d",
+        c.server().local_addr()
+    );
+    let body = |password: &str| {
+        serde_json::json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": "demo", "domain": {"name": "Default"}, "password": password}}},
+            "scope": {"project": {"name": "demo", "domain": {"name": "Default"}}}}})
+        .to_string()
+    };
+    c.rt.block_on(async {
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let r = http.post(&url).body(body("wrong")).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        assert!(
+            r.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Keystone uri=")
+        );
+        let e: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(e["error"]["code"], 401);
+        assert_eq!(e["error"]["title"], "Unauthorized");
+        let r = http.post(&url).body(body(PASSWORD)).send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        let token = r.headers()["x-subject-token"].to_str().unwrap().to_owned();
+        let t: serde_json::Value = r.json().await.unwrap();
+        assert!(t["token"]["expires_at"].as_str().unwrap().ends_with('Z'));
+        assert_eq!(t["token"]["project"]["name"], "demo");
+        let status = |tok: &str| {
+            let req = http.get(&ecs).header("x-auth-token", tok.to_owned());
+            async move { req.send().await.unwrap().status().as_u16() }
+        };
+        assert_eq!(status(&token).await, 200);
+        assert_eq!(status("not-issued").await, 401);
+    });
 }
