@@ -113,6 +113,10 @@ pub struct RunArgs {
     /// Environment variable holding the token (overrides the target file's auth.token_env).
     #[arg(long, value_name = "VAR")]
     pub token_env: Option<String>,
+    /// Sign in with this clouds.yaml entry (Keystone v3) instead of a fixed token; the base
+    /// URLs come from the catalog. Overrides auth.cloud and OS_CLOUD.
+    #[arg(long, value_name = "NAME")]
+    pub cloud: Option<String>,
     /// Largest response body read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
     pub max_body: usize,

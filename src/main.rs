@@ -110,8 +110,13 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
                 ));
             }
             let parsed = endpoint::load_file(path).map_err(config)?;
-            let t = endpoint::resolve(parsed, &specs, args.token_env.as_deref(), !args.dry_run)
-                .map_err(config)?;
+            let options = endpoint::ResolveOptions {
+                token_env: args.token_env.as_deref(),
+                cloud: args.cloud.as_deref(),
+                require_token: !args.dry_run && !args.libtest.list,
+                env: &endpoint::cloud::process_env,
+            };
+            let t = endpoint::resolve_with(parsed, &specs, &options).map_err(config)?;
             if !t.is_loopback() && !args.libtest.list && !args.dry_run {
                 eprintln!(
                     "note: {} is not on this machine: this run restarts real resources ({}).",
@@ -120,6 +125,11 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
                 );
             }
             EndpointChoice::File(t)
+        }
+        None if args.cloud.is_some() => {
+            return Err(config(
+                "error: --cloud needs --target: the target file names the resources to restart\n  = help: write `apis: { ecs: { vars: { server_id: \"…\" } } }` in a file and pass --target FILE",
+            ));
         }
         None => EndpointChoice::embedded(
             args.reboot_seconds,
@@ -179,8 +189,16 @@ fn dry_run(
     choice: EndpointChoice,
     partition: Option<Partition>,
 ) -> Result<u8, Failure> {
-    let lines = pipeline::dry_run(specs, choice, partition)?;
     let mut out = std::io::stdout().lock();
+    if let EndpointChoice::File(t) = &choice
+        && let Some(line) = t.sign_in_curl()
+    {
+        writeln!(
+            out,
+            "# sign-in (its X-Subject-Token header is the token; the base URLs come from its catalog)\n{line}"
+        )?;
+    }
+    let lines = pipeline::dry_run(specs, choice, partition)?;
     for (name, line) in lines {
         writeln!(out, "# {name}\n{line}")?;
     }
@@ -223,6 +241,15 @@ fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
             server.local_addr()
         )?;
         writeln!(out, "{}", server.target_yaml(&args.token_env))?;
+        writeln!(
+            out,
+            "# clouds.yaml to sign in instead (Keystone v3 at {}; the password is the value of ${})",
+            server.identity_url(),
+            args.token_env
+        )?;
+        writeln!(out, "{}", server.clouds_yaml("reference", &args.token_env))?;
+        writeln!(out, "# target file for `run --target FILE --cloud reference`")?;
+        writeln!(out, "{}", server.cloud_target_yaml("reference"))?;
         out.flush()?;
         drop(out);
         tokio::signal::ctrl_c().await?;

@@ -191,6 +191,7 @@ fn run_meta(specs: &SpecSet, session: &Session, opts: &SuiteOptions) -> RunMeta 
         strict: opts.settings.strict,
         filters,
         interrupted: false,
+        sign_in: endpoint.sign_in_info(),
     }
 }
 

@@ -6,7 +6,12 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use std::sync::Arc;
+
 use super::Secret;
+use super::cloud::{self, Cloud, CloudError, Env, process_env};
+use super::keystone::{self, KeystoneError, Session, TokenSource};
+use crate::report::model::SignInInfo;
 use crate::spec::location::{Located, Pos};
 use crate::spec::{SpecSet, parse_yaml_file};
 
@@ -15,21 +20,92 @@ use crate::spec::{SpecSet, parse_yaml_file};
 struct TargetFile {
     #[serde(default)]
     auth: Option<AuthFile>,
-    apis: BTreeMap<String, ApiFile>,
+    apis: BTreeMap<String, Spanned<ApiFile>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AuthFile {
-    token_env: Spanned<String>,
+    #[serde(default)]
+    token_env: Option<Spanned<String>>,
+    /// A clouds.yaml entry to sign in with.
+    #[serde(default)]
+    cloud: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ApiFile {
-    base_url: Spanned<String>,
+    /// Wins over the catalog; needed when signing in with a fixed token.
     #[serde(default)]
-    vars: BTreeMap<String, Spanned<String>>,
+    base_url: Option<Spanned<String>>,
+    /// Catalog service type (default per API, see [`default_service_type`]).
+    #[serde(default)]
+    service_type: Option<Spanned<String>>,
+    #[serde(default)]
+    region: Option<Spanned<String>>,
+    #[serde(default)]
+    interface: Option<Spanned<String>>,
+    #[serde(default)]
+    vars: BTreeMap<String, Spanned<VarValue>>,
+}
+
+/// A path variable's value: one string, or (for the resource variable) a
+/// list of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum VarValue {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for VarValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<VarValue, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = VarValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<VarValue, E> {
+                Ok(VarValue::One(v.to_owned()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<VarValue, E> {
+                Ok(VarValue::One(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<VarValue, E> {
+                Ok(VarValue::One(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<VarValue, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = seq.next_element::<String>()? {
+                    out.push(v);
+                }
+                Ok(VarValue::Many(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl VarValue {
+    fn values(&self) -> Vec<String> {
+        match self {
+            VarValue::One(v) => vec![v.clone()],
+            VarValue::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// The catalog service type each API is found under by default.
+pub fn default_service_type(api: &str) -> &str {
+    match api {
+        "ecs" => "compute",
+        "clouddb" | "clouddb-ha" => "database",
+        other => other,
+    }
 }
 
 /// Where one API lives.
@@ -38,20 +114,34 @@ pub struct ApiEndpoint {
     /// Base URL without a trailing slash; the spec's paths are appended.
     pub base_url: String,
     pub vars: BTreeMap<String, String>,
-    /// Every resource the cases may restart: the values of the spec's resource variable.
+    /// The resource variable's values, in order (one for a plain string);
+    /// `vars` holds the first.
     pub resources: Vec<String>,
 }
 
 /// A checked target: every configured API exists, has its variables and a
-/// usable base URL, and the token has been read.
+/// usable base URL, and the token has been read (or signed in for).
 #[derive(Debug, Clone)]
 pub struct Endpoint {
     /// The file it came from, or a label such as `embedded reference server`.
     pub label: String,
     pub apis: BTreeMap<String, ApiEndpoint>,
+    /// The token of the first request (a fixed token, or the first sign-in's).
     pub token: Secret,
     /// The environment variable the token was read from (for `curl` lines).
     pub token_env: String,
+    /// Set when the token comes from signing in to a cloud.
+    pub sign_in: Option<SignIn>,
+}
+
+/// A cloud sign-in: the cloud, and its session once signed in (none in a dry run).
+#[derive(Debug, Clone)]
+pub struct SignIn {
+    pub cloud: Arc<Cloud>,
+    pub session: Option<Arc<Session>>,
+    /// The project the token is scoped to, as the token names it.
+    pub project: Option<String>,
+    pub user: Option<String>,
 }
 
 impl Endpoint {
@@ -68,6 +158,36 @@ impl Endpoint {
                 })
         })
     }
+
+    /// Where each request's token comes from: the session when signed in.
+    pub fn token_source(&self) -> TokenSource {
+        match self.sign_in.as_ref().and_then(|s| s.session.clone()) {
+            Some(session) => TokenSource::Keystone(session),
+            None => TokenSource::Static(self.token.clone()),
+        }
+    }
+
+    /// Auth URL, user, project and region, for the reports; never a secret.
+    pub fn sign_in_info(&self) -> Option<SignInInfo> {
+        let s = self.sign_in.as_ref()?;
+        let c = &s.cloud;
+        Some(SignInInfo {
+            cloud: c.name.clone(),
+            auth_url: c.auth_url.clone(),
+            user: s.user.clone().unwrap_or_else(|| c.credential.user_label()),
+            project: s.project.clone().or_else(|| {
+                c.project
+                    .as_ref()
+                    .and_then(|p| p.name.clone().or_else(|| p.id.clone()))
+            }),
+            region: c.region.clone(),
+        })
+    }
+
+    /// The sign-in request as a `curl` line with the secret as a variable.
+    pub fn sign_in_curl(&self) -> Option<String> {
+        self.sign_in.as_ref().map(|s| keystone::curl(&s.cloud))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,9 +201,15 @@ pub enum EndpointError {
         source: std::io::Error,
     },
     #[error(
-        "the token variable `{0}` is not set\n  = help: export {0}=<your token> (the token is read from the environment, never from a file or flag)"
+        "the token variable `{0}` is not set\n  = help: export {0}=<your token> (the token is read from the environment, never from a file or flag), or sign in with auth.cloud / --cloud / OS_CLOUD"
     )]
     TokenUnset(String),
+    #[error(transparent)]
+    Cloud(#[from] CloudError),
+    #[error(transparent)]
+    Keystone(#[from] KeystoneError),
+    #[error("error: {0}")]
+    Catalog(String),
 }
 
 /// The raw file, parsed but not yet checked against specs.
@@ -113,6 +239,17 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<ParsedEndpoint, Endpoint
     })
 }
 
+/// How [`resolve_with`] finds the token.
+pub struct ResolveOptions<'a> {
+    /// `--token-env`: a fixed token from this variable; wins over all else.
+    pub token_env: Option<&'a str>,
+    /// `--cloud`: a clouds.yaml entry; wins over the file's `auth`.
+    pub cloud: Option<&'a str>,
+    /// False for a dry run: no token is read and nobody signs in.
+    pub require_token: bool,
+    pub env: Env<'a>,
+}
+
 /// Checks a parsed target against the specs and reads the token from the
 /// environment (`token_env_override` wins over the file's `auth.token_env`).
 pub fn resolve(
@@ -121,39 +258,131 @@ pub fn resolve(
     token_env_override: Option<&str>,
     require_token: bool,
 ) -> Result<Endpoint, EndpointError> {
+    resolve_with(
+        parsed,
+        specs,
+        &ResolveOptions {
+            token_env: token_env_override,
+            cloud: None,
+            require_token,
+            env: &process_env,
+        },
+    )
+}
+
+/// Where the token comes from, in the order of precedence.
+enum AuthChoice {
+    Token(String),
+    Cloud(String),
+    EnvVars,
+}
+
+fn auth_choice(file: &TargetFile, opts: &ResolveOptions<'_>) -> AuthChoice {
+    let auth = file.auth.as_ref();
+    if let Some(v) = opts.token_env {
+        return AuthChoice::Token(v.to_owned());
+    }
+    if let Some(c) = opts.cloud {
+        return AuthChoice::Cloud(c.to_owned());
+    }
+    if let Some(c) = auth.and_then(|a| a.cloud.as_ref()) {
+        return AuthChoice::Cloud(c.value.clone());
+    }
+    if let Some(t) = auth.and_then(|a| a.token_env.as_ref()) {
+        return AuthChoice::Token(t.value.clone());
+    }
+    if let Some(c) = (opts.env)("OS_CLOUD") {
+        return AuthChoice::Cloud(c);
+    }
+    if (opts.env)("OS_AUTH_URL").is_some() {
+        return AuthChoice::EnvVars;
+    }
+    AuthChoice::Token("OS_AUTH_TOKEN".to_owned())
+}
+
+/// Checks a parsed target against the specs, then reads the token or signs
+/// in and takes the missing base URLs and variables from the catalog.
+pub fn resolve_with(
+    parsed: ParsedEndpoint,
+    specs: &SpecSet,
+    opts: &ResolveOptions<'_>,
+) -> Result<Endpoint, EndpointError> {
     let ParsedEndpoint { path, text, file } = parsed;
     let mut errors = Vec::new();
     let at = |span_line: &serde_saphyr::Location| Some(Pos::from_saphyr(span_line));
+    let choice = auth_choice(&file, opts);
+    let signing_in = !matches!(choice, AuthChoice::Token(_));
+    if let Some(a) = &file.auth
+        && let (Some(_), Some(c)) = (&a.token_env, &a.cloud)
+    {
+        errors.push(
+            Located::new(
+                &path,
+                &text,
+                at(&c.referenced),
+                "both `token_env` and `cloud`",
+            )
+            .label("the token comes either from a variable or from signing in")
+            .help("keep one of the two"),
+        );
+    }
+    // API → (base URL from the file, or the catalog lookup to make).
     let mut apis = BTreeMap::new();
+    let mut lookups: Vec<(String, Lookup)> = Vec::new();
     let known: Vec<&str> = specs.specs.iter().map(|s| s.api.as_str()).collect();
-    for (api, conf) in &file.apis {
+    for (api, conf_spanned) in &file.apis {
+        let conf = &conf_spanned.value;
+        let api_pos = conf
+            .base_url
+            .as_ref()
+            .map_or(&conf_spanned.referenced, |b| &b.referenced);
         let Some(spec) = specs.specs.iter().find(|s| &s.api == api) else {
             errors.push(
-                Located::new(
-                    &path,
-                    &text,
-                    at(&conf.base_url.referenced),
-                    format!("unknown API `{api}`"),
-                )
-                .label("no spec has this API id")
-                .help(format!("use one of {}", known.join(", "))),
+                Located::new(&path, &text, at(api_pos), format!("unknown API `{api}`"))
+                    .label("no spec has this API id")
+                    .help(format!("use one of {}", known.join(", "))),
             );
             continue;
         };
-        let url = conf.base_url.value.trim_end_matches('/').to_owned();
-        match reqwest::Url::parse(&url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-            _ => errors.push(
-                Located::new(
-                    &path,
-                    &text,
-                    at(&conf.base_url.referenced),
-                    format!("invalid base_url for `{api}`"),
-                )
-                .label(format!("`{}` is not an http(s) URL", conf.base_url.value))
-                .help("write e.g. `https://ecs.example.com` (paths from the spec are appended)"),
-            ),
-        }
+        let base_url = match &conf.base_url {
+            Some(b) => {
+                let url = b.value.trim_end_matches('/').to_owned();
+                match reqwest::Url::parse(&url) {
+                    Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                    _ => errors.push(
+                        Located::new(
+                            &path,
+                            &text,
+                            at(&b.referenced),
+                            format!("invalid base_url for `{api}`"),
+                        )
+                        .label(format!("`{}` is not an http(s) URL", b.value))
+                        .help(
+                            "write e.g. `https://ecs.example.com` (paths from the spec are appended)",
+                        ),
+                    ),
+                }
+                Some(url)
+            }
+            None if signing_in => None,
+            None => {
+                errors.push(
+                    Located::new(
+                        &path,
+                        &text,
+                        at(&conf_spanned.referenced),
+                        format!("missing base_url for `{api}`"),
+                    )
+                    .label("with a fixed token, every API needs its base URL")
+                    .help(format!(
+                        "add `base_url: \"https://…\"` under `apis.{api}`, or sign in with `auth: {{ cloud: NAME }}` so the catalog gives it"
+                    )),
+                );
+                continue;
+            }
+        };
+        let mut vars = BTreeMap::new();
+        let mut resources = Vec::new();
         for (name, value) in &conf.vars {
             if !spec.target_vars.contains(name) {
                 errors.push(
@@ -170,7 +399,38 @@ pub fn resolve(
                     )),
                 );
             }
-            if value.value.is_empty() || value.value.contains(['/', '?', '#']) {
+            let values = value.value.values();
+            if matches!(value.value, VarValue::Many(_)) && name != &spec.resource_var {
+                errors.push(
+                    Located::new(
+                        &path,
+                        &text,
+                        at(&value.referenced),
+                        format!("a list for `{name}`"),
+                    )
+                    .label(format!(
+                        "only the resource variable `{}` may list several values",
+                        spec.resource_var
+                    ))
+                    .help("give one value"),
+                );
+            }
+            if values.is_empty() {
+                errors.push(
+                    Located::new(
+                        &path,
+                        &text,
+                        at(&value.referenced),
+                        format!("an empty list for `{name}`"),
+                    )
+                    .label("no value to use")
+                    .help("list at least one id"),
+                );
+            }
+            if values
+                .iter()
+                .any(|v| v.is_empty() || v.contains(['/', '?', '#']))
+            {
                 errors.push(
                     Located::new(
                         &path,
@@ -182,14 +442,23 @@ pub fn resolve(
                     .help("give the bare id"),
                 );
             }
+            if name == &spec.resource_var {
+                resources = values.clone();
+            }
+            if let Some(first) = values.into_iter().next() {
+                vars.insert(name.clone(), first);
+            }
         }
+        // With a base URL every variable is the file's; from the catalog,
+        // all but the resource may come from the URL or the token.
         for needed in &spec.target_vars {
-            if !conf.vars.contains_key(needed) {
+            let needed_here = base_url.is_some() || needed == &spec.resource_var;
+            if needed_here && !conf.vars.contains_key(needed) {
                 errors.push(
                     Located::new(
                         &path,
                         &text,
-                        at(&conf.base_url.referenced),
+                        at(api_pos),
                         format!("missing variable `{needed}` for `{api}`"),
                     )
                     .label(format!("`{api}` needs a value for `{{{needed}}}`"))
@@ -197,41 +466,338 @@ pub fn resolve(
                 );
             }
         }
-        apis.insert(
-            api.clone(),
-            ApiEndpoint {
-                base_url: url,
-                vars: conf
-                    .vars
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.value.clone()))
-                    .collect(),
-                resources: conf
-                    .vars
-                    .get(&spec.resource_var)
-                    .map(|v| vec![v.value.clone()])
-                    .unwrap_or_default(),
-            },
-        );
+        match base_url {
+            Some(base_url) => {
+                apis.insert(
+                    api.clone(),
+                    ApiEndpoint {
+                        base_url,
+                        vars,
+                        resources,
+                    },
+                );
+            }
+            None => lookups.push((
+                api.clone(),
+                Lookup {
+                    service_type: conf
+                        .service_type
+                        .as_ref()
+                        .map_or_else(|| default_service_type(api).to_owned(), |s| s.value.clone()),
+                    region: conf.region.as_ref().map(|r| r.value.clone()),
+                    interface: conf.interface.as_ref().map(|r| r.value.clone()),
+                    vars,
+                    resources,
+                    uris: spec.uris.iter().map(|u| u.path.clone()).collect(),
+                    needed: spec.target_vars.clone(),
+                    pos: conf_spanned.referenced,
+                },
+            )),
+        }
     }
     if !errors.is_empty() {
         return Err(EndpointError::Invalid(errors));
     }
-    let token_env = match (token_env_override, &file.auth) {
-        (Some(v), _) => v.to_owned(),
-        (None, Some(a)) => a.token_env.value.clone(),
-        (None, None) => "OS_AUTH_TOKEN".to_owned(),
+    let label = path.display().to_string();
+    let cloud = match choice {
+        AuthChoice::Token(token_env) => {
+            let token = match (opts.env)(&token_env) {
+                Some(t) => Secret::new(t),
+                // A dry run sends nothing and needs no token.
+                None if !opts.require_token => Secret::new(""),
+                None => return Err(EndpointError::TokenUnset(token_env)),
+            };
+            return Ok(Endpoint {
+                label,
+                apis,
+                token,
+                token_env,
+                sign_in: None,
+            });
+        }
+        AuthChoice::Cloud(name) => cloud::from_clouds_yaml(&name, opts.env)?,
+        AuthChoice::EnvVars => cloud::from_env(opts.env)?,
     };
-    let token = match std::env::var(&token_env) {
-        Ok(t) if !t.is_empty() => Secret::new(t),
-        // A dry run sends nothing and needs no token.
-        _ if !require_token => Secret::new(""),
-        _ => return Err(EndpointError::TokenUnset(token_env)),
-    };
+    let cloud = Arc::new(cloud);
+    if !opts.require_token {
+        // Dry run: nobody signs in, so the catalog's parts stay placeholders.
+        for (api, l) in lookups {
+            let mut vars = l.vars;
+            for n in &l.needed {
+                vars.entry(n.clone()).or_insert_with(|| format!("${n}"));
+            }
+            apis.insert(
+                api,
+                ApiEndpoint {
+                    base_url: format!("{{{} endpoint from the catalog}}", l.service_type),
+                    vars,
+                    resources: l.resources,
+                },
+            );
+        }
+        return Ok(Endpoint {
+            label,
+            apis,
+            token: Secret::new(""),
+            token_env: "OS_AUTH_TOKEN".into(),
+            sign_in: Some(SignIn {
+                cloud,
+                session: None,
+                project: None,
+                user: None,
+            }),
+        });
+    }
+    let token = keystone::sign_in_blocking(&cloud)?;
+    for (api, l) in lookups {
+        let interface = l.interface.as_deref().unwrap_or(&cloud.interface);
+        let region = l.region.as_deref().or(cloud.region.as_deref());
+        let url = keystone::find_endpoint(&token.catalog, &l.service_type, interface, region)
+            .map_err(|e| {
+                EndpointError::Catalog(format!(
+                    "`{api}` has no endpoint: {e}\n  = help: set `service_type` (or `region`, `interface`) under `apis.{api}` in {label}, or give its `base_url`"
+                ))
+            })?;
+        let (base_url, mut vars) = match split_catalog_url(&url, &l.uris) {
+            Some((base, found)) => {
+                let mut vars = found;
+                vars.extend(l.vars);
+                (base, vars)
+            }
+            None => (url.clone(), l.vars),
+        };
+        for n in &l.needed {
+            if !vars.contains_key(n)
+                && is_project_var(n)
+                && let Some(p) = &token.project_id
+            {
+                vars.insert(n.clone(), p.clone());
+            }
+        }
+        let missing: Vec<&String> = l.needed.iter().filter(|n| !vars.contains_key(*n)).collect();
+        if let Some(n) = missing.first() {
+            return Err(EndpointError::Invalid(vec![
+                Located::new(
+                    &path,
+                    &text,
+                    at(&l.pos),
+                    format!("missing variable `{n}` for `{api}`"),
+                )
+                .label(format!("the catalog URL {url} does not give `{{{n}}}`"))
+                .help(format!("add `{n}: \"…\"` under `apis.{api}.vars`")),
+            ]));
+        }
+        apis.insert(
+            api,
+            ApiEndpoint {
+                base_url,
+                vars,
+                resources: l.resources,
+            },
+        );
+    }
+    let session = Arc::new(Session::new((*cloud).clone(), &token));
     Ok(Endpoint {
-        label: path.display().to_string(),
+        label,
         apis,
-        token,
-        token_env,
+        token: token.value.clone(),
+        token_env: "OS_AUTH_TOKEN".into(),
+        sign_in: Some(SignIn {
+            cloud,
+            session: Some(session),
+            project: token.project_name.clone().or(token.project_id.clone()),
+            user: token.user_name.clone(),
+        }),
     })
+}
+
+/// An API whose base URL comes from the catalog.
+struct Lookup {
+    service_type: String,
+    region: Option<String>,
+    interface: Option<String>,
+    vars: BTreeMap<String, String>,
+    resources: Vec<String>,
+    uris: Vec<String>,
+    needed: Vec<String>,
+    pos: serde_saphyr::Location,
+}
+
+/// Variables that name the project or account, which the token's project fills.
+fn is_project_var(name: &str) -> bool {
+    matches!(
+        name,
+        "project_id" | "projectId" | "tenant_id" | "tenantId" | "accountId" | "account_id"
+    )
+}
+
+fn looks_like_version(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('v').or_else(|| s.strip_prefix('V')) else {
+        return false;
+    };
+    !rest.is_empty()
+        && rest
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Splits a catalog URL such as `https://h/v2.1/<project>` into the base URL
+/// and the variables its trailing segments fill, by matching them against
+/// the leading segments of one of the spec's URIs. At least one matched
+/// segment must be a version (`v2.1`), so a URL that stops at the host root
+/// (or a service prefix) is kept whole.
+pub fn split_catalog_url(url: &str, uris: &[String]) -> Option<(String, BTreeMap<String, String>)> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    let segs: Vec<&str> = parsed
+        .path_segments()
+        .map(|s| s.filter(|p| !p.is_empty()).collect())
+        .unwrap_or_default();
+    for uri in uris {
+        let tmpl: Vec<&str> = uri.split('/').filter(|p| !p.is_empty()).collect();
+        for k in (1..=segs.len().min(tmpl.len())).rev() {
+            let tail = &segs[segs.len() - k..];
+            let mut vars = BTreeMap::new();
+            let mut anchored = false;
+            let ok = tail.iter().zip(&tmpl[..k]).all(|(s, t)| {
+                match t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+                    Some(name) => {
+                        let version_var = name.to_ascii_lowercase().contains("version");
+                        if version_var && !looks_like_version(s) {
+                            return false;
+                        }
+                        anchored |= version_var;
+                        vars.insert(name.to_owned(), (*s).to_owned());
+                        true
+                    }
+                    None => {
+                        anchored |= looks_like_version(t);
+                        s == t
+                    }
+                }
+            });
+            if ok && anchored {
+                let mut base = parsed.clone();
+                let keep = &segs[..segs.len() - k];
+                base.set_path(&keep.join("/"));
+                base.set_query(None);
+                let base = base.to_string().trim_end_matches('/').to_owned();
+                return Some((base, vars));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| (*x).to_owned()).collect()
+    }
+
+    #[test]
+    fn catalog_urls_fill_version_and_project_segments() {
+        let ecs = s(&[
+            "/v2/{project_id}/servers/{server_id}/action",
+            "/v2.1/{project_id}/servers/{server_id}/action",
+        ]);
+        let (base, vars) = split_catalog_url("http://h:1/ecs/v2.1/abc", &ecs).unwrap();
+        assert_eq!(base, "http://h:1/ecs");
+        assert_eq!(vars.get("project_id").map(String::as_str), Some("abc"));
+        let db = s(&["/{version}/{accountId}/instances/{instanceId}/action"]);
+        let (base, vars) = split_catalog_url("https://db.example/v1.0/1234/", &db).unwrap();
+        assert_eq!(base, "https://db.example");
+        assert_eq!(vars.get("version").map(String::as_str), Some("v1.0"));
+        assert_eq!(vars.get("accountId").map(String::as_str), Some("1234"));
+        // A URL at the host root, or at a service prefix, stays whole.
+        assert_eq!(split_catalog_url("http://h/clouddb", &db), None);
+        assert_eq!(split_catalog_url("http://h/", &ecs), None);
+        let ddm = s(&["/v1/{project_id}/instances/{instance_id}/action"]);
+        let (base, _) = split_catalog_url("http://h/ddm/v1/p1", &ddm).unwrap();
+        assert_eq!(base, "http://h/ddm");
+    }
+
+    fn specs() -> SpecSet {
+        crate::spec::load_builtin().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn resolve_text(yaml: &str) -> Result<Endpoint, EndpointError> {
+        let env = |k: &str| (k == "T").then(|| "tok".to_owned());
+        let parsed = parse_bytes(Path::new("t.yaml"), yaml.as_bytes())?;
+        resolve_with(
+            parsed,
+            &specs(),
+            &ResolveOptions {
+                token_env: None,
+                cloud: None,
+                require_token: true,
+                env: &env,
+            },
+        )
+    }
+
+    #[test]
+    fn a_resource_variable_may_list_several_ids() {
+        let t = resolve_text(
+            "auth: { token_env: T }\napis:\n  ecs: { base_url: \"http://h\", vars: { project_id: p, server_id: [a, b, c] } }\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let ecs = &t.apis["ecs"];
+        assert_eq!(ecs.resources, s(&["a", "b", "c"]));
+        assert_eq!(ecs.vars["server_id"], "a");
+        let t = resolve_text(
+            "auth: { token_env: T }\napis:\n  ecs: { base_url: \"http://h\", vars: { project_id: p, server_id: one } }\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.apis["ecs"].resources, s(&["one"]));
+    }
+
+    #[test]
+    fn only_the_resource_variable_may_be_a_list() {
+        let e = resolve_text(
+            "auth: { token_env: T }\napis:\n  ecs: { base_url: \"http://h\", vars: { project_id: [p, q], server_id: [] } }\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("a list for `project_id`") && e.contains("t.yaml:3:"),
+            "{e}"
+        );
+        assert!(e.contains("an empty list for `server_id`"), "{e}");
+    }
+
+    #[test]
+    fn a_fixed_token_needs_base_urls_and_a_cloud_does_not() {
+        let e = resolve_text("auth: { token_env: T }\napis:\n  ecs: { vars: { server_id: s } }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("missing base_url for `ecs`") && e.contains("cloud"),
+            "{e}"
+        );
+        let env = |_: &str| None;
+        let parsed = parse_bytes(
+            Path::new("t.yaml"),
+            b"auth: { cloud: c }\napis:\n  ecs: { vars: { server_id: s } }\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        // No clouds.yaml anywhere this environment looks: the error says where it looked.
+        let e = resolve_with(
+            parsed,
+            &specs(),
+            &ResolveOptions {
+                token_env: None,
+                cloud: None,
+                require_token: false,
+                env: &env,
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("no cloud named `c`") && e.contains("/etc/openstack"),
+            "{e}"
+        );
+    }
 }

@@ -1,13 +1,19 @@
 //! Endpoint files: `target.yaml` ──► [`Endpoint`].
 //!
 //! Owns where each API lives (base URL, path variables) and where the token
-//! comes from. Knows nothing about the specs' contents beyond which API ids
-//! and variables exist.
+//! comes from: a fixed token from the environment, or a Keystone v3 sign-in
+//! (clouds.yaml, secure.yaml, `OS_*` variables) whose catalog gives the base
+//! URLs and whose session renews the token. Knows nothing about the specs'
+//! contents beyond which API ids, URIs and variables exist.
 
+pub mod cloud;
+pub mod keystone;
 mod load;
 mod secret;
 
+pub use keystone::{Lease, TokenSource};
 pub use load::{
-    ApiEndpoint, Endpoint, EndpointError, ParsedEndpoint, load_file, parse_bytes, resolve,
+    ApiEndpoint, Endpoint, EndpointError, ParsedEndpoint, ResolveOptions, SignIn,
+    default_service_type, load_file, parse_bytes, resolve, resolve_with, split_catalog_url,
 };
 pub use secret::Secret;

@@ -12,6 +12,7 @@
 mod apis;
 mod faults;
 mod hostile;
+mod identity;
 mod request;
 mod response;
 mod server;
@@ -21,4 +22,5 @@ mod state;
 mod tests;
 
 pub use faults::Fault;
+pub use identity::IdentityConfig;
 pub use server::{DEFAULT_RESOURCES, ReferenceApi, ReferenceConfig, ReferenceServer};

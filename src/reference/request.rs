@@ -100,11 +100,11 @@ impl Tolerance {
     }
 }
 
-/// True when `headers` carry the configured token.
+/// True when `headers` carry the configured token or one the identity endpoint issued.
 pub(crate) fn token_ok(shared: &Shared, headers: &HeaderMap) -> bool {
-    headers
-        .get("x-auth-token")
-        .is_some_and(|value| value.as_bytes() == shared.token.as_bytes())
+    headers.get("x-auth-token").is_some_and(|value| {
+        value.as_bytes() == shared.token.as_bytes() || shared.identity.valid(value.as_bytes())
+    })
 }
 
 /// True for `application/json` and `application/*+json`, parameters and case ignored.

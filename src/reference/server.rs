@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use super::apis;
 use super::faults::Fault;
 use super::hostile::{self, FrontMode};
+use super::identity::{self, Identity, IdentityConfig};
 use super::state::{Api, Resources};
 
 /// How long `shutdown` waits for open connections before it drops them.
@@ -61,6 +62,17 @@ pub struct ReferenceApi {
     pub resource_var: &'static str,
     /// Every resource id of the API, the one in `vars` first.
     pub resources: Vec<String>,
+    /// The value of the resource variable among `vars` (the first resource).
+    pub resource: String,
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("faults", &self.faults)
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
 }
 
 /// State shared by every handler.
@@ -68,6 +80,8 @@ pub(crate) struct Shared {
     pub(crate) faults: BTreeSet<Fault>,
     pub(crate) token: String,
     pub(crate) resources: Resources,
+    /// The Keystone v3 subset: issued tokens and the catalog.
+    pub(crate) identity: Identity,
     /// The port of the main listener, for the `redirect` fault's `Location`.
     pub(crate) port: u16,
     /// Turns true (or closes) when the server shuts down.
@@ -98,6 +112,7 @@ pub struct ReferenceServer {
     ddm_addr: SocketAddr,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    shared: Arc<Shared>,
 }
 
 /// The address a client dials: an unspecified listen address becomes loopback.
@@ -116,6 +131,17 @@ fn dialable(addr: SocketAddr) -> SocketAddr {
 impl ReferenceServer {
     /// Binds `listen` (port 0 = any free port) and serves until shutdown.
     pub async fn start(listen: SocketAddr, config: ReferenceConfig) -> io::Result<ReferenceServer> {
+        let identity = IdentityConfig::new(&config.token);
+        ReferenceServer::start_with_identity(listen, config, identity).await
+    }
+
+    /// As [`start`](Self::start), with who may sign in at `/identity/v3` and for how long
+    /// tokens last. The configured token stays valid as well.
+    pub async fn start_with_identity(
+        listen: SocketAddr,
+        config: ReferenceConfig,
+        identity: IdentityConfig,
+    ) -> io::Result<ReferenceServer> {
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let (stop, stop_rx) = watch::channel(false);
@@ -124,6 +150,7 @@ impl ReferenceServer {
             faults: config.faults,
             token: config.token,
             resources: Resources::new(config.reboot, config.resources),
+            identity: Identity::new(identity),
             port: addr.port(),
             stop: stop_rx.clone(),
         });
@@ -131,7 +158,7 @@ impl ReferenceServer {
             .iter()
             .map(|&api| shared.resources.ids(api))
             .collect();
-        let router = apis::router(shared);
+        let router = apis::router(shared.clone()).merge(identity::router(shared.clone()));
         let mut tasks = Vec::new();
         let serve_stop = stop_rx.clone();
         tasks.push(tokio::spawn(async move {
@@ -154,12 +181,21 @@ impl ReferenceServer {
             }
             None => addr,
         };
+        let catalog =
+            identity::catalog_for(&dialable(addr).to_string(), &dialable(ddm_addr).to_string());
+        // Set once, here, before any request can read them.
+        let _ = shared.identity.catalog.set(catalog);
+        let _ = shared
+            .identity
+            .base
+            .set(format!("http://{}/identity", dialable(addr)));
         Ok(ReferenceServer {
             addr,
             resources,
             ddm_addr,
             stop,
             tasks,
+            shared,
         })
     }
 
@@ -189,6 +225,11 @@ impl ReferenceServer {
                         .collect(),
                     resource_var: api.resource_var(),
                     resources: resources.clone(),
+                    resource: api
+                        .vars()
+                        .last()
+                        .map(|(_, value)| (*value).to_owned())
+                        .unwrap_or_default(),
                 }
             })
             .collect()
@@ -211,6 +252,54 @@ impl ReferenceServer {
                     let _ = writeln!(yaml, "      {name}: {}", quoted(value));
                 }
             }
+        }
+        yaml
+    }
+
+    /// The Keystone v3 auth URL: `http://ADDR/identity/v3`.
+    pub fn identity_url(&self) -> String {
+        format!("http://{}/identity/v3", dialable(self.addr))
+    }
+
+    /// How many tokens the identity endpoint has issued.
+    pub fn tokens_issued(&self) -> usize {
+        self.shared.identity.issued()
+    }
+
+    /// A `clouds.yaml` with cloud `name` signing in to this server as user `demo`. The
+    /// password is left out: it is the value of `password_env`, for `secure.yaml`.
+    pub fn clouds_yaml(&self, name: &str, password_env: &str) -> String {
+        format!(
+            "clouds:\n  {name}:\n    auth:\n      auth_url: {}\n      username: \"demo\"\n      user_domain_name: \"Default\"\n      project_name: \"demo\"\n      project_domain_name: \"Default\"\n      # password: the value of ${password_env}; put it in secure.yaml\n    region_name: {}\n    interface: public\n",
+            quoted(&self.identity_url()),
+            quoted(identity::REGION),
+        )
+    }
+
+    /// A target file naming only the resources, for signing in with cloud `name`: the base
+    /// URLs and the project come from the catalog.
+    pub fn cloud_target_yaml(&self, name: &str) -> String {
+        let mut yaml = format!("auth:\n  cloud: {}\napis:\n", quoted(name));
+        for api in self.apis() {
+            let resource_var = api
+                .vars
+                .iter()
+                .find(|(_, v)| **v == api.resource)
+                .map(|(k, _)| k.clone())
+                .unwrap_or_default();
+            // The embedded server keeps clouddb-ha under its own prefix, so the catalog
+            // lists it under its own service type.
+            let service = if api.api == "clouddb-ha" {
+                "service_type: database-ha, "
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                yaml,
+                "  {}: {{ {service}vars: {{ {resource_var}: {} }} }}",
+                api.api,
+                quoted(&api.resource)
+            );
         }
         yaml
     }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::model::{CaseReport, REPORT_FORMAT, Report, RunInfo, Summary, ToolInfo};
+use super::model::{CaseReport, REPORT_FORMAT, Report, RunInfo, SignInInfo, Summary, ToolInfo};
 
 /// What a report says about the run itself.
 #[derive(Debug, Clone)]
@@ -19,6 +19,8 @@ pub struct RunMeta {
     /// libtest filters, `--skip` values, `--exact` and `--partition`, as given.
     pub filters: Vec<String>,
     pub interrupted: bool,
+    /// How the run signed in, when it did (never a secret).
+    pub sign_in: Option<SignInInfo>,
 }
 
 /// The report of `cases` (in plan order), with the summary counted.
@@ -40,6 +42,7 @@ pub fn build(cases: Vec<CaseReport>, meta: RunMeta) -> Report {
             strict: meta.strict,
             filters: meta.filters,
             interrupted: meta.interrupted,
+            sign_in: meta.sign_in,
         },
         summary: Summary::of(&cases),
         cases,

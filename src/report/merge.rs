@@ -110,6 +110,7 @@ fn merge_runs(runs: &[&RunInfo]) -> RunInfo {
         strict: runs.iter().any(|r| r.strict),
         filters,
         interrupted: runs.iter().any(|r| r.interrupted),
+        sign_in: runs.iter().find_map(|r| r.sign_in.clone()),
     }
 }
 

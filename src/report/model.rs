@@ -48,6 +48,22 @@ pub struct RunInfo {
     /// True when the run was interrupted before every case finished.
     #[serde(default)]
     pub interrupted: bool,
+    /// Set when the token came from signing in to a cloud.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in: Option<SignInInfo>,
+}
+
+/// Who signed in where; never a password or secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SignInInfo {
+    /// The clouds.yaml entry, or `OS_* variables`.
+    pub cloud: String,
+    pub auth_url: String,
+    pub user: String,
+    #[serde(default)]
+    pub project: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]

@@ -217,6 +217,7 @@ pub fn report() -> Report {
             strict: false,
             filters: vec!["ecs::".to_owned()],
             interrupted: false,
+            sign_in: None,
         },
         summary: Summary::of(&cases),
         cases,

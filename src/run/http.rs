@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::endpoint::Secret;
+use crate::endpoint::{Lease, Secret, TokenSource};
 use crate::model::Received;
 use crate::model::{ExchangeRecord, RequestRecord, ResponseRecord};
 
@@ -19,7 +19,10 @@ const REPORT_BODY_LIMIT: usize = 64 * 1024;
 
 pub struct Http {
     client: reqwest::Client,
+    /// The first token, for `curl` lines.
     token: Secret,
+    /// Where each request's token comes from; a Keystone session renews it.
+    tokens: TokenSource,
     timeout: Duration,
     max_body: usize,
     options: HttpOptions,
@@ -65,7 +68,7 @@ pub struct ClientError(#[source] reqwest::Error);
 
 impl Http {
     pub fn new(
-        token: Secret,
+        tokens: impl Into<TokenSource>,
         timeout: Duration,
         max_body: usize,
         use_proxy: bool,
@@ -85,9 +88,15 @@ impl Http {
         if !use_proxy {
             builder = builder.no_proxy();
         }
+        let tokens = tokens.into();
+        let token = match &tokens {
+            TokenSource::Static(s) => s.clone(),
+            TokenSource::Keystone(_) => Secret::new(""),
+        };
         Ok(Http {
             client: builder.build().map_err(ClientError)?,
             token,
+            tokens,
             timeout,
             max_body,
             options,
@@ -130,6 +139,7 @@ impl Http {
         let mut content_type = out.content_type;
         let mut waited = Duration::ZERO;
         let mut hops = 0;
+        let mut renewed = false;
         loop {
             let same_origin = origin.is_some() && origin == self::origin(&url);
             let this = Outgoing {
@@ -140,19 +150,41 @@ impl Http {
                 content_type,
                 body,
             };
-            let sent = self.send(this, case_start).await;
+            let (sent, lease) = self.send_leased(this, case_start).await;
             records.push(sent.record);
+            if let Some(n) = lease.note {
+                notes.push(n);
+            }
             let r = match sent.received {
                 Ok(r) => r,
                 Err(e) => return (records, Err(e), notes),
             };
+            // A token refused mid-run (expired, revoked): sign in again and
+            // send once more, once per request.
+            if r.status == 401 && same_origin && out.auth_header.is_some() && !renewed {
+                renewed = true;
+                match self.tokens.refused(lease.generation).await {
+                    Ok(true) => {
+                        notes.push(
+                            "the token was refused with 401; signed in again and sent once more"
+                                .into(),
+                        );
+                        continue;
+                    }
+                    Ok(false) => {}
+                    Err(e) => notes.push(format!(
+                        "the token was refused with 401 and signing in again failed: {}",
+                        self.tokens.redact(&e)
+                    )),
+                }
+            }
             if matches!(r.status, 429 | 503)
                 && let Some(wait) = r.header("retry-after").and_then(retry_after)
                 && waited + wait <= self.options.retry_budget
             {
                 notes.push(format!(
                     "{} answered {} with Retry-After; waited {:.1} s and sent again",
-                    self.token.redact(&url),
+                    self.tokens.redact(&url),
                     r.status,
                     wait.as_secs_f64()
                 ));
@@ -178,13 +210,13 @@ impl Http {
                     notes.push(format!(
                         "followed a {} redirect to another origin without the token: {}",
                         r.status,
-                        self.token.redact(&next)
+                        self.tokens.redact(&next)
                     ));
                 } else {
                     notes.push(format!(
                         "followed a {} redirect to {}",
                         r.status,
-                        self.token.redact(&next)
+                        self.tokens.redact(&next)
                     ));
                 }
                 url = next;
@@ -194,7 +226,33 @@ impl Http {
         }
     }
 
+    /// Sends one request. A 401 to a request carrying the token signs in
+    /// again (when the token comes from a cloud) and sends it once more; the
+    /// second answer is the one returned.
     pub async fn send(&self, out: Outgoing<'_>, case_start: Instant) -> Sent {
+        let again = Outgoing { ..out };
+        let (sent, lease) = self.send_leased(out, case_start).await;
+        let refused = matches!(&sent.received, Ok(r) if r.status == 401);
+        if refused
+            && again.auth_header.is_some()
+            && let Ok(true) = self.tokens.refused(lease.generation).await
+        {
+            return self.send_leased(again, case_start).await.0;
+        }
+        sent
+    }
+
+    /// Sends one request with the current token; also says which token.
+    async fn send_leased(&self, out: Outgoing<'_>, case_start: Instant) -> (Sent, Lease) {
+        let lease = if out.auth_header.is_some() {
+            self.tokens.current().await
+        } else {
+            Lease {
+                token: Secret::new(""),
+                generation: 0,
+                note: None,
+            }
+        };
         self.pace().await;
         let at = case_start.elapsed();
         let started = Instant::now();
@@ -213,7 +271,7 @@ impl Http {
         if let Some(name) = out.auth_header
             && let (Ok(n), Ok(mut v)) = (
                 HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(self.token.expose()),
+                HeaderValue::from_str(lease.token.expose()),
             )
         {
             v.set_sensitive(true);
@@ -228,11 +286,11 @@ impl Http {
         }
         let request = RequestRecord {
             method: out.method.into(),
-            url: self.token.redact(out.url),
+            url: self.tokens.redact(out.url),
             headers: shown,
             body: out
                 .body
-                .map(|b| self.token.redact(&String::from_utf8_lossy(b))),
+                .map(|b| self.tokens.redact(&String::from_utf8_lossy(b))),
         };
         let result = match req.send().await {
             Ok(resp) => self.read(resp).await,
@@ -244,10 +302,10 @@ impl Http {
             Err((msg, partial)) => (
                 partial.map(|p| self.response_record(&p, true)),
                 Err(msg.clone()),
-                Some(self.token.redact(&msg)),
+                Some(self.tokens.redact(&msg)),
             ),
         };
-        Sent {
+        let sent = Sent {
             record: ExchangeRecord {
                 purpose: out.purpose.into(),
                 request,
@@ -257,7 +315,8 @@ impl Http {
                 elapsed_ms,
             },
             received,
-        }
+        };
+        (sent, lease)
     }
 
     /// Reads the body chunk by chunk, stopping at the cap.
@@ -345,9 +404,9 @@ impl Http {
             headers: r
                 .headers
                 .iter()
-                .map(|(k, v)| (k.clone(), self.token.redact(v)))
+                .map(|(k, v)| (k.clone(), self.tokens.redact(v)))
                 .collect(),
-            body: self.token.redact(&String::from_utf8_lossy(shown)),
+            body: self.tokens.redact(&String::from_utf8_lossy(shown)),
             body_truncated: truncated || shown.len() < r.body.len(),
         }
     }

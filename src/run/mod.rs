@@ -202,7 +202,7 @@ pub fn execute(
         retry_budget: settings.polling.timeout,
     };
     let http = Http::new(
-        session.endpoint.token.clone(),
+        session.endpoint.token_source(),
         settings.request_timeout,
         settings.max_body,
         !session.is_embedded(),
@@ -382,6 +382,7 @@ pub fn embedded_endpoint(server: &ReferenceServer, token: Secret) -> Endpoint {
         apis,
         token,
         token_env: "OS_AUTH_TOKEN".into(),
+        sign_in: None,
     }
 }
 

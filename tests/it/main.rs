@@ -9,6 +9,7 @@ mod export;
 mod faults;
 mod fuzz;
 mod hostile;
+mod keystone;
 mod merge;
 mod negative;
 mod partition;

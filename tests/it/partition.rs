@@ -32,6 +32,7 @@ fn endpoint(n: usize) -> Endpoint {
         apis,
         token: Secret::new("t"),
         token_env: "OS_AUTH_TOKEN".into(),
+        sign_in: None,
     }
 }
 

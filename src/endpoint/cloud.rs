@@ -1,0 +1,564 @@
+//! Where a cloud's sign-in details come from: `clouds.yaml` (with
+//! `secure.yaml` merged) or the `OS_*` variables, read as openstacksdk reads
+//! them.
+//!
+//! The environment is passed in as a function, so tests never touch the
+//! process environment.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::Secret;
+use crate::spec::parse_yaml_file;
+
+/// Reads one environment variable; `None` when unset or empty.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The process environment, as [`Env`].
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// How the user proves who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// `password` / `v3password`.
+    Password {
+        username: Option<String>,
+        user_id: Option<String>,
+        user_domain_name: Option<String>,
+        user_domain_id: Option<String>,
+        password: Secret,
+    },
+    /// `v3applicationcredential`: scoped by the credential itself.
+    ApplicationCredential { id: String, secret: Secret },
+    /// `token` / `v3token`: an existing token exchanged for a scoped one.
+    Token { token: Secret },
+}
+
+impl Credential {
+    /// The user as reports show it.
+    pub fn user_label(&self) -> String {
+        match self {
+            Credential::Password {
+                username, user_id, ..
+            } => username
+                .clone()
+                .or_else(|| user_id.clone())
+                .unwrap_or_default(),
+            Credential::ApplicationCredential { id, .. } => format!("application credential {id}"),
+            Credential::Token { .. } => "(existing token)".into(),
+        }
+    }
+
+    /// The secret this credential carries, for scrubbing text.
+    pub fn secret(&self) -> &Secret {
+        match self {
+            Credential::Password { password, .. } => password,
+            Credential::ApplicationCredential { secret, .. } => secret,
+            Credential::Token { token } => token,
+        }
+    }
+
+    /// The variable a `curl` line names instead of the secret.
+    pub fn secret_env(&self) -> &'static str {
+        match self {
+            Credential::Password { .. } => "OS_PASSWORD",
+            Credential::ApplicationCredential { .. } => "OS_APPLICATION_CREDENTIAL_SECRET",
+            Credential::Token { .. } => "OS_TOKEN",
+        }
+    }
+}
+
+/// The project a password or token sign-in is scoped to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectScope {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub domain_name: Option<String>,
+    pub domain_id: Option<String>,
+}
+
+/// One cloud, ready to sign in to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cloud {
+    /// The clouds.yaml entry, or `OS_* variables`.
+    pub name: String,
+    /// Where it was read from: a file path or `the environment`.
+    pub source: String,
+    pub auth_url: String,
+    pub credential: Credential,
+    pub project: Option<ProjectScope>,
+    pub region: Option<String>,
+    /// `public`, `internal` or `admin`.
+    pub interface: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CloudError {
+    #[error(
+        "error: no cloud named `{name}`\n  = clouds found: {found}\n  = files searched: {searched}\n  = help: use one of the clouds found, or point OS_CLIENT_CONFIG_FILE at the clouds.yaml that has `{name}`"
+    )]
+    Unknown {
+        name: String,
+        found: String,
+        searched: String,
+    },
+    /// A clouds.yaml or secure.yaml that cannot be read; already rendered
+    /// with the secrets scrubbed.
+    #[error("{0}")]
+    File(String),
+    #[error("error: cloud `{cloud}` ({source_of}) cannot be used: {what}\n  = help: {help}")]
+    Incomplete {
+        cloud: String,
+        source_of: String,
+        what: String,
+        help: String,
+    },
+}
+
+/// The parts of a clouds.yaml we read; every other key is left alone, as
+/// openstacksdk leaves keys it does not know.
+#[derive(Debug, Default, Deserialize)]
+struct CloudsFile {
+    #[serde(default)]
+    clouds: BTreeMap<String, CloudEntry>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CloudEntry {
+    #[serde(default)]
+    auth: AuthEntry,
+    auth_type: Option<String>,
+    region_name: Option<String>,
+    interface: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct AuthEntry {
+    auth_url: Option<String>,
+    username: Option<String>,
+    user_id: Option<String>,
+    password: Option<String>,
+    project_name: Option<String>,
+    project_id: Option<String>,
+    tenant_name: Option<String>,
+    tenant_id: Option<String>,
+    user_domain_name: Option<String>,
+    user_domain_id: Option<String>,
+    project_domain_name: Option<String>,
+    project_domain_id: Option<String>,
+    domain_name: Option<String>,
+    application_credential_id: Option<String>,
+    application_credential_secret: Option<String>,
+    token: Option<String>,
+}
+
+impl AuthEntry {
+    /// `self` with gaps filled from `other` (secure.yaml under clouds.yaml).
+    fn or(self, o: AuthEntry) -> AuthEntry {
+        AuthEntry {
+            auth_url: self.auth_url.or(o.auth_url),
+            username: self.username.or(o.username),
+            user_id: self.user_id.or(o.user_id),
+            password: self.password.or(o.password),
+            project_name: self.project_name.or(o.project_name),
+            project_id: self.project_id.or(o.project_id),
+            tenant_name: self.tenant_name.or(o.tenant_name),
+            tenant_id: self.tenant_id.or(o.tenant_id),
+            user_domain_name: self.user_domain_name.or(o.user_domain_name),
+            user_domain_id: self.user_domain_id.or(o.user_domain_id),
+            project_domain_name: self.project_domain_name.or(o.project_domain_name),
+            project_domain_id: self.project_domain_id.or(o.project_domain_id),
+            domain_name: self.domain_name.or(o.domain_name),
+            application_credential_id: self
+                .application_credential_id
+                .or(o.application_credential_id),
+            application_credential_secret: self
+                .application_credential_secret
+                .or(o.application_credential_secret),
+            token: self.token.or(o.token),
+        }
+    }
+}
+
+impl CloudEntry {
+    fn or(self, o: CloudEntry) -> CloudEntry {
+        CloudEntry {
+            auth: self.auth.or(o.auth),
+            auth_type: self.auth_type.or(o.auth_type),
+            region_name: self.region_name.or(o.region_name),
+            interface: self.interface.or(o.interface),
+        }
+    }
+}
+
+/// Where openstacksdk looks for `file` (`clouds` or `secure`), in order.
+pub fn search_paths(file: &str, env: Env<'_>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let var = if file == "clouds" {
+        "OS_CLIENT_CONFIG_FILE"
+    } else {
+        "OS_CLIENT_SECURE_FILE"
+    };
+    if let Some(p) = env(var) {
+        out.push(PathBuf::from(p));
+    }
+    let mut dirs = vec![PathBuf::from(".")];
+    if let Some(home) = env("HOME") {
+        dirs.push(Path::new(&home).join(".config/openstack"));
+    }
+    dirs.push(PathBuf::from("/etc/openstack"));
+    for d in dirs {
+        for ext in ["yaml", "yml"] {
+            out.push(d.join(format!("{file}.{ext}")));
+        }
+    }
+    out
+}
+
+/// Values of keys that hold secrets, so that an error snippet of the file
+/// can be scrubbed of them.
+fn secret_values(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            let key = key
+                .trim()
+                .trim_start_matches('-')
+                .trim()
+                .to_ascii_lowercase();
+            if !["password", "secret", "token"]
+                .iter()
+                .any(|k| key.contains(k))
+            {
+                return None;
+            }
+            let v = value.trim().trim_matches(['"', '\'']).trim();
+            (v.len() >= 3).then(|| v.to_owned())
+        })
+        .collect()
+}
+
+fn read_clouds(path: &Path) -> Result<CloudsFile, CloudError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| CloudError::File(format!("error: failed to read {}: {e}", path.display())))?;
+    match parse_yaml_file::<CloudsFile>(path, &bytes, "clouds file") {
+        Ok((f, _)) => Ok(f),
+        Err(e) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let mut rendered = e.render();
+            for s in secret_values(&text) {
+                rendered = rendered.replace(&s, "***");
+            }
+            Err(CloudError::File(rendered))
+        }
+    }
+}
+
+fn first_existing(paths: &[PathBuf]) -> Option<&PathBuf> {
+    paths.iter().find(|p| p.is_file())
+}
+
+/// Reads cloud `name` from the first clouds.yaml found, with the first
+/// secure.yaml found merged over it.
+pub fn from_clouds_yaml(name: &str, env: Env<'_>) -> Result<Cloud, CloudError> {
+    let paths = search_paths("clouds", env);
+    let searched = paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (mut clouds, path) = match first_existing(&paths) {
+        Some(p) => (read_clouds(p)?, p.clone()),
+        None => {
+            return Err(CloudError::Unknown {
+                name: name.into(),
+                found: "none (no clouds.yaml)".into(),
+                searched,
+            });
+        }
+    };
+    let Some(entry) = clouds.clouds.remove(name) else {
+        let found = if clouds.clouds.is_empty() {
+            format!("none in {}", path.display())
+        } else {
+            format!(
+                "{} (in {})",
+                clouds.clouds.keys().cloned().collect::<Vec<_>>().join(", "),
+                path.display()
+            )
+        };
+        return Err(CloudError::Unknown {
+            name: name.into(),
+            found,
+            searched,
+        });
+    };
+    let secure_paths = search_paths("secure", env);
+    let entry = match first_existing(&secure_paths) {
+        Some(p) => {
+            let mut secure = read_clouds(p)?;
+            match secure.clouds.remove(name) {
+                Some(s) => s.or(entry),
+                None => entry,
+            }
+        }
+        None => entry,
+    };
+    build(name, &path.display().to_string(), entry)
+}
+
+/// Reads the `OS_*` variables as openstacksdk's `envvars` cloud.
+pub fn from_env(env: Env<'_>) -> Result<Cloud, CloudError> {
+    let auth = AuthEntry {
+        auth_url: env("OS_AUTH_URL"),
+        username: env("OS_USERNAME"),
+        user_id: env("OS_USER_ID"),
+        password: env("OS_PASSWORD"),
+        project_name: env("OS_PROJECT_NAME"),
+        project_id: env("OS_PROJECT_ID"),
+        tenant_name: env("OS_TENANT_NAME"),
+        tenant_id: env("OS_TENANT_ID"),
+        user_domain_name: env("OS_USER_DOMAIN_NAME"),
+        user_domain_id: env("OS_USER_DOMAIN_ID"),
+        project_domain_name: env("OS_PROJECT_DOMAIN_NAME"),
+        project_domain_id: env("OS_PROJECT_DOMAIN_ID"),
+        domain_name: env("OS_DOMAIN_NAME"),
+        application_credential_id: env("OS_APPLICATION_CREDENTIAL_ID"),
+        application_credential_secret: env("OS_APPLICATION_CREDENTIAL_SECRET"),
+        token: env("OS_TOKEN"),
+    };
+    let entry = CloudEntry {
+        auth,
+        auth_type: env("OS_AUTH_TYPE"),
+        region_name: env("OS_REGION_NAME"),
+        interface: env("OS_INTERFACE"),
+    };
+    build("OS_* variables", "the environment", entry)
+}
+
+fn build(name: &str, source: &str, e: CloudEntry) -> Result<Cloud, CloudError> {
+    let incomplete = |what: &str, help: &str| CloudError::Incomplete {
+        cloud: name.into(),
+        source_of: source.into(),
+        what: what.into(),
+        help: help.into(),
+    };
+    let a = e.auth;
+    let Some(auth_url) = a.auth_url.clone() else {
+        return Err(incomplete(
+            "no auth_url",
+            "set auth.auth_url (OS_AUTH_URL), the Keystone v3 URL, e.g. https://iam.example.com/v3",
+        ));
+    };
+    match reqwest::Url::parse(&auth_url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+        _ => {
+            return Err(incomplete(
+                &format!("auth_url `{auth_url}` is not an http(s) URL"),
+                "write e.g. https://iam.example.com/v3",
+            ));
+        }
+    }
+    let auth_type = e.auth_type.clone().unwrap_or_else(|| {
+        if a.application_credential_id.is_some() {
+            "v3applicationcredential".into()
+        } else if a.password.is_none() && a.token.is_some() {
+            "token".into()
+        } else {
+            "password".into()
+        }
+    });
+    let credential = match auth_type.as_str() {
+        "password" | "v3password" => {
+            let Some(password) = a.password.clone() else {
+                return Err(incomplete(
+                    "no password",
+                    "put auth.password in secure.yaml (or export OS_PASSWORD)",
+                ));
+            };
+            if a.username.is_none() && a.user_id.is_none() {
+                return Err(incomplete("no username", "set auth.username (OS_USERNAME)"));
+            }
+            Credential::Password {
+                username: a.username.clone(),
+                user_id: a.user_id.clone(),
+                user_domain_name: a.user_domain_name.clone().or_else(|| a.domain_name.clone()),
+                user_domain_id: a.user_domain_id.clone(),
+                password: Secret::new(password),
+            }
+        }
+        "v3applicationcredential" | "applicationcredential" => {
+            let (Some(id), Some(secret)) = (
+                a.application_credential_id.clone(),
+                a.application_credential_secret.clone(),
+            ) else {
+                return Err(incomplete(
+                    "an application credential needs both an id and a secret",
+                    "set auth.application_credential_id and auth.application_credential_secret (OS_APPLICATION_CREDENTIAL_ID, OS_APPLICATION_CREDENTIAL_SECRET)",
+                ));
+            };
+            Credential::ApplicationCredential {
+                id,
+                secret: Secret::new(secret),
+            }
+        }
+        "token" | "v3token" => {
+            let Some(token) = a.token.clone() else {
+                return Err(incomplete("no token", "set auth.token (OS_TOKEN)"));
+            };
+            Credential::Token {
+                token: Secret::new(token),
+            }
+        }
+        other => {
+            return Err(incomplete(
+                &format!("auth_type `{other}` is not supported"),
+                "use password, v3applicationcredential or token",
+            ));
+        }
+    };
+    let project = match &credential {
+        Credential::ApplicationCredential { .. } => None,
+        _ => {
+            let scope = ProjectScope {
+                id: a.project_id.clone().or(a.tenant_id.clone()),
+                name: a.project_name.clone().or(a.tenant_name.clone()),
+                domain_name: a
+                    .project_domain_name
+                    .clone()
+                    .or_else(|| a.domain_name.clone()),
+                domain_id: a.project_domain_id.clone(),
+            };
+            if scope.id.is_none() && scope.name.is_none() {
+                return Err(incomplete(
+                    "no project",
+                    "set auth.project_name or auth.project_id (OS_PROJECT_NAME, OS_PROJECT_ID): the catalog comes with a project-scoped token",
+                ));
+            }
+            Some(scope)
+        }
+    };
+    Ok(Cloud {
+        name: name.into(),
+        source: source.into(),
+        auth_url,
+        credential,
+        project,
+        region: e.region_name,
+        interface: e.interface.unwrap_or_else(|| "public".into()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+        let map: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn os_variables_make_a_password_cloud() {
+        let env = env_of(&[
+            ("OS_AUTH_URL", "http://id.example/v3"),
+            ("OS_USERNAME", "alice"),
+            ("OS_PASSWORD", "pw-secret"),
+            ("OS_PROJECT_NAME", "demo"),
+            ("OS_USER_DOMAIN_NAME", "Default"),
+            ("OS_REGION_NAME", "RegionOne"),
+        ]);
+        let c = from_env(&env).unwrap();
+        assert_eq!(c.auth_url, "http://id.example/v3");
+        assert_eq!(c.region.as_deref(), Some("RegionOne"));
+        assert_eq!(c.interface, "public");
+        assert_eq!(c.credential.user_label(), "alice");
+        assert_eq!(c.project.unwrap().name.as_deref(), Some("demo"));
+        assert!(!format!("{:?}", c.credential).contains("pw-secret"));
+    }
+
+    #[test]
+    fn application_credential_needs_no_project() {
+        let env = env_of(&[
+            ("OS_AUTH_URL", "http://id.example"),
+            ("OS_AUTH_TYPE", "v3applicationcredential"),
+            ("OS_APPLICATION_CREDENTIAL_ID", "ac1"),
+            ("OS_APPLICATION_CREDENTIAL_SECRET", "s3cret"),
+        ]);
+        let c = from_env(&env).unwrap();
+        assert!(
+            matches!(c.credential, Credential::ApplicationCredential { ref id, .. } if id == "ac1")
+        );
+        assert_eq!(c.project, None);
+    }
+
+    #[test]
+    fn missing_pieces_say_what_to_set() {
+        let env = env_of(&[
+            ("OS_AUTH_URL", "http://id.example/v3"),
+            ("OS_USERNAME", "a"),
+        ]);
+        let e = from_env(&env).unwrap_err().to_string();
+        assert!(
+            e.contains("no password") && e.contains("OS_PASSWORD"),
+            "{e}"
+        );
+        let e = from_env(&env_of(&[])).unwrap_err().to_string();
+        assert!(e.contains("no auth_url"), "{e}");
+    }
+
+    #[test]
+    fn clouds_yaml_merges_secure_yaml_and_names_the_clouds_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let clouds = dir.path().join("clouds.yaml");
+        let secure = dir.path().join("secure.yaml");
+        std::fs::write(
+            &clouds,
+            "clouds:\n  mine:\n    auth:\n      auth_url: http://id.example/v3\n      username: bob\n      project_name: p\n    region_name: R1\n    verify: false\n",
+        )
+        .unwrap();
+        std::fs::write(
+            &secure,
+            "clouds:\n  mine:\n    auth:\n      password: from-secure\n",
+        )
+        .unwrap();
+        let c = clouds.display().to_string();
+        let s = secure.display().to_string();
+        let env = env_of(&[
+            ("OS_CLIENT_CONFIG_FILE", c.as_str()),
+            ("OS_CLIENT_SECURE_FILE", s.as_str()),
+        ]);
+        let cloud = from_clouds_yaml("mine", &env).unwrap();
+        assert_eq!(cloud.credential.secret().expose(), "from-secure");
+        assert_eq!(cloud.region.as_deref(), Some("R1"));
+        let e = from_clouds_yaml("other", &env).unwrap_err().to_string();
+        assert!(
+            e.contains("no cloud named `other`") && e.contains("mine"),
+            "{e}"
+        );
+        assert!(e.contains(&c), "{e}");
+    }
+
+    #[test]
+    fn a_broken_clouds_yaml_is_located_and_scrubbed() {
+        let dir = tempfile::tempdir().unwrap();
+        let clouds = dir.path().join("clouds.yaml");
+        std::fs::write(
+            &clouds,
+            "clouds:\n  mine:\n    auth:\n      password: hunter2hunter\n      username: [unclosed\n",
+        )
+        .unwrap();
+        let c = clouds.display().to_string();
+        let env = env_of(&[("OS_CLIENT_CONFIG_FILE", c.as_str())]);
+        let e = from_clouds_yaml("mine", &env).unwrap_err().to_string();
+        assert!(e.contains("clouds.yaml:"), "{e}");
+        assert!(!e.contains("hunter2hunter"), "{e}");
+    }
+}
