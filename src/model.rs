@@ -254,6 +254,10 @@ pub struct CaseReport {
     pub group: Group,
     pub outcome: CaseOutcome,
     pub duration_ms: u64,
+    /// When the case started, in milliseconds since the run started: with
+    /// `duration_ms`, when it held its resource.
+    #[serde(default)]
+    pub started_ms: u64,
     /// Where the rule comes from: seed document and table or section.
     pub source: String,
     /// Why the case was skipped, or the transport error that stopped it.
@@ -366,6 +370,8 @@ pub struct CaseRun {
     pub curl: Option<String>,
     /// The resource the case ran on (`api/id`), when it names one.
     pub resource: Option<String>,
+    /// Milliseconds since the run started, when the case started.
+    pub started_ms: u64,
     pub duration_ms: u64,
 }
 

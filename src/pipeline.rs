@@ -152,6 +152,7 @@ pub fn judge_case(case: &Case, observed: CaseRun, strict: bool) -> CaseReport {
         group: case.group,
         outcome,
         duration_ms: observed.duration_ms,
+        started_ms: observed.started_ms,
         source: case.source.clone(),
         reason,
         checks,

@@ -72,6 +72,7 @@ pub fn case(name: &str, api: &str, group: Group, outcome: CaseOutcome) -> CaseRe
         group,
         outcome,
         duration_ms: 120,
+        started_ms: 0,
         source: format!("{api}.md, Table 2"),
         reason: None,
         checks: Vec::new(),

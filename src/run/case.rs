@@ -15,7 +15,10 @@ impl Runner {
     /// Runs `case` against the endpoint and records what it saw.
     pub(super) async fn run_case(&self, case: &Case) -> CaseRun {
         let start = Instant::now();
-        let mut run = CaseRun::default();
+        let mut run = CaseRun {
+            started_ms: ms(start.duration_since(self.started)),
+            ..CaseRun::default()
+        };
         let Some(bound) = &case.bound else {
             run.skipped = Some(format!(
                 "`{}` is not configured in the target file",

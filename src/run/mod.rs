@@ -176,6 +176,8 @@ pub(crate) struct Runner {
     polling: Polling,
     health: Health,
     progress: Progress,
+    /// When the cases started, for each case's `started_ms`.
+    started: Instant,
 }
 
 /// Lists the cases as `--list` does, running nothing.
@@ -225,6 +227,7 @@ pub fn execute(
         polling: settings.polling,
         health,
         progress: progress_mode(args),
+        started: Instant::now(),
     });
 
     let started_at = chrono::Utc::now();

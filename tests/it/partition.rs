@@ -138,3 +138,166 @@ fn list_with_a_partition_names_only_its_cases() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("M must be between 1 and N"));
 }
+
+/// A target file listing every resource of the reference server in `served`.
+fn target_with_lists(served: &Served, token_env: &str) -> String {
+    let mut yaml = format!("auth:\n  token_env: {token_env}\napis:\n");
+    for a in served.server.as_ref().unwrap().apis() {
+        let mut vars: Vec<String> = a
+            .vars
+            .iter()
+            .filter(|(k, _)| k.as_str() != a.resource_var)
+            .map(|(k, v)| format!("{k}: \"{v}\""))
+            .collect();
+        let ids: Vec<String> = a.resources.iter().map(|r| format!("\"{r}\"")).collect();
+        vars.push(format!("{}: [{}]", a.resource_var, ids.join(", ")));
+        yaml.push_str(&format!(
+            "  {}: {{ base_url: \"{}\", vars: {{ {} }} }}\n",
+            a.api,
+            a.base_url,
+            vars.join(", ")
+        ));
+    }
+    yaml
+}
+
+fn run_cli(
+    dir: &std::path::Path,
+    target: &str,
+    extra: &[&str],
+    out: &str,
+) -> (i32, serde_json::Value) {
+    let file = dir.join("target.yaml");
+    std::fs::write(&file, target).unwrap();
+    let reports = dir.join(out);
+    let o = assert_cmd::Command::cargo_bin("restart-conformance")
+        .unwrap()
+        .env("RC_LIST_TOKEN", "tok-lists")
+        .args([
+            "run",
+            "-q",
+            "--poll-interval",
+            "0.02",
+            "--restart-grace",
+            "0.5",
+        ])
+        .arg("--target")
+        .arg(&file)
+        .arg("--report-dir")
+        .arg(&reports)
+        .args(extra)
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(reports.join("report.json")).unwrap();
+    (
+        o.status.code().unwrap(),
+        serde_json::from_str(&text).unwrap(),
+    )
+}
+
+#[test]
+fn listed_resources_share_the_cases_and_each_runs_one_case_at_a_time() {
+    let served = Served::start(&[], "tok-lists");
+    let dir = tempfile::tempdir().unwrap();
+    let (code, report) = run_cli(
+        dir.path(),
+        &target_with_lists(&served, "RC_LIST_TOKEN"),
+        &[],
+        "all",
+    );
+    assert_eq!(code, 0, "{}", report["summary"]);
+    let cases = report["cases"].as_array().unwrap();
+    let mut spans: BTreeMap<String, Vec<(u64, u64, String)>> = BTreeMap::new();
+    for c in cases {
+        let Some(resource) = c["resource"].as_str() else {
+            continue;
+        };
+        let start = c["started_ms"].as_u64().unwrap();
+        let end = start + c["duration_ms"].as_u64().unwrap();
+        spans.entry(resource.to_owned()).or_default().push((
+            start,
+            end,
+            c["name"].as_str().unwrap().to_owned(),
+        ));
+    }
+    for api in ["ddm", "clouddb", "clouddb-ha", "modelarts", "ecs"] {
+        let used = spans
+            .keys()
+            .filter(|k| k.starts_with(&format!("{api}/")))
+            .count();
+        assert_eq!(
+            used,
+            2,
+            "{api}: cases on {used} resources: {:?}",
+            spans.keys()
+        );
+    }
+    // Cases that name their resource never overlap on it.
+    let touching: BTreeSet<&str> = cases
+        .iter()
+        .filter(|c| {
+            c["exchanges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["purpose"] == "status")
+        })
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    for (resource, mut list) in spans {
+        list.retain(|(_, _, n)| touching.contains(n.as_str()));
+        list.sort();
+        for w in list.windows(2) {
+            assert!(
+                w[0].1 <= w[1].0,
+                "{resource}: {} and {} overlap",
+                w[0].2,
+                w[1].2
+            );
+        }
+    }
+}
+
+#[test]
+fn merged_partitions_equal_a_full_run() {
+    let served = Served::start(&[], "tok-lists");
+    let dir = tempfile::tempdir().unwrap();
+    let target = target_with_lists(&served, "RC_LIST_TOKEN");
+    let (full_code, full) = run_cli(dir.path(), &target, &[], "full");
+    let (_, one) = run_cli(dir.path(), &target, &["--partition", "hash:1/2"], "p1");
+    let (_, two) = run_cli(dir.path(), &target, &["--partition", "hash:2/2"], "p2");
+    assert_eq!(full_code, 0);
+    let names = |r: &serde_json::Value| -> BTreeSet<String> {
+        r["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(names(&one).is_disjoint(&names(&two)));
+    let merged_dir = dir.path().join("merged");
+    let o = assert_cmd::Command::cargo_bin("restart-conformance")
+        .unwrap()
+        .args(["report", "merge", "--report-dir"])
+        .arg(&merged_dir)
+        .arg(dir.path().join("p1/report.json"))
+        .arg(dir.path().join("p2/report.json"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let merged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(merged_dir.join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(names(&merged), names(&full));
+    assert_eq!(merged["summary"]["passed"], full["summary"]["passed"]);
+    assert_eq!(merged["summary"]["failed"], full["summary"]["failed"]);
+    for f in ["junit.xml", "report.html", "summary.md"] {
+        assert!(merged_dir.join(f).exists(), "{f}");
+    }
+}
