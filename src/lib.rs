@@ -13,6 +13,7 @@ pub mod endpoint;
 pub mod exit;
 pub mod model;
 pub mod plan;
+pub mod redact;
 pub mod reference;
 pub mod report;
 pub mod run;

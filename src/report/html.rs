@@ -8,11 +8,9 @@
 //! pretty-printed bodies, the status polls folded into a table, and the lifecycle timeline as SVG
 //! coordinates computed here.
 //!
-//! The runner already shows the token as `***`; the page redacts credential headers, URL user
-//! information and `curl` header values once more, so a report written by an older or buggy
-//! runner still cannot put a token on a page that gets screenshotted and shared.
-
-use std::borrow::Cow;
+//! Credentials are not this module's business: [`super::write_all_with`] hands every writer a
+//! report already masked by the one [`crate::redact::Redactor`] (credential headers, URL user
+//! information, `curl` header values, the run's secrets), so the page renders what it is given.
 
 use askama::Template;
 
@@ -48,7 +46,7 @@ struct Page<'a> {
     report: &'a Report,
     total: usize,
     duration: String,
-    base_urls: Vec<(&'a str, Cow<'a, str>)>,
+    base_urls: Vec<(&'a str, &'a str)>,
     /// The first 12 hex digits of the spec set digest, for the header line.
     digest_short: &'a str,
     columns: Vec<&'static str>,
@@ -110,7 +108,7 @@ struct CaseView<'a> {
     /// The polls table lists every lifecycle observation, so the timeline needs no table.
     states_in_polls: bool,
     timeline: Option<Timeline<'a>>,
-    curl: Option<String>,
+    curl: Option<&'a str>,
 }
 
 struct CheckView<'a> {
@@ -126,7 +124,7 @@ struct DiffLine<'a> {
 
 struct ExchangeView<'a> {
     exchange: &'a ExchangeRecord,
-    url: Cow<'a, str>,
+    url: &'a str,
     request_headers: Vec<(&'a str, &'a str)>,
     request_body: Option<&'a str>,
     /// `None` when no response came back.
@@ -252,7 +250,7 @@ impl<'a> Page<'a> {
                 .run
                 .base_urls
                 .iter()
-                .map(|(k, v)| (k.as_str(), redact_userinfo(v)))
+                .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect(),
             digest_short: report
                 .run
@@ -394,7 +392,7 @@ fn case_view(case: &CaseReport) -> CaseView<'_> {
         states_in_polls: folded.as_ref().is_some_and(|p| p.states),
         polls: folded,
         timeline: timeline(&case.lifecycle, &requests),
-        curl: case.curl.as_deref().map(redact_curl),
+        curl: case.curl.as_deref(),
     }
 }
 
@@ -459,7 +457,7 @@ fn exchange_view(exchange: &ExchangeRecord) -> ExchangeView<'_> {
     };
     ExchangeView {
         exchange,
-        url: redact_userinfo(&exchange.request.url),
+        url: &exchange.request.url,
         request_headers: headers(&exchange.request.headers),
         // The request stays as sent: a negative case's point may be in its exact bytes.
         request_body: exchange.request.body.as_deref(),
@@ -478,8 +476,7 @@ fn polls_view<'a>(
     lifecycle: &'a [Observation],
 ) -> Option<PollsView<'a>> {
     let first = polls.first()?;
-    let request_of =
-        |x: &ExchangeRecord| format!("{} {}", x.request.method, redact_userinfo(&x.request.url));
+    let request_of = |x: &ExchangeRecord| format!("{} {}", x.request.method, x.request.url);
     let same = polls
         .iter()
         .all(|x| x.request.method == first.request.method && x.request.url == first.request.url);
@@ -541,96 +538,12 @@ fn pretty(body: &str) -> String {
         .unwrap_or_else(|| body.to_owned())
 }
 
-/// Headers whose value is a credential, compared without case.
-const SECRET_HEADERS: [&str; 5] = [
-    "x-auth-token",
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "x-subject-token",
-];
-const REDACTED: &str = "***";
-
-fn is_secret_header(name: &str) -> bool {
-    SECRET_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h))
-}
-
-/// Header pairs for display, credential values shown as `***`.
+/// Header pairs for display.
 fn headers(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
     pairs
         .iter()
-        .map(|(name, value)| {
-            let value = if is_secret_header(name) {
-                REDACTED
-            } else {
-                value.as_str()
-            };
-            (name.as_str(), value)
-        })
+        .map(|(name, value)| (name.as_str(), value.as_str()))
         .collect()
-}
-
-/// `scheme://user:password@host/…` becomes `scheme://***@host/…`, everywhere in `text`.
-fn redact_userinfo(text: &str) -> Cow<'_, str> {
-    let mut out = String::new();
-    let mut copied = 0;
-    let mut from = 0;
-    while let Some(found) = text[from..].find("://") {
-        let host = from + found + 3;
-        let host_end = text[host..]
-            .find(['/', '?', '#', '\'', '"', ' ', '\t', '\r', '\n'])
-            .map_or(text.len(), |e| host + e);
-        if let Some(at) = text[host..host_end].rfind('@') {
-            out.push_str(&text[copied..host]);
-            out.push_str(REDACTED);
-            copied = host + at;
-        }
-        from = host_end;
-    }
-    if out.is_empty() {
-        Cow::Borrowed(text)
-    } else {
-        out.push_str(&text[copied..]);
-        Cow::Owned(out)
-    }
-}
-
-/// The `curl` line with any literal credential header value and URL user information replaced
-/// by `***`; a shell variable such as `$OS_AUTH_TOKEN` is kept, it is what the line is for.
-fn redact_curl(curl: &str) -> String {
-    // ASCII lowercasing keeps byte offsets, so positions found in `lower` index `curl`.
-    let lower = curl.to_ascii_lowercase();
-    let mut cuts: Vec<(usize, usize)> = Vec::new();
-    for name in SECRET_HEADERS {
-        let needle = format!("{name}:");
-        let mut from = 0;
-        while let Some(found) = lower[from..].find(&needle) {
-            let start = from + found + needle.len();
-            let end = curl[start..]
-                .find(['\'', '"'])
-                .map_or(curl.len(), |e| start + e);
-            let value = curl[start..end].trim();
-            if !value.is_empty() && !value.starts_with('$') && value != REDACTED {
-                cuts.push((start, end));
-            }
-            from = end;
-        }
-    }
-    cuts.sort_unstable();
-    let mut out = String::with_capacity(curl.len());
-    let mut copied = 0;
-    for (start, end) in cuts {
-        // `authorization:` also matches inside `proxy-authorization:`: skip what is already cut.
-        if start < copied {
-            continue;
-        }
-        out.push_str(&curl[copied..start]);
-        out.push(' ');
-        out.push_str(REDACTED);
-        copied = end;
-    }
-    out.push_str(&curl[copied..]);
-    redact_userinfo(&out).into_owned()
 }
 
 const TIMELINE_WIDTH: f64 = 720.0;
@@ -1021,6 +934,8 @@ mod tests {
                 c.outcome = CaseOutcome::Passed;
             }
         }
+        // What write_all renders: the report through the redactor.
+        let report = super::super::redacted(&report, &crate::redact::Redactor::default());
         let diff = compare(&baseline, &report);
         let html = to_html(&report, Some(&diff))?;
 
@@ -1107,7 +1022,7 @@ mod tests {
         assert!(!html.contains(sample::LEAKED_PASSWORD));
         assert!(html.contains(r#"<tr><th scope="row">x-auth-token</th><td>***</td></tr>"#));
         assert!(html.contains(r#"<tr><th scope="row">Authorization</th><td>***</td></tr>"#));
-        assert!(html.contains("https://***@rds.example.test"));
+        assert!(html.contains("https://admin:***@rds.example.test"));
         assert!(
             html.contains("$OS_AUTH_TOKEN"),
             "the variable in a curl line stays"
@@ -1288,37 +1203,5 @@ mod tests {
             )
         );
         assert_eq!(headline_of(sample::PASSED), None);
-    }
-
-    #[test]
-    fn credentials_are_redacted() {
-        assert_eq!(
-            headers(&[
-                ("X-AUTH-TOKEN".to_owned(), "abc".to_owned()),
-                ("Cookie".to_owned(), "s=1".to_owned()),
-                ("Accept".to_owned(), "application/json".to_owned()),
-            ]),
-            [
-                ("X-AUTH-TOKEN", "***"),
-                ("Cookie", "***"),
-                ("Accept", "application/json")
-            ]
-        );
-        assert_eq!(
-            redact_userinfo("see https://u:p@h.test/a?b=c@d and http://h2/x"),
-            "see https://***@h.test/a?b=c@d and http://h2/x"
-        );
-        assert!(matches!(
-            redact_userinfo("https://h.test/a@b"),
-            Cow::Borrowed(_)
-        ));
-        assert_eq!(
-            redact_curl(
-                "curl -H \"X-Auth-Token: abc\" -H 'Proxy-Authorization: Basic xyz' -H \"X-Auth-Token: $OS_AUTH_TOKEN\" 'https://u:p@h/x'"
-            ),
-            "curl -H \"X-Auth-Token: ***\" -H 'Proxy-Authorization: ***' -H \"X-Auth-Token: $OS_AUTH_TOKEN\" 'https://***@h/x'"
-        );
-        let clean = "curl -i -X POST http://h/x -H \"X-Auth-Token: $OS_AUTH_TOKEN\"";
-        assert_eq!(redact_curl(clean), clean);
     }
 }
