@@ -131,11 +131,12 @@ impl std::error::Error for Located {}
 
 /// Whether a YAML key names a credential: it contains `token`, `password`, `passwd`,
 /// `secret`, `credential` or `key` (`api_key`, `application_credential_secret`, `auth_token`,
-/// …), compared without case. A key ending in `_env` names an environment variable, not a
-/// value, and stays visible: the error is often about that very name.
+/// …), compared without case. A key containing `env` (`token_env`, or a misspelt `token_envv`)
+/// names an environment variable, not a value, and stays visible: the error is often about that
+/// very name.
 pub fn is_credential_key(key: &str) -> bool {
     let lower = key.to_ascii_lowercase();
-    if lower.ends_with("_env") {
+    if lower.contains("env") {
         return false;
     }
     ["token", "password", "passwd", "secret", "credential", "key"]
@@ -324,7 +325,14 @@ mod tests {
         ] {
             assert!(is_credential_key(key), "{key}");
         }
-        for key in ["token_env", "base_url", "vars", "auth", "project_id"] {
+        for key in [
+            "token_env",
+            "token_envv",
+            "base_url",
+            "vars",
+            "auth",
+            "project_id",
+        ] {
             assert!(!is_credential_key(key), "{key}");
         }
         assert_eq!(
