@@ -589,45 +589,96 @@ fn state_class(state: &str) -> Option<&'static str> {
 fn timeline<'a>(observations: &'a [Observation], requests: &[(u64, &str)]) -> Option<Timeline<'a>> {
     let mut sorted: Vec<&Observation> = observations.iter().collect();
     sorted.sort_by_key(|o| o.at_ms);
-    let first_request = requests.iter().map(|(at, _)| *at).min();
-    let last_request = requests.iter().map(|(at, _)| *at).max();
-    let start = sorted.first()?.at_ms.min(first_request.unwrap_or(u64::MAX));
-    let end = sorted.last()?.at_ms.max(last_request.unwrap_or(0));
-    // The last state is drawn for one typical poll interval, so it shows as a bar, not a line.
-    let polls = sorted.len().saturating_sub(1).max(1) as u64;
-    let tail = ((end - start) / polls).max(1);
-    let span = (end - start + tail) as f64;
-    let scale = (TIMELINE_WIDTH - 2.0 * TIMELINE_PAD) / span;
-    let x_of = |at: u64| TIMELINE_PAD + (at.saturating_sub(start)) as f64 * scale;
+    let scale = Scale::new(&sorted, requests)?;
+    let (segments, steps) = runs_of_states(&sorted, &scale);
+    let points = sorted
+        .iter()
+        .map(|o| Point {
+            cx: format!("{:.1}", scale.x_of(o.at_ms)),
+            at_ms: o.at_ms,
+            state: o.state.as_deref().unwrap_or("(no state)"),
+            note: &o.note,
+        })
+        .collect();
     let last_poll = sorted.last()?.at_ms;
+    let end_x = scale.x_of(last_poll);
+    Some(Timeline {
+        width: TIMELINE_WIDTH as u32,
+        height: 96,
+        segments,
+        points,
+        markers: markers(requests, &scale),
+        steps,
+        start_label: format!("{} ms", scale.start),
+        end_label: format!("{last_poll} ms"),
+        end_x: format!("{end_x:.1}"),
+        end_anchor: if end_x > TIMELINE_WIDTH - 60.0 {
+            "end"
+        } else {
+            "middle"
+        },
+        axis_y: 66,
+    })
+}
 
+/// Milliseconds to SVG x: from the first poll or request to the last, plus a tail.
+struct Scale {
+    start: u64,
+    /// The last poll or request.
+    end: u64,
+    /// How long the last state is drawn: one typical poll interval, so it shows as a bar.
+    tail: u64,
+    px_per_ms: f64,
+}
+
+impl Scale {
+    fn new(sorted: &[&Observation], requests: &[(u64, &str)]) -> Option<Scale> {
+        let first_request = requests.iter().map(|(at, _)| *at).min();
+        let last_request = requests.iter().map(|(at, _)| *at).max();
+        let start = sorted.first()?.at_ms.min(first_request.unwrap_or(u64::MAX));
+        let end = sorted.last()?.at_ms.max(last_request.unwrap_or(0));
+        let polls = sorted.len().saturating_sub(1).max(1) as u64;
+        let tail = ((end - start) / polls).max(1);
+        let span = (end - start + tail) as f64;
+        Some(Scale {
+            start,
+            end,
+            tail,
+            px_per_ms: (TIMELINE_WIDTH - 2.0 * TIMELINE_PAD) / span,
+        })
+    }
+
+    fn x_of(&self, at: u64) -> f64 {
+        TIMELINE_PAD + (at.saturating_sub(self.start)) as f64 * self.px_per_ms
+    }
+}
+
+/// One bar segment and one text step per run of polls that saw the same state.
+fn runs_of_states<'a>(
+    sorted: &[&'a Observation],
+    scale: &Scale,
+) -> (Vec<Segment<'a>>, Vec<Step<'a>>) {
     let mut distinct: Vec<&str> = Vec::new();
     let mut segments: Vec<Segment<'_>> = Vec::new();
     let mut steps: Vec<Step<'_>> = Vec::new();
     let mut i = 0;
     while i < sorted.len() {
         let state = sorted[i].state.as_deref();
-        let mut j = i + 1;
-        while j < sorted.len() && sorted[j].state.as_deref() == state {
-            j += 1;
-        }
+        let j = i + sorted[i..]
+            .iter()
+            .take_while(|o| o.state.as_deref() == state)
+            .count();
         let from_ms = sorted[i].at_ms;
-        let to_ms = sorted.get(j).map_or(end + tail, |o| o.at_ms);
+        let to_ms = sorted.get(j).map_or(scale.end + scale.tail, |o| o.at_ms);
         let (label, class) = match state {
             Some(s) => (
                 s,
-                state_class(s).unwrap_or_else(|| {
-                    let index = distinct.iter().position(|d| *d == s).unwrap_or_else(|| {
-                        distinct.push(s);
-                        distinct.len() - 1
-                    });
-                    STATE_CLASSES[index % STATE_CLASSES.len()]
-                }),
+                state_class(s).unwrap_or_else(|| other_state_class(&mut distinct, s)),
             ),
             None => ("(no state)", "st-none"),
         };
-        let x = x_of(from_ms);
-        let width = (x_of(to_ms) - x).max(1.0);
+        let x = scale.x_of(from_ms);
+        let width = (scale.x_of(to_ms) - x).max(1.0);
         segments.push(Segment {
             x: format!("{x:.1}"),
             width: format!("{width:.1}"),
@@ -641,44 +692,49 @@ fn timeline<'a>(observations: &'a [Observation], requests: &[(u64, &str)]) -> Op
             },
         });
         let until_ms = sorted[j - 1].at_ms;
-        let count = j - i;
         steps.push(Step {
             state: label,
             class,
-            text: match count {
+            text: match j - i {
                 1 => format!("{from_ms} ms"),
                 n => format!("{from_ms}–{until_ms} ms ({n} polls)"),
             },
         });
         i = j;
     }
+    (segments, steps)
+}
 
-    let points = sorted
+/// The colour of a state [`state_class`] does not know: the next free one, by first appearance.
+fn other_state_class<'a>(distinct: &mut Vec<&'a str>, state: &'a str) -> &'static str {
+    let index = distinct
         .iter()
-        .map(|o| Point {
-            cx: format!("{:.1}", x_of(o.at_ms)),
-            at_ms: o.at_ms,
-            state: o.state.as_deref().unwrap_or("(no state)"),
-            note: &o.note,
-        })
-        .collect();
+        .position(|d| *d == state)
+        .unwrap_or_else(|| {
+            distinct.push(state);
+            distinct.len() - 1
+        });
+    STATE_CLASSES[index % STATE_CLASSES.len()]
+}
 
+/// The requests as markers; requests closer than [`MARKER_GAP`] share one label.
+fn markers(requests: &[(u64, &str)], scale: &Scale) -> Vec<Marker> {
     let mut sent: Vec<(u64, &str)> = requests.to_vec();
     sent.sort_by_key(|(at, _)| *at);
-    let mut markers: Vec<(f64, String)> = Vec::new();
+    let mut merged: Vec<(f64, String)> = Vec::new();
     for (at, purpose) in sent {
-        let x = x_of(at);
-        match markers.last_mut() {
+        let x = scale.x_of(at);
+        match merged.last_mut() {
             Some((last_x, label)) if x - *last_x < MARKER_GAP => {
                 if !label.split(", ").any(|l| l == purpose) {
                     label.push_str(", ");
                     label.push_str(purpose);
                 }
             }
-            _ => markers.push((x, purpose.to_owned())),
+            _ => merged.push((x, purpose.to_owned())),
         }
     }
-    let markers = markers
+    merged
         .into_iter()
         .map(|(x, label)| {
             let near_end = x + label.chars().count() as f64 * CHAR_WIDTH > TIMELINE_WIDTH;
@@ -689,26 +745,7 @@ fn timeline<'a>(observations: &'a [Observation], requests: &[(u64, &str)]) -> Op
                 label,
             }
         })
-        .collect();
-
-    let end_x = x_of(last_poll);
-    Some(Timeline {
-        width: TIMELINE_WIDTH as u32,
-        height: 96,
-        segments,
-        points,
-        markers,
-        steps,
-        start_label: format!("{start} ms"),
-        end_label: format!("{last_poll} ms"),
-        end_x: format!("{end_x:.1}"),
-        end_anchor: if end_x > TIMELINE_WIDTH - 60.0 {
-            "end"
-        } else {
-            "middle"
-        },
-        axis_y: 66,
-    })
+        .collect()
 }
 
 #[cfg(test)]
