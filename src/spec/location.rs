@@ -160,7 +160,7 @@ fn credential_spans(line: &str) -> Vec<std::ops::Range<usize>> {
         }
         let before = line[..colon].trim_end();
         let key_start = before
-            .rfind(|c: char| matches!(c, ' ' | '\t' | '{' | ',' | '-'))
+            .rfind([' ', '\t', '{', ',', '-'])
             .map_or(0, |k| k + 1);
         let key = before[key_start..].trim_matches(['"', '\'']);
         if key.is_empty() || !is_credential_key(key) {
