@@ -15,6 +15,7 @@ pub mod model;
 pub mod openapi;
 pub mod pipeline;
 pub mod plan;
+pub mod redact;
 pub mod reference;
 pub mod report;
 pub mod run;

@@ -3,20 +3,33 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use clap::Parser;
 use restart_conformance::cli::{Cli, Command, ReportCommand, RunArgs, ServeArgs, SpecsCommand};
 use restart_conformance::exit;
-use restart_conformance::pipeline::{self, SuiteOptions};
+use restart_conformance::pipeline::{self, SuiteError, SuiteOptions};
 use restart_conformance::plan::Partition;
+use restart_conformance::redact::Redactor;
 use restart_conformance::reference::{DEFAULT_RESOURCES, Fault, ReferenceConfig, ReferenceServer};
 use restart_conformance::run::{EndpointChoice, Polling, Settings};
 use restart_conformance::{endpoint, report, spec};
 
 /// An error that is the user's to fix: printed as is, exit 2, nothing sent.
 struct ConfigError(String);
+
+/// Masks the run's secrets in every line this file prints; set once the token is known.
+static REDACTOR: OnceLock<Redactor> = OnceLock::new();
+
+fn redact(text: &str) -> String {
+    match REDACTOR.get() {
+        Some(r) => r.redact_str(text),
+        None => Redactor::default().redact_str(text),
+    }
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -43,8 +56,13 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(Failure::Config(ConfigError(msg))) => {
-            eprintln!("{msg}");
+            eprintln!("{}", redact(&msg));
             ExitCode::from(exit::CONFIG_ERROR)
+        }
+        // The run happened and its verdict is lost with the reports: that fails the run.
+        Err(Failure::Write { dir, error }) => {
+            eprintln!("{}", redact(&write_error(&dir, &error)));
+            ExitCode::from(exit::TESTS_FAILED)
         }
         // A reader that stopped early (`| head`) is not an error of ours.
         Err(Failure::Other(e))
@@ -54,7 +72,7 @@ fn main() -> ExitCode {
             ExitCode::from(exit::SUCCESS)
         }
         Err(Failure::Other(e)) => {
-            eprintln!("error: {e:#}");
+            eprintln!("{}", redact(&format!("error: {e:#}")));
             ExitCode::from(exit::TESTS_FAILED)
         }
     }
@@ -62,11 +80,54 @@ fn main() -> ExitCode {
 
 enum Failure {
     Config(ConfigError),
+    /// The reports could not be written: an environment error (disk full, no permission).
+    Write {
+        dir: PathBuf,
+        error: report::ReportError,
+    },
     Other(anyhow::Error),
 }
 
-fn config(e: impl std::fmt::Display) -> Failure {
-    Failure::Config(ConfigError(e.to_string()))
+/// A configuration error, with every cause in its chain: a loader's "failed to load report
+/// old.json" keeps the line and column its source knows.
+fn config(e: impl std::error::Error) -> Failure {
+    let text = chain(&e);
+    let text = if text.starts_with("error") {
+        text
+    } else {
+        format!("error: {text}")
+    };
+    Failure::Config(ConfigError(text))
+}
+
+/// A configuration error given as a message.
+fn config_msg(msg: impl std::fmt::Display) -> Failure {
+    Failure::Config(ConfigError(msg.to_string()))
+}
+
+/// `error: cannot write reports to DIR: <cause>`.
+fn write_error(dir: &Path, error: &report::ReportError) -> String {
+    format!(
+        "error: cannot write reports to {}: {}",
+        dir.display(),
+        chain(error)
+    )
+}
+
+/// The error and its sources, `: `-separated. A source whose text the message already holds
+/// (a located error renders its cause itself) is not repeated.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
 }
 
 impl<E: Into<anyhow::Error>> From<E> for Failure {
@@ -86,7 +147,7 @@ fn load_specs(dir: Option<&std::path::Path>) -> Result<spec::SpecSet, Failure> {
 fn parse_faults(names: &[String]) -> Result<BTreeSet<Fault>, Failure> {
     names
         .iter()
-        .map(|n| n.parse::<Fault>().map_err(config))
+        .map(|n| n.parse::<Fault>().map_err(config_msg))
         .collect()
 }
 
@@ -100,12 +161,12 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
     let choice = match &args.target {
         Some(path) => {
             if !args.fault.is_empty() {
-                return Err(config(
+                return Err(config_msg(
                     "error: --fault applies to the embedded reference server only; drop --target or --fault",
                 ));
             }
             if args.resources.is_some() {
-                return Err(config(
+                return Err(config_msg(
                     "error: --resources applies to the embedded reference server only; list several ids in the target file's resource variable instead",
                 ));
             }
@@ -117,6 +178,7 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
                 env: &endpoint::cloud::process_env,
             };
             let t = endpoint::resolve_with(parsed, &specs, &options).map_err(config)?;
+            let _ = REDACTOR.set(Redactor::new(t.secrets()));
             if !t.is_loopback() && !args.libtest.list && !args.dry_run {
                 eprintln!(
                     "note: {} is not on this machine: this run restarts real resources ({}).",
@@ -127,7 +189,7 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
             EndpointChoice::File(t)
         }
         None if args.cloud.is_some() => {
-            return Err(config(
+            return Err(config_msg(
                 "error: --cloud needs --target: the target file names the resources to restart\n  = help: write `apis: { ecs: { vars: { server_id: \"…\" } } }` in a file and pass --target FILE",
             ));
         }
@@ -165,7 +227,10 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
         report_dir: Some(args.report_dir),
         baseline,
     };
-    let result = pipeline::run_suite(&specs, choice, options)?;
+    let result = pipeline::run_suite(&specs, choice, options).map_err(|e| match e {
+        SuiteError::Write { dir, source } => Failure::Write { dir, error: source },
+        other => Failure::from(other),
+    })?;
     let Some(rep) = result.report else {
         return Ok(exit::SUCCESS);
     };
@@ -218,7 +283,7 @@ fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
         .ok()
         .filter(|t| !t.is_empty());
     let Some(token) = token else {
-        return Err(config(format!(
+        return Err(config_msg(format!(
             "error: the token variable `{0}` is not set\n  = help: export {0}=<any value>; the server accepts only that token",
             args.token_env
         )));
@@ -274,6 +339,11 @@ fn cmd_specs_check(dir: Option<std::path::PathBuf>) -> Result<u8, Failure> {
 fn cmd_report_diff(old: &std::path::Path, new: &std::path::Path) -> Result<u8, Failure> {
     let old = report::json::load(old).map_err(config)?;
     let new = report::json::load(new).map_err(config)?;
+    // Case names are all the comparison prints; they go through the redactor like every report.
+    let (old, new) = (
+        report::redacted(&old, &Redactor::default()),
+        report::redacted(&new, &Redactor::default()),
+    );
     let d = report::diff::compare(&old, &new);
     write!(std::io::stdout().lock(), "{}", d.render_text())?;
     Ok(if d.has_regressions() {
@@ -300,12 +370,14 @@ fn cmd_specs_export(out: &std::path::Path, dir: Option<&std::path::Path>) -> Res
 fn cmd_report_merge(dir: &std::path::Path, paths: &[std::path::PathBuf]) -> Result<u8, Failure> {
     let mut reports = Vec::with_capacity(paths.len());
     for path in paths {
-        let rep = report::json::load(path)
-            .map_err(|e| config(format!("error: {:#}", anyhow::Error::from(e))))?;
+        let rep = report::json::load(path).map_err(config)?;
         reports.push((path.clone(), rep));
     }
-    let merged = report::merge::merge(&reports).map_err(|e| config(format!("error: {e}")))?;
-    let written = report::write_all(&merged, dir, None)?;
+    let merged = report::merge::merge(&reports).map_err(config)?;
+    let written = report::write_all(&merged, dir, None).map_err(|error| Failure::Write {
+        dir: dir.to_owned(),
+        error,
+    })?;
     let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     eprintln!(
         "merged {} reports ({} cases): {}",

@@ -23,6 +23,7 @@ use libtest_mimic::{Arguments, Conclusion};
 use crate::check;
 use crate::model::{CaseReport, CaseRun};
 use crate::plan::{self, Case, Partition};
+use crate::redact::Redactor;
 use crate::report::{self, Report, RunMeta};
 use crate::run::{self, EndpointChoice, Judge, Session, Settings};
 use crate::spec::SpecSet;
@@ -92,10 +93,12 @@ pub fn run_suite(
     let strict = opts.settings.strict;
     let judge: Judge = Arc::new(move |case, observed| judge_case(case, observed, strict));
     let meta = run_meta(specs, &session, &opts);
+    // Every report goes through one redactor that knows the run's secrets.
+    let redactor = Redactor::new(session.endpoint().secrets());
     let on_interrupt = opts
         .report_dir
         .as_ref()
-        .map(|dir| interrupt_hook(meta.clone(), dir, &opts));
+        .map(|dir| interrupt_hook(meta.clone(), dir, &opts, redactor.clone()));
     let executed = run::execute(
         &session,
         cases,
@@ -114,7 +117,7 @@ pub fn run_suite(
         },
     );
     let written = match &opts.report_dir {
-        Some(dir) => write(&report, dir, opts.baseline.as_ref())?,
+        Some(dir) => write(&report, dir, opts.baseline.as_ref(), &redactor)?,
         None => Vec::new(),
     };
     Ok(SuiteResult {
@@ -197,7 +200,12 @@ fn run_meta(specs: &SpecSet, session: &Session, opts: &SuiteOptions) -> RunMeta 
 }
 
 /// On SIGINT or SIGTERM: write what finished, the rest marked not run.
-fn interrupt_hook(meta: RunMeta, dir: &Path, opts: &SuiteOptions) -> run::InterruptHook {
+fn interrupt_hook(
+    meta: RunMeta,
+    dir: &Path,
+    opts: &SuiteOptions,
+    redactor: Redactor,
+) -> run::InterruptHook {
     let (dir, baseline) = (dir.to_owned(), opts.baseline.clone());
     let started = std::time::Instant::now();
     Box::new(move |cases| {
@@ -209,12 +217,12 @@ fn interrupt_hook(meta: RunMeta, dir: &Path, opts: &SuiteOptions) -> run::Interr
                 ..meta.clone()
             },
         );
-        match write(&report, &dir, baseline.as_ref()) {
+        match write(&report, &dir, baseline.as_ref(), &redactor) {
             Ok(_) => eprintln!(
                 "\ninterrupted: reports of the finished cases are in {}",
                 dir.display()
             ),
-            Err(e) => eprintln!("\ninterrupted: {}", chain(&e)),
+            Err(e) => eprintln!("\ninterrupted: {}", redactor.redact_str(&chain(&e))),
         }
         // The trials are still blocked on cases that will not finish: end
         // here, with the code of a run that did not pass.
@@ -226,8 +234,9 @@ fn write(
     report: &Report,
     dir: &Path,
     baseline: Option<&Report>,
+    redactor: &Redactor,
 ) -> Result<Vec<PathBuf>, SuiteError> {
-    report::write_all(report, dir, baseline).map_err(|source| SuiteError::Write {
+    report::write_all_with(report, dir, baseline, redactor).map_err(|source| SuiteError::Write {
         dir: dir.to_owned(),
         source,
     })

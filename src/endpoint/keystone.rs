@@ -183,7 +183,7 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
     let secret = cloud.credential.secret().clone();
     let unreachable = |reason: String| KeystoneError::Unreachable {
         auth_url: cloud.auth_url.clone(),
-        reason: secret.redact(&reason),
+        reason: crate::redact::Redactor::new([secret.expose()]).redact_str(&reason),
         cloud: cloud.name.clone(),
     };
     // A fresh client each time: sign-ins are rare, and a client's pooled
@@ -213,7 +213,8 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let bytes = resp.bytes().await.map_err(|e| unreachable(chain(&e)))?;
-    let text = secret.redact(&String::from_utf8_lossy(&bytes));
+    let text = crate::redact::Redactor::new([secret.expose()])
+        .redact_str(&String::from_utf8_lossy(&bytes));
     if !(200..300).contains(&status) {
         let message = serde_json::from_str::<Value>(&text)
             .ok()
@@ -474,18 +475,21 @@ impl TokenSource {
         }
     }
 
-    /// Replaces every token held so far, and the sign-in secret, with `***`.
-    pub fn redact(&self, text: &str) -> String {
+    /// The redactor for every token held so far and the sign-in secret.
+    pub fn redactor(&self) -> crate::redact::Redactor {
         match self {
-            TokenSource::Static(s) => s.redact(text),
+            TokenSource::Static(s) => crate::redact::Redactor::new([s.expose()]),
             TokenSource::Keystone(session) => {
-                let mut out = session.cloud.credential.secret().redact(text);
-                for t in &session.state().seen {
-                    out = t.redact(&out);
-                }
-                out
+                let mut secrets = vec![session.cloud.credential.secret().expose().to_owned()];
+                secrets.extend(session.state().seen.iter().map(|t| t.expose().to_owned()));
+                crate::redact::Redactor::new(secrets)
             }
         }
+    }
+
+    /// Replaces every token held so far, and the sign-in secret, with `***`.
+    pub fn redact(&self, text: &str) -> String {
+        self.redactor().redact_str(text)
     }
 }
 

@@ -184,6 +184,17 @@ impl Endpoint {
         })
     }
 
+    /// Every secret value the run holds at the start (the token and the
+    /// sign-in credential), for the redactor; empty ones left out.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut out = vec![self.token.expose().to_owned()];
+        if let Some(s) = &self.sign_in {
+            out.push(s.cloud.credential.secret().expose().to_owned());
+        }
+        out.retain(|v| !v.is_empty());
+        out
+    }
+
     /// The sign-in request as a `curl` line with the secret as a variable.
     pub fn sign_in_curl(&self) -> Option<String> {
         self.sign_in.as_ref().map(|s| keystone::curl(&s.cloud))

@@ -8,11 +8,9 @@
 //! pretty-printed bodies, the status polls folded into a table, and the lifecycle timeline as SVG
 //! coordinates computed here.
 //!
-//! The runner already shows the token as `***`; the page redacts credential headers, URL user
-//! information and `curl` header values once more, so a report written by an older or buggy
-//! runner still cannot put a token on a page that gets screenshotted and shared.
-
-use std::borrow::Cow;
+//! Credentials are not this module's business: [`super::write_all_with`] hands every writer a
+//! report already masked by the one [`crate::redact::Redactor`] (credential headers, URL user
+//! information, `curl` header values, the run's secrets), so the page renders what it is given.
 
 use askama::Template;
 
@@ -48,7 +46,7 @@ struct Page<'a> {
     report: &'a Report,
     total: usize,
     duration: String,
-    base_urls: Vec<(&'a str, Cow<'a, str>)>,
+    base_urls: Vec<(&'a str, &'a str)>,
     /// The first 12 hex digits of the spec set digest, for the header line.
     digest_short: &'a str,
     columns: Vec<&'static str>,
@@ -110,7 +108,7 @@ struct CaseView<'a> {
     /// The polls table lists every lifecycle observation, so the timeline needs no table.
     states_in_polls: bool,
     timeline: Option<Timeline<'a>>,
-    curl: Option<String>,
+    curl: Option<&'a str>,
 }
 
 struct CheckView<'a> {
@@ -126,7 +124,7 @@ struct DiffLine<'a> {
 
 struct ExchangeView<'a> {
     exchange: &'a ExchangeRecord,
-    url: Cow<'a, str>,
+    url: &'a str,
     request_headers: Vec<(&'a str, &'a str)>,
     request_body: Option<&'a str>,
     /// `None` when no response came back.
@@ -252,7 +250,7 @@ impl<'a> Page<'a> {
                 .run
                 .base_urls
                 .iter()
-                .map(|(k, v)| (k.as_str(), redact_userinfo(v)))
+                .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect(),
             digest_short: report
                 .run
@@ -394,7 +392,7 @@ fn case_view(case: &CaseReport) -> CaseView<'_> {
         states_in_polls: folded.as_ref().is_some_and(|p| p.states),
         polls: folded,
         timeline: timeline(&case.lifecycle, &requests),
-        curl: case.curl.as_deref().map(redact_curl),
+        curl: case.curl.as_deref(),
     }
 }
 
@@ -459,7 +457,7 @@ fn exchange_view(exchange: &ExchangeRecord) -> ExchangeView<'_> {
     };
     ExchangeView {
         exchange,
-        url: redact_userinfo(&exchange.request.url),
+        url: &exchange.request.url,
         request_headers: headers(&exchange.request.headers),
         // The request stays as sent: a negative case's point may be in its exact bytes.
         request_body: exchange.request.body.as_deref(),
@@ -478,8 +476,7 @@ fn polls_view<'a>(
     lifecycle: &'a [Observation],
 ) -> Option<PollsView<'a>> {
     let first = polls.first()?;
-    let request_of =
-        |x: &ExchangeRecord| format!("{} {}", x.request.method, redact_userinfo(&x.request.url));
+    let request_of = |x: &ExchangeRecord| format!("{} {}", x.request.method, x.request.url);
     let same = polls
         .iter()
         .all(|x| x.request.method == first.request.method && x.request.url == first.request.url);
@@ -541,96 +538,12 @@ fn pretty(body: &str) -> String {
         .unwrap_or_else(|| body.to_owned())
 }
 
-/// Headers whose value is a credential, compared without case.
-const SECRET_HEADERS: [&str; 5] = [
-    "x-auth-token",
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "x-subject-token",
-];
-const REDACTED: &str = "***";
-
-fn is_secret_header(name: &str) -> bool {
-    SECRET_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h))
-}
-
-/// Header pairs for display, credential values shown as `***`.
+/// Header pairs for display.
 fn headers(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
     pairs
         .iter()
-        .map(|(name, value)| {
-            let value = if is_secret_header(name) {
-                REDACTED
-            } else {
-                value.as_str()
-            };
-            (name.as_str(), value)
-        })
+        .map(|(name, value)| (name.as_str(), value.as_str()))
         .collect()
-}
-
-/// `scheme://user:password@host/…` becomes `scheme://***@host/…`, everywhere in `text`.
-fn redact_userinfo(text: &str) -> Cow<'_, str> {
-    let mut out = String::new();
-    let mut copied = 0;
-    let mut from = 0;
-    while let Some(found) = text[from..].find("://") {
-        let host = from + found + 3;
-        let host_end = text[host..]
-            .find(['/', '?', '#', '\'', '"', ' ', '\t', '\r', '\n'])
-            .map_or(text.len(), |e| host + e);
-        if let Some(at) = text[host..host_end].rfind('@') {
-            out.push_str(&text[copied..host]);
-            out.push_str(REDACTED);
-            copied = host + at;
-        }
-        from = host_end;
-    }
-    if out.is_empty() {
-        Cow::Borrowed(text)
-    } else {
-        out.push_str(&text[copied..]);
-        Cow::Owned(out)
-    }
-}
-
-/// The `curl` line with any literal credential header value and URL user information replaced
-/// by `***`; a shell variable such as `$OS_AUTH_TOKEN` is kept, it is what the line is for.
-fn redact_curl(curl: &str) -> String {
-    // ASCII lowercasing keeps byte offsets, so positions found in `lower` index `curl`.
-    let lower = curl.to_ascii_lowercase();
-    let mut cuts: Vec<(usize, usize)> = Vec::new();
-    for name in SECRET_HEADERS {
-        let needle = format!("{name}:");
-        let mut from = 0;
-        while let Some(found) = lower[from..].find(&needle) {
-            let start = from + found + needle.len();
-            let end = curl[start..]
-                .find(['\'', '"'])
-                .map_or(curl.len(), |e| start + e);
-            let value = curl[start..end].trim();
-            if !value.is_empty() && !value.starts_with('$') && value != REDACTED {
-                cuts.push((start, end));
-            }
-            from = end;
-        }
-    }
-    cuts.sort_unstable();
-    let mut out = String::with_capacity(curl.len());
-    let mut copied = 0;
-    for (start, end) in cuts {
-        // `authorization:` also matches inside `proxy-authorization:`: skip what is already cut.
-        if start < copied {
-            continue;
-        }
-        out.push_str(&curl[copied..start]);
-        out.push(' ');
-        out.push_str(REDACTED);
-        copied = end;
-    }
-    out.push_str(&curl[copied..]);
-    redact_userinfo(&out).into_owned()
 }
 
 const TIMELINE_WIDTH: f64 = 720.0;
@@ -676,45 +589,96 @@ fn state_class(state: &str) -> Option<&'static str> {
 fn timeline<'a>(observations: &'a [Observation], requests: &[(u64, &str)]) -> Option<Timeline<'a>> {
     let mut sorted: Vec<&Observation> = observations.iter().collect();
     sorted.sort_by_key(|o| o.at_ms);
-    let first_request = requests.iter().map(|(at, _)| *at).min();
-    let last_request = requests.iter().map(|(at, _)| *at).max();
-    let start = sorted.first()?.at_ms.min(first_request.unwrap_or(u64::MAX));
-    let end = sorted.last()?.at_ms.max(last_request.unwrap_or(0));
-    // The last state is drawn for one typical poll interval, so it shows as a bar, not a line.
-    let polls = sorted.len().saturating_sub(1).max(1) as u64;
-    let tail = ((end - start) / polls).max(1);
-    let span = (end - start + tail) as f64;
-    let scale = (TIMELINE_WIDTH - 2.0 * TIMELINE_PAD) / span;
-    let x_of = |at: u64| TIMELINE_PAD + (at.saturating_sub(start)) as f64 * scale;
+    let scale = Scale::new(&sorted, requests)?;
+    let (segments, steps) = runs_of_states(&sorted, &scale);
+    let points = sorted
+        .iter()
+        .map(|o| Point {
+            cx: format!("{:.1}", scale.x_of(o.at_ms)),
+            at_ms: o.at_ms,
+            state: o.state.as_deref().unwrap_or("(no state)"),
+            note: &o.note,
+        })
+        .collect();
     let last_poll = sorted.last()?.at_ms;
+    let end_x = scale.x_of(last_poll);
+    Some(Timeline {
+        width: TIMELINE_WIDTH as u32,
+        height: 96,
+        segments,
+        points,
+        markers: markers(requests, &scale),
+        steps,
+        start_label: format!("{} ms", scale.start),
+        end_label: format!("{last_poll} ms"),
+        end_x: format!("{end_x:.1}"),
+        end_anchor: if end_x > TIMELINE_WIDTH - 60.0 {
+            "end"
+        } else {
+            "middle"
+        },
+        axis_y: 66,
+    })
+}
 
+/// Milliseconds to SVG x: from the first poll or request to the last, plus a tail.
+struct Scale {
+    start: u64,
+    /// The last poll or request.
+    end: u64,
+    /// How long the last state is drawn: one typical poll interval, so it shows as a bar.
+    tail: u64,
+    px_per_ms: f64,
+}
+
+impl Scale {
+    fn new(sorted: &[&Observation], requests: &[(u64, &str)]) -> Option<Scale> {
+        let first_request = requests.iter().map(|(at, _)| *at).min();
+        let last_request = requests.iter().map(|(at, _)| *at).max();
+        let start = sorted.first()?.at_ms.min(first_request.unwrap_or(u64::MAX));
+        let end = sorted.last()?.at_ms.max(last_request.unwrap_or(0));
+        let polls = sorted.len().saturating_sub(1).max(1) as u64;
+        let tail = ((end - start) / polls).max(1);
+        let span = (end - start + tail) as f64;
+        Some(Scale {
+            start,
+            end,
+            tail,
+            px_per_ms: (TIMELINE_WIDTH - 2.0 * TIMELINE_PAD) / span,
+        })
+    }
+
+    fn x_of(&self, at: u64) -> f64 {
+        TIMELINE_PAD + (at.saturating_sub(self.start)) as f64 * self.px_per_ms
+    }
+}
+
+/// One bar segment and one text step per run of polls that saw the same state.
+fn runs_of_states<'a>(
+    sorted: &[&'a Observation],
+    scale: &Scale,
+) -> (Vec<Segment<'a>>, Vec<Step<'a>>) {
     let mut distinct: Vec<&str> = Vec::new();
     let mut segments: Vec<Segment<'_>> = Vec::new();
     let mut steps: Vec<Step<'_>> = Vec::new();
     let mut i = 0;
     while i < sorted.len() {
         let state = sorted[i].state.as_deref();
-        let mut j = i + 1;
-        while j < sorted.len() && sorted[j].state.as_deref() == state {
-            j += 1;
-        }
+        let j = i + sorted[i..]
+            .iter()
+            .take_while(|o| o.state.as_deref() == state)
+            .count();
         let from_ms = sorted[i].at_ms;
-        let to_ms = sorted.get(j).map_or(end + tail, |o| o.at_ms);
+        let to_ms = sorted.get(j).map_or(scale.end + scale.tail, |o| o.at_ms);
         let (label, class) = match state {
             Some(s) => (
                 s,
-                state_class(s).unwrap_or_else(|| {
-                    let index = distinct.iter().position(|d| *d == s).unwrap_or_else(|| {
-                        distinct.push(s);
-                        distinct.len() - 1
-                    });
-                    STATE_CLASSES[index % STATE_CLASSES.len()]
-                }),
+                state_class(s).unwrap_or_else(|| other_state_class(&mut distinct, s)),
             ),
             None => ("(no state)", "st-none"),
         };
-        let x = x_of(from_ms);
-        let width = (x_of(to_ms) - x).max(1.0);
+        let x = scale.x_of(from_ms);
+        let width = (scale.x_of(to_ms) - x).max(1.0);
         segments.push(Segment {
             x: format!("{x:.1}"),
             width: format!("{width:.1}"),
@@ -728,44 +692,49 @@ fn timeline<'a>(observations: &'a [Observation], requests: &[(u64, &str)]) -> Op
             },
         });
         let until_ms = sorted[j - 1].at_ms;
-        let count = j - i;
         steps.push(Step {
             state: label,
             class,
-            text: match count {
+            text: match j - i {
                 1 => format!("{from_ms} ms"),
                 n => format!("{from_ms}–{until_ms} ms ({n} polls)"),
             },
         });
         i = j;
     }
+    (segments, steps)
+}
 
-    let points = sorted
+/// The colour of a state [`state_class`] does not know: the next free one, by first appearance.
+fn other_state_class<'a>(distinct: &mut Vec<&'a str>, state: &'a str) -> &'static str {
+    let index = distinct
         .iter()
-        .map(|o| Point {
-            cx: format!("{:.1}", x_of(o.at_ms)),
-            at_ms: o.at_ms,
-            state: o.state.as_deref().unwrap_or("(no state)"),
-            note: &o.note,
-        })
-        .collect();
+        .position(|d| *d == state)
+        .unwrap_or_else(|| {
+            distinct.push(state);
+            distinct.len() - 1
+        });
+    STATE_CLASSES[index % STATE_CLASSES.len()]
+}
 
+/// The requests as markers; requests closer than [`MARKER_GAP`] share one label.
+fn markers(requests: &[(u64, &str)], scale: &Scale) -> Vec<Marker> {
     let mut sent: Vec<(u64, &str)> = requests.to_vec();
     sent.sort_by_key(|(at, _)| *at);
-    let mut markers: Vec<(f64, String)> = Vec::new();
+    let mut merged: Vec<(f64, String)> = Vec::new();
     for (at, purpose) in sent {
-        let x = x_of(at);
-        match markers.last_mut() {
+        let x = scale.x_of(at);
+        match merged.last_mut() {
             Some((last_x, label)) if x - *last_x < MARKER_GAP => {
                 if !label.split(", ").any(|l| l == purpose) {
                     label.push_str(", ");
                     label.push_str(purpose);
                 }
             }
-            _ => markers.push((x, purpose.to_owned())),
+            _ => merged.push((x, purpose.to_owned())),
         }
     }
-    let markers = markers
+    merged
         .into_iter()
         .map(|(x, label)| {
             let near_end = x + label.chars().count() as f64 * CHAR_WIDTH > TIMELINE_WIDTH;
@@ -776,26 +745,7 @@ fn timeline<'a>(observations: &'a [Observation], requests: &[(u64, &str)]) -> Op
                 label,
             }
         })
-        .collect();
-
-    let end_x = x_of(last_poll);
-    Some(Timeline {
-        width: TIMELINE_WIDTH as u32,
-        height: 96,
-        segments,
-        points,
-        markers,
-        steps,
-        start_label: format!("{start} ms"),
-        end_label: format!("{last_poll} ms"),
-        end_x: format!("{end_x:.1}"),
-        end_anchor: if end_x > TIMELINE_WIDTH - 60.0 {
-            "end"
-        } else {
-            "middle"
-        },
-        axis_y: 66,
-    })
+        .collect()
 }
 
 #[cfg(test)]
@@ -1021,6 +971,8 @@ mod tests {
                 c.outcome = CaseOutcome::Passed;
             }
         }
+        // What write_all renders: the report through the redactor.
+        let report = super::super::redacted(&report, &crate::redact::Redactor::default());
         let diff = compare(&baseline, &report);
         let html = to_html(&report, Some(&diff))?;
 
@@ -1107,7 +1059,7 @@ mod tests {
         assert!(!html.contains(sample::LEAKED_PASSWORD));
         assert!(html.contains(r#"<tr><th scope="row">x-auth-token</th><td>***</td></tr>"#));
         assert!(html.contains(r#"<tr><th scope="row">Authorization</th><td>***</td></tr>"#));
-        assert!(html.contains("https://***@rds.example.test"));
+        assert!(html.contains("https://admin:***@rds.example.test"));
         assert!(
             html.contains("$OS_AUTH_TOKEN"),
             "the variable in a curl line stays"
@@ -1288,37 +1240,5 @@ mod tests {
             )
         );
         assert_eq!(headline_of(sample::PASSED), None);
-    }
-
-    #[test]
-    fn credentials_are_redacted() {
-        assert_eq!(
-            headers(&[
-                ("X-AUTH-TOKEN".to_owned(), "abc".to_owned()),
-                ("Cookie".to_owned(), "s=1".to_owned()),
-                ("Accept".to_owned(), "application/json".to_owned()),
-            ]),
-            [
-                ("X-AUTH-TOKEN", "***"),
-                ("Cookie", "***"),
-                ("Accept", "application/json")
-            ]
-        );
-        assert_eq!(
-            redact_userinfo("see https://u:p@h.test/a?b=c@d and http://h2/x"),
-            "see https://***@h.test/a?b=c@d and http://h2/x"
-        );
-        assert!(matches!(
-            redact_userinfo("https://h.test/a@b"),
-            Cow::Borrowed(_)
-        ));
-        assert_eq!(
-            redact_curl(
-                "curl -H \"X-Auth-Token: abc\" -H 'Proxy-Authorization: Basic xyz' -H \"X-Auth-Token: $OS_AUTH_TOKEN\" 'https://u:p@h/x'"
-            ),
-            "curl -H \"X-Auth-Token: ***\" -H 'Proxy-Authorization: ***' -H \"X-Auth-Token: $OS_AUTH_TOKEN\" 'https://***@h/x'"
-        );
-        let clean = "curl -i -X POST http://h/x -H \"X-Auth-Token: $OS_AUTH_TOKEN\"";
-        assert_eq!(redact_curl(clean), clean);
     }
 }

@@ -19,11 +19,13 @@ pub mod model;
 pub mod write;
 
 #[cfg(test)]
-mod sample;
+pub(crate) mod sample;
 
 use std::path::{Path, PathBuf};
 
+use crate::redact::Redactor;
 pub use build::{RunMeta, build};
+
 pub use diff::{ReportDiff, compare};
 pub use html::to_html;
 pub use json::{load, to_json};
@@ -91,15 +93,34 @@ impl ReportError {
 
 /// Writes `report.json`, `junit.xml`, `report.html` and `summary.md` into `dir`, creating it.
 ///
-/// With a `baseline` (usually the previous nightly `report.json`), the HTML page and the Markdown
-/// summary open with the comparison `compare(baseline, report)`. Returns the written paths in
-/// the order above.
+/// The report is redacted first (see [`write_all_with`]) with what it reveals itself: the values
+/// of its credential headers and URL user information. A caller that knows the run's secrets
+/// should call [`write_all_with`] and pass them.
 pub fn write_all(
     report: &Report,
     dir: &Path,
     baseline: Option<&Report>,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    let comparison = baseline.map(|old| compare(old, report));
+    write_all_with(report, dir, baseline, &Redactor::default())
+}
+
+/// Writes the four reports into `dir` through `redactor`, creating the directory.
+///
+/// Every writer renders a copy of `report` (and of the `baseline`) masked by `redactor`, which
+/// also learns the values of the report's own credential headers and URL user information: a
+/// report whose exchanges carry a raw token is still written without it, in every file. With a
+/// `baseline` (usually the previous nightly `report.json`), the HTML page and the Markdown
+/// summary open with the comparison `compare(baseline, report)`. Returns the written paths in
+/// the order above.
+pub fn write_all_with(
+    report: &Report,
+    dir: &Path,
+    baseline: Option<&Report>,
+    redactor: &Redactor,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let report = &redacted(report, redactor);
+    let baseline = baseline.map(|b| redacted(b, redactor));
+    let comparison = baseline.as_ref().map(|old| compare(old, report));
 
     // Render everything first: a template or serializer error must not leave a mix of new and
     // old files behind.
@@ -124,6 +145,15 @@ pub fn write_all(
         written.push(path);
     }
     Ok(written)
+}
+
+/// A copy of `report` masked by `redactor` and by what the report itself reveals (see
+/// [`Redactor::learning`]). Every writer's input goes through here; so does `report diff`.
+pub fn redacted(report: &Report, redactor: &Redactor) -> Report {
+    let redactor = redactor.clone().learning(report);
+    let mut copy = report.clone();
+    redactor.redact_report(&mut copy);
+    copy
 }
 
 #[cfg(test)]
@@ -166,6 +196,63 @@ mod tests {
         // The baseline comparison reached the summary: the failed case is new.
         let md = std::fs::read_to_string(dir.join(SUMMARY_MD))?;
         assert!(md.contains("Compared with baseline"));
+        Ok(())
+    }
+
+    /// Every file of the report set, written from a report that carries a secret in a header,
+    /// in URL user information, in a body and in a message, holds none of them.
+    #[test]
+    fn no_report_file_holds_a_secret() -> Result<(), Box<dyn std::error::Error>> {
+        const RUN_TOKEN: &str = "run-token-7d1f0c";
+        const HEADER_ONLY: &str = "raw-header-cred-55a2";
+        const PASSWORD: &str = "url-pass-93be";
+        let mut report = sample::every_kind();
+        let case = &mut report.cases[0];
+        case.checks[0].message = format!("the target echoed {RUN_TOKEN}");
+        case.notes
+            .push(format!("retried with https://ops:{PASSWORD}@h.test/x"));
+        let mut x = sample::exchange("request", "https://h.test/x", 200, "", 0);
+        x.request.url = format!("https://ops:{PASSWORD}@h.test/x");
+        x.request
+            .headers
+            .push(("X-Auth-Token".to_owned(), RUN_TOKEN.to_owned()));
+        x.request
+            .headers
+            .push(("X-Client-Secret".to_owned(), HEADER_ONLY.to_owned()));
+        if let Some(r) = &mut x.response {
+            r.body = format!("{{\"token\": \"{RUN_TOKEN}\", \"again\": \"{HEADER_ONLY}\"}}");
+        }
+        case.exchanges.push(x);
+        case.curl = Some(format!(
+            "curl -H 'X-Auth-Token: {RUN_TOKEN}' https://h.test/x"
+        ));
+        let mut baseline = report.clone();
+        baseline.cases.truncate(2);
+
+        let tmp = tempfile::tempdir()?;
+        let paths = write_all_with(
+            &report,
+            tmp.path(),
+            Some(&baseline),
+            &Redactor::new([RUN_TOKEN]),
+        )?;
+        assert_eq!(paths.len(), 4);
+        for path in &paths {
+            let text = std::fs::read_to_string(path)?;
+            for secret in [
+                RUN_TOKEN,
+                HEADER_ONLY,
+                PASSWORD,
+                sample::LEAKED_TOKEN,
+                sample::LEAKED_PASSWORD,
+            ] {
+                assert!(!text.contains(secret), "{secret} in {}", path.display());
+            }
+        }
+        // The masks are there, the user name stays.
+        let json = std::fs::read_to_string(tmp.path().join(REPORT_JSON))?;
+        assert!(json.contains("https://ops:***@h.test/x"), "{json}");
+        assert!(json.contains("the target echoed ***"));
         Ok(())
     }
 

@@ -86,6 +86,7 @@ pub fn case(name: &str, api: &str, group: Group, outcome: CaseOutcome) -> CaseRe
 
 const ECS_URL: &str = "https://ecs.example.test/v2.1/p1/servers/s1/action";
 
+// Long on purpose: a test fixture reads best as one list of cases, top to bottom.
 pub fn report() -> Report {
     let mut cases = Vec::new();
 
@@ -255,6 +256,7 @@ pub fn poll(url: &str, at_ms: u64, state: &str) -> (ExchangeRecord, Observation)
 }
 
 /// [`report`] plus the failures a broken target adds: see the module documentation.
+// Long on purpose, like `report`: one case after another, each with its comment.
 pub fn every_kind() -> Report {
     let mut report = report();
     let status_url = "https://ecs.example.test/v2.1/p1/servers/s1";

@@ -10,6 +10,7 @@ use super::lifecycle::{Poller, Stop, Watch};
 use crate::endpoint::Secret;
 use crate::model::{CaseRun, Watched};
 use crate::plan::{Bound, Case, CaseKind};
+use crate::redact::Redactor;
 
 impl Runner {
     /// Runs `case` against the endpoint and records what it saw.
@@ -195,7 +196,8 @@ pub(super) fn curl(o: &Outgoing<'_>, token: &Secret, token_env: &str) -> String 
             .map(|c| c.into_owned())
             .unwrap_or_else(|_| format!("'{}'", s.replace(['\'', '\0'], "")))
     };
-    let mut line = format!("curl -i -X {} {}", o.method, q(&token.redact(o.url)));
+    let redactor = Redactor::new([token.expose()]);
+    let mut line = format!("curl -i -X {} {}", o.method, q(&redactor.redact_url(o.url)));
     if let Some(h) = o.auth_header {
         line.push_str(&format!(" -H \"{h}: ${token_env}\""));
     }
@@ -205,7 +207,7 @@ pub(super) fn curl(o: &Outgoing<'_>, token: &Secret, token_env: &str) -> String 
     if let Some(b) = o.body {
         line.push_str(&format!(
             " --data-raw {}",
-            q(&token.redact(&String::from_utf8_lossy(b)))
+            q(&redactor.redact_str(&String::from_utf8_lossy(b)))
         ));
     }
     line

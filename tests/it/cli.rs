@@ -313,3 +313,49 @@ fn long_waits_show_progress_unless_quiet() {
     let out = bin().args(args).arg(dir.path()).arg("-q").output().unwrap();
     assert!(!String::from_utf8_lossy(&out.stderr).contains("waiting:"));
 }
+
+#[test]
+fn report_diff_on_a_broken_file_names_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"format\": 1,\n  \"tool\": oops}\n").unwrap();
+    let out = bin()
+        .args(["report", "diff"])
+        .arg(&bad)
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: failed to load report ") && stderr.contains("bad.json"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("at line 2 column 11"),
+        "the cause is lost: {stderr}"
+    );
+}
+
+#[test]
+fn a_report_directory_that_cannot_be_written_is_its_own_error_and_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the report directory should be.
+    let blocked = dir.path().join("file");
+    std::fs::write(&blocked, "").unwrap();
+    let reports = blocked.join("reports");
+    let out = bin()
+        .args(["run", "-q", "--report-dir"])
+        .arg(&reports)
+        .arg("ddm::negative::no_token")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let expected = format!("error: cannot write reports to {}: ", reports.display());
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert!(
+        stderr.contains("Not a directory"),
+        "the cause is lost: {stderr}"
+    );
+}
