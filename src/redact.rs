@@ -15,8 +15,8 @@
 //! headers and URL user information to the secrets, so a report written by a careless runner is
 //! scrubbed everywhere those values were echoed, not only in the header itself.
 
+use crate::model::Report;
 use crate::model::{CaseReport, CheckReport, ExchangeRecord, Observation};
-use crate::report::model::Report;
 
 /// What a masked value is shown as.
 pub const MASK: &str = "***";

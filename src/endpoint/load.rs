@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::Secret;
 use super::cloud::{self, Cloud, CloudError, Env, process_env};
 use super::keystone::{self, KeystoneError, Session, TokenSource};
-use crate::report::model::SignInInfo;
+use crate::model::SignInInfo;
 use crate::spec::location::{Located, Pos};
 use crate::spec::{SpecSet, parse_yaml_file};
 

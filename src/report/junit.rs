@@ -134,6 +134,9 @@ fn test_case(case: &CaseReport) -> TestCase {
     test_case.set_classname(case.api.as_str());
     test_case.set_time(Duration::from_millis(case.duration_ms));
     test_case.add_property(Property::new("group", case.group.as_str()));
+    if let Some(resource) = &case.resource {
+        test_case.add_property(Property::new("resource", resource.as_str()));
+    }
     test_case.add_property(Property::new("source", case.source.as_str()));
     let out = system_out(case);
     if !out.is_empty() {

@@ -220,9 +220,23 @@ fn warning_list(out: &mut String, report: &Report) {
 
 fn footer(out: &mut String, report: &Report) {
     let run = &report.run;
+    let signed_in = run.sign_in.as_ref().map_or(String::new(), |s| {
+        format!(
+            " · signed in to {} at {} as {}{}{}",
+            text(&s.cloud),
+            text(&s.auth_url),
+            text(&s.user),
+            s.project
+                .as_deref()
+                .map_or(String::new(), |p| format!(", project {}", text(p))),
+            s.region
+                .as_deref()
+                .map_or(String::new(), |r| format!(", region {}", text(r))),
+        )
+    });
     let _ = writeln!(
         out,
-        "<sub>target {} · spec digest {} · started {} · took {}{}</sub>",
+        "<sub>target {}{signed_in} · spec digest {} · started {} · took {}{}</sub>",
         text(&run.target),
         code(&run.spec_digest),
         text(&run.started_at),

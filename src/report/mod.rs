@@ -283,3 +283,31 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod sign_in_and_resource_tests {
+    use super::*;
+
+    #[test]
+    fn every_page_names_the_sign_in_and_the_resource_of_a_case() {
+        let mut report = sample::report();
+        report.run.sign_in = Some(model::SignInInfo {
+            cloud: "mycloud".into(),
+            auth_url: "https://keystone.example.test/v3".into(),
+            user: "alice".into(),
+            project: Some("demo".into()),
+            region: Some("RegionOne".into()),
+        });
+        report.cases[0].resource = Some("ecs/server-b".into());
+        let html = to_html(&report, None).unwrap_or_default();
+        assert!(html.contains("cloud <code>mycloud</code> at https://keystone.example.test/v3 as alice, project demo, region RegionOne"), "{html}");
+        assert!(html.contains("resource <code>ecs/server-b</code>"));
+        let md = to_markdown(&report, None);
+        assert!(md.contains("signed in to mycloud at https://keystone.example.test/v3 as alice, project demo, region RegionOne"), "{md}");
+        let junit = to_junit(&report).unwrap_or_default();
+        assert!(
+            junit.contains(r#"<property name="resource" value="ecs/server-b"/>"#),
+            "{junit}"
+        );
+    }
+}
