@@ -281,12 +281,7 @@ impl ReferenceServer {
     pub fn cloud_target_yaml(&self, name: &str) -> String {
         let mut yaml = format!("auth:\n  cloud: {}\napis:\n", quoted(name));
         for api in self.apis() {
-            let resource_var = api
-                .vars
-                .iter()
-                .find(|(_, v)| **v == api.resource)
-                .map(|(k, _)| k.clone())
-                .unwrap_or_default();
+            let ids: Vec<String> = api.resources.iter().map(|r| quoted(r)).collect();
             // The embedded server keeps clouddb-ha under its own prefix, so the catalog
             // lists it under its own service type.
             let service = if api.api == "clouddb-ha" {
@@ -296,9 +291,10 @@ impl ReferenceServer {
             };
             let _ = writeln!(
                 yaml,
-                "  {}: {{ {service}vars: {{ {resource_var}: {} }} }}",
+                "  {}: {{ {service}vars: {{ {}: [{}] }} }}",
                 api.api,
-                quoted(&api.resource)
+                api.resource_var,
+                ids.join(", ")
             );
         }
         yaml

@@ -30,7 +30,8 @@ impl Cloud {
             reboot: Duration::from_millis(150),
             faults: Default::default(),
             token: API_TOKEN.into(),
-            resources: restart_conformance::reference::DEFAULT_RESOURCES,
+            // One resource per API, so that a run lasts longer than a token.
+            resources: 1,
         };
         let mut identity = IdentityConfig::new(PASSWORD);
         identity.app_credential_secret = APP_SECRET.into();
@@ -205,8 +206,9 @@ fn os_variables_sign_in_without_a_clouds_yaml() {
 
 #[test]
 fn a_token_expiring_mid_run_is_renewed_before_it_expires() {
-    // Tokens live 0.6 s; the ECS and clouddb cases take several seconds.
-    let c = Cloud::start(Duration::from_millis(600), None);
+    // Tokens live 0.3 s; the ECS cases (five restarts of 0.15 s on one
+    // resource) take longer.
+    let c = Cloud::start(Duration::from_millis(300), None);
     c.password_cloud();
     let out = c
         .cmd(&["--cloud", "reference", "--test-threads", "1", "ecs::"])
@@ -215,7 +217,7 @@ fn a_token_expiring_mid_run_is_renewed_before_it_expires() {
     let all = c.outputs(&out);
     assert_eq!(code(&out), Some(0), "{all}");
     let duration = c.report()["run"]["duration_ms"].as_u64().unwrap();
-    assert!(duration > 600, "the run was too short to test expiry");
+    assert!(duration > 300, "the run was too short to test expiry");
     assert!(
         c.server().tokens_issued() >= 2,
         "no renewal in a {duration} ms run"
@@ -224,8 +226,8 @@ fn a_token_expiring_mid_run_is_renewed_before_it_expires() {
 
 #[test]
 fn a_token_refused_mid_run_signs_in_again_once() {
-    // The server announces an hour but drops each token after 0.4 s: only the 401 tells.
-    let c = Cloud::start(Duration::from_millis(400), Some(Duration::from_secs(3600)));
+    // The server announces an hour but drops each token after 0.2 s: only the 401 tells.
+    let c = Cloud::start(Duration::from_millis(200), Some(Duration::from_secs(3600)));
     c.password_cloud();
     let out = c
         .cmd(&["--cloud", "reference", "--test-threads", "1", "ecs::"])
