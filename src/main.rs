@@ -157,69 +157,11 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
         Some(p) => Some(report::json::load(p).map_err(config)?),
         None => None,
     };
-    let embedded = args.target.is_none();
-    let choice = match &args.target {
-        Some(path) => {
-            if !args.fault.is_empty() {
-                return Err(config_msg(
-                    "error: --fault applies to the embedded reference server only; drop --target or --fault",
-                ));
-            }
-            if args.resources.is_some() {
-                return Err(config_msg(
-                    "error: --resources applies to the embedded reference server only; list several ids in the target file's resource variable instead",
-                ));
-            }
-            let parsed = endpoint::load_file(path).map_err(config)?;
-            let options = endpoint::ResolveOptions {
-                token_env: args.token_env.as_deref(),
-                cloud: args.cloud.as_deref(),
-                require_token: !args.dry_run && !args.libtest.list,
-                env: &endpoint::cloud::process_env,
-            };
-            let t = endpoint::resolve_with(parsed, &specs, &options).map_err(config)?;
-            let _ = REDACTOR.set(Redactor::new(t.secrets()));
-            if !t.is_loopback() && !args.libtest.list && !args.dry_run {
-                eprintln!(
-                    "note: {} is not on this machine: this run restarts real resources ({}).",
-                    t.label,
-                    t.apis.keys().cloned().collect::<Vec<_>>().join(", ")
-                );
-            }
-            EndpointChoice::File(t)
-        }
-        None if args.cloud.is_some() => {
-            return Err(config_msg(
-                "error: --cloud needs --target: the target file names the resources to restart\n  = help: write `apis: { ecs: { vars: { server_id: \"…\" } } }` in a file and pass --target FILE",
-            ));
-        }
-        None => EndpointChoice::embedded(
-            args.reboot_seconds,
-            parse_faults(&args.fault)?,
-            args.resources.unwrap_or(DEFAULT_RESOURCES),
-        ),
-    };
+    let choice = endpoint_choice(&args, &specs)?;
     if args.dry_run {
         return dry_run(&specs, choice, args.partition);
     }
-    // Real clouds are polled every 2 s and may take a while to leave the
-    // steady state; the embedded server restarts in a fraction of a second.
-    let (poll, grace) = if embedded {
-        (Duration::from_millis(20), Duration::from_secs(1))
-    } else {
-        (Duration::from_secs(2), Duration::from_secs(60))
-    };
-    let mut settings = Settings::new(Polling {
-        interval: args.poll_interval.unwrap_or(poll),
-        timeout: args.lifecycle_timeout,
-        grace: args.restart_grace.unwrap_or(grace),
-    });
-    settings.strict = args.strict;
-    settings.request_timeout = args.request_timeout;
-    settings.max_body = args.max_body;
-    settings.follow_redirects = args.follow_redirects;
-    settings.rate = args.rate;
-    settings.dead_after = args.dead_after;
+    let settings = run_settings(&args);
     let options = SuiteOptions {
         settings,
         args: args.libtest,
@@ -246,6 +188,73 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
     } else {
         exit::SUCCESS
     })
+}
+
+/// `run`'s endpoint: the target file, resolved against the specs, or the
+/// embedded server; flags that apply to the other one are refused.
+fn endpoint_choice(args: &RunArgs, specs: &spec::SpecSet) -> Result<EndpointChoice, Failure> {
+    let Some(path) = &args.target else {
+        if args.cloud.is_some() {
+            return Err(config_msg(
+                "error: --cloud needs --target: the target file names the resources to restart\n  = help: write `apis: { ecs: { vars: { server_id: \"…\" } } }` in a file and pass --target FILE",
+            ));
+        }
+        return Ok(EndpointChoice::embedded(
+            args.reboot_seconds,
+            parse_faults(&args.fault)?,
+            args.resources.unwrap_or(DEFAULT_RESOURCES),
+        ));
+    };
+    if !args.fault.is_empty() {
+        return Err(config_msg(
+            "error: --fault applies to the embedded reference server only; drop --target or --fault",
+        ));
+    }
+    if args.resources.is_some() {
+        return Err(config_msg(
+            "error: --resources applies to the embedded reference server only; list several ids in the target file's resource variable instead",
+        ));
+    }
+    let parsed = endpoint::load_file(path).map_err(config)?;
+    let options = endpoint::ResolveOptions {
+        token_env: args.token_env.as_deref(),
+        cloud: args.cloud.as_deref(),
+        require_token: !args.dry_run && !args.libtest.list,
+        env: &endpoint::cloud::process_env,
+    };
+    let t = endpoint::resolve_with(parsed, specs, &options).map_err(config)?;
+    let _ = REDACTOR.set(Redactor::new(t.secrets()));
+    if !t.is_loopback() && !args.libtest.list && !args.dry_run {
+        eprintln!(
+            "note: {} is not on this machine: this run restarts real resources ({}).",
+            t.label,
+            t.apis.keys().cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(EndpointChoice::File(t))
+}
+
+/// `run`'s timing and transport settings, with defaults for the endpoint kind.
+fn run_settings(args: &RunArgs) -> Settings {
+    // Real clouds are polled every 2 s and may take a while to leave the
+    // steady state; the embedded server restarts in a fraction of a second.
+    let (poll, grace) = if args.target.is_none() {
+        (Duration::from_millis(20), Duration::from_secs(1))
+    } else {
+        (Duration::from_secs(2), Duration::from_secs(60))
+    };
+    let mut settings = Settings::new(Polling {
+        interval: args.poll_interval.unwrap_or(poll),
+        timeout: args.lifecycle_timeout,
+        grace: args.restart_grace.unwrap_or(grace),
+    });
+    settings.strict = args.strict;
+    settings.request_timeout = args.request_timeout;
+    settings.max_body = args.max_body;
+    settings.follow_redirects = args.follow_redirects;
+    settings.rate = args.rate;
+    settings.dead_after = args.dead_after;
+    settings
 }
 
 /// `run --dry-run`: the plan as curl lines; nothing is sent.

@@ -177,6 +177,7 @@ fn response(description: String, doc: Option<&ResponseDoc>, schema: Option<Value
     Value::Object(response)
 }
 
+/// The restart operation: parameters, request body and every documented response.
 fn action_operation(
     spec: &Spec,
     uri: &UriTemplate,
@@ -185,51 +186,8 @@ fn action_operation(
     error_ref: &Option<Value>,
     security: &Value,
 ) -> Value {
-    let mut responses = Map::new();
-    for (status, doc) in &spec.responses {
-        let schema = if doc.empty {
-            None
-        } else {
-            add_schema(
-                schemas,
-                format!("{}.response.{status}", spec.api),
-                &doc.schema.as_ref().map(|c| c.schema.clone()),
-            )
-        };
-        let description = if doc.empty {
-            format!("No body. {}", doc.source)
-        } else {
-            doc.source.clone()
-        };
-        responses.insert(status.to_string(), response(description, Some(doc), schema));
-    }
-    // Codes of the status table, and of the vendor's general status-code
-    // page, without a row of their own answer in the error shape.
-    if let Some(documented) = &spec.documented {
-        let general = documented
-            .general_source
-            .as_deref()
-            .unwrap_or(&documented.source);
-        for code in documented.all() {
-            if spec.responses.contains_key(&code) {
-                continue;
-            }
-            let source = if documented.table.contains(&code) {
-                documented.source.as_str()
-            } else {
-                general
-            };
-            let schema = if code >= 400 { error_ref.clone() } else { None };
-            responses.insert(
-                code.to_string(),
-                response(
-                    format!("{source}; error shape: {}", spec.errors.source),
-                    None,
-                    schema,
-                ),
-            );
-        }
-    }
+    let mut responses = described_responses(spec, schemas);
+    documented_codes(spec, error_ref, &mut responses);
     responses.insert(
         "default".into(),
         response(
@@ -260,6 +218,60 @@ fn action_operation(
         "responses": responses,
         "security": security,
     })
+}
+
+/// The responses the spec describes, each schema added under `schemas`.
+fn described_responses(spec: &Spec, schemas: &mut Map<String, Value>) -> Map<String, Value> {
+    let mut responses = Map::new();
+    for (status, doc) in &spec.responses {
+        let schema = if doc.empty {
+            None
+        } else {
+            add_schema(
+                schemas,
+                format!("{}.response.{status}", spec.api),
+                &doc.schema.as_ref().map(|c| c.schema.clone()),
+            )
+        };
+        let description = if doc.empty {
+            format!("No body. {}", doc.source)
+        } else {
+            doc.source.clone()
+        };
+        responses.insert(status.to_string(), response(description, Some(doc), schema));
+    }
+    responses
+}
+
+/// Codes of the status table, and of the vendor's general status-code page,
+/// without a row of their own: they answer in the error shape.
+fn documented_codes(spec: &Spec, error_ref: &Option<Value>, responses: &mut Map<String, Value>) {
+    let Some(documented) = &spec.documented else {
+        return;
+    };
+    let general = documented
+        .general_source
+        .as_deref()
+        .unwrap_or(&documented.source);
+    for code in documented.all() {
+        if spec.responses.contains_key(&code) {
+            continue;
+        }
+        let source = if documented.table.contains(&code) {
+            documented.source.as_str()
+        } else {
+            general
+        };
+        let schema = if code >= 400 { error_ref.clone() } else { None };
+        responses.insert(
+            code.to_string(),
+            response(
+                format!("{source}; error shape: {}", spec.errors.source),
+                None,
+                schema,
+            ),
+        );
+    }
 }
 
 /// The lifecycle GET: the state at the spec's JSON pointer, with the states it names.

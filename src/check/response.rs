@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::{CheckId, Verdict, not_verifiable, verdict};
 use crate::model::{SchemaError, Severity};
 use crate::plan::{Case, CaseKind};
-use crate::spec::{Compiled, StatusPattern};
+use crate::spec::{Compiled, ResponseDoc, StatusPattern};
 
 pub use crate::model::Received;
 
@@ -157,15 +157,36 @@ fn is_json_media_type(ct: &str) -> bool {
     media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
 }
 
+/// A response body read as JSON: `None` when there is no body.
+type Parsed = Option<Result<Value, serde_json::Error>>;
+
 /// Content type, body schema, empty body, example and error shape.
 pub fn body_checks(case: &Case, r: &Received) -> Vec<Verdict> {
-    let spec = &case.spec;
-    let mut out = Vec::new();
     let ct = r.header("content-type").unwrap_or("");
-    let parsed: Option<Result<Value, serde_json::Error>> =
-        r.has_body().then(|| serde_json::from_slice(&r.body));
+    let parsed: Parsed = r.has_body().then(|| serde_json::from_slice(&r.body));
+    let mut out: Vec<Verdict> = content_type_check(ct, &parsed, r).into_iter().collect();
+    if (200..300).contains(&r.status) {
+        // A success the spec does not describe has nothing to compare, and
+        // its declared promises are not reported either.
+        let Some(doc) = case.spec.responses.get(&r.status) else {
+            return out;
+        };
+        out.extend(success_body_checks(case, r, doc, &parsed, ct));
+        out.extend(
+            case.not_verifiable
+                .iter()
+                .map(|nv| not_verifiable(&nv.id, &nv.message)),
+        );
+    } else if r.status >= 400 && !routing_level(case) {
+        out.extend(error_shape_check(case, r, &parsed, ct));
+    }
+    out
+}
 
-    match &parsed {
+/// content_type.json: a JSON body is labelled JSON, and a body labelled JSON
+/// parses. Bodies that are neither are left to the schema checks.
+fn content_type_check(ct: &str, parsed: &Parsed, r: &Received) -> Option<Verdict> {
+    match parsed {
         Some(Ok(_)) => {
             let ok = is_json_media_type(ct);
             let label = if ct.is_empty() {
@@ -185,7 +206,7 @@ pub fn body_checks(case: &Case, r: &Received) -> Vec<Verdict> {
             );
             v.expected = Some(Value::from("application/json"));
             v.actual = Some(Value::from(ct));
-            out.push(v);
+            Some(v)
         }
         Some(Err(e)) if is_json_media_type(ct) => {
             let mut v = verdict(
@@ -196,90 +217,102 @@ pub fn body_checks(case: &Case, r: &Received) -> Vec<Verdict> {
             );
             v.expected = Some(Value::from("a JSON body"));
             v.actual = Some(Value::from(String::from_utf8_lossy(&r.body).into_owned()));
-            out.push(v);
+            Some(v)
         }
-        _ => {}
+        _ => None,
     }
+}
 
-    let doc = spec.responses.get(&r.status);
-    if (200..300).contains(&r.status) {
-        let Some(doc) = doc else { return out };
-        if let Some(schema) = &doc.schema {
-            out.push(schema_verdict(
-                CheckId::BodySchema,
-                doc.severity,
-                schema,
-                &parsed,
-                &doc.source,
-                ct,
-            ));
-        }
-        if doc.empty {
-            let ok = !r.has_body();
-            out.push(verdict(
-                CheckId::BodyEmpty,
-                doc.severity,
-                ok,
-                if ok {
-                    format!("no body on {}, as documented", r.status)
-                } else {
-                    format!(
-                        "a {}-byte body on {}; the document gives none ({})",
-                        r.body.len(),
-                        r.status,
-                        doc.source
-                    )
-                },
-            ));
-        }
-        if case.example == Some(r.status)
-            && let (Some(example), Some(Ok(actual))) = (&doc.example, &parsed)
-        {
-            out.push(example_verdict(example, actual, &doc.source));
-        }
-    } else if r.status >= 400 && !routing_level(case) {
-        if r.status == 401
-            && let Some(Ok(body)) = &parsed
-            && identity_401(body)
-        {
-            out.push(verdict(
-                CheckId::BodyErrorShape,
-                Severity::Should,
-                true,
-                "the identity layer's 401 body {\"error\": {\"code\": 401, …}} (keystonemiddleware), accepted for every API",
-            ));
-            return out;
-        }
-        let (schema, severity, source) =
-            match doc.and_then(|d| d.schema.as_ref().map(|s| (s, d.severity, &d.source))) {
-                Some(x) => x,
-                None => match &spec.errors.schema {
-                    Some(s) => (s, spec.errors.severity, &spec.errors.source),
-                    None => return out,
-                },
-            };
+/// body.schema, body.empty and body.example on a documented success.
+fn success_body_checks(
+    case: &Case,
+    r: &Received,
+    doc: &ResponseDoc,
+    parsed: &Parsed,
+    ct: &str,
+) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    if let Some(schema) = &doc.schema {
         out.push(schema_verdict(
-            CheckId::BodyErrorShape,
-            severity,
+            CheckId::BodySchema,
+            doc.severity,
             schema,
-            &parsed,
-            source,
+            parsed,
+            &doc.source,
             ct,
         ));
     }
-    for nv in &case.not_verifiable {
-        if (200..300).contains(&r.status) {
-            out.push(not_verifiable(&nv.id, &nv.message));
-        }
+    if doc.empty {
+        out.push(empty_body_verdict(r, doc));
+    }
+    if case.example == Some(r.status)
+        && let (Some(example), Some(Ok(actual))) = (&doc.example, parsed)
+    {
+        out.push(example_verdict(example, actual, &doc.source));
     }
     out
+}
+
+/// body.empty: no body where the document gives none.
+fn empty_body_verdict(r: &Received, doc: &ResponseDoc) -> Verdict {
+    let ok = !r.has_body();
+    verdict(
+        CheckId::BodyEmpty,
+        doc.severity,
+        ok,
+        if ok {
+            format!("no body on {}, as documented", r.status)
+        } else {
+            format!(
+                "a {}-byte body on {}; the document gives none ({})",
+                r.body.len(),
+                r.status,
+                doc.source
+            )
+        },
+    )
+}
+
+/// body.error_shape: an error body follows its response's schema, else the
+/// spec's `errors` schema; the identity layer's 401 is accepted for every API.
+fn error_shape_check(case: &Case, r: &Received, parsed: &Parsed, ct: &str) -> Option<Verdict> {
+    let spec = &case.spec;
+    if r.status == 401
+        && let Some(Ok(body)) = parsed
+        && identity_401(body)
+    {
+        return Some(verdict(
+            CheckId::BodyErrorShape,
+            Severity::Should,
+            true,
+            "the identity layer's 401 body {\"error\": {\"code\": 401, …}} (keystonemiddleware), accepted for every API",
+        ));
+    }
+    let doc = spec.responses.get(&r.status);
+    let (schema, severity, source) =
+        match doc.and_then(|d| d.schema.as_ref().map(|s| (s, d.severity, &d.source))) {
+            Some(x) => x,
+            None => (
+                spec.errors.schema.as_ref()?,
+                spec.errors.severity,
+                &spec.errors.source,
+            ),
+        };
+    Some(schema_verdict(
+        CheckId::BodyErrorShape,
+        severity,
+        schema,
+        parsed,
+        source,
+        ct,
+    ))
 }
 
 fn schema_verdict(
     id: CheckId,
     severity: Severity,
     schema: &Compiled,
-    parsed: &Option<Result<Value, serde_json::Error>>,
+    parsed: &Parsed,
     source: &str,
     ct: &str,
 ) -> Verdict {

@@ -340,108 +340,30 @@ pub fn from_env(env: Env<'_>) -> Result<Cloud, CloudError> {
     build("OS_* variables", "the environment", entry)
 }
 
+/// What a cloud entry lacks, and what to set.
+struct Missing {
+    what: String,
+    help: &'static str,
+}
+
+fn missing(what: impl Into<String>, help: &'static str) -> Missing {
+    Missing {
+        what: what.into(),
+        help,
+    }
+}
+
 fn build(name: &str, source: &str, e: CloudEntry) -> Result<Cloud, CloudError> {
-    let incomplete = |what: &str, help: &str| CloudError::Incomplete {
+    let incomplete = |m: Missing| CloudError::Incomplete {
         cloud: name.into(),
         source_of: source.into(),
-        what: what.into(),
-        help: help.into(),
+        what: m.what,
+        help: m.help.into(),
     };
-    let a = e.auth;
-    let Some(auth_url) = a.auth_url.clone() else {
-        return Err(incomplete(
-            "no auth_url",
-            "set auth.auth_url (OS_AUTH_URL), the Keystone v3 URL, e.g. https://iam.example.com/v3",
-        ));
-    };
-    match reqwest::Url::parse(&auth_url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-        _ => {
-            return Err(incomplete(
-                &format!("auth_url `{auth_url}` is not an http(s) URL"),
-                "write e.g. https://iam.example.com/v3",
-            ));
-        }
-    }
-    let auth_type = e.auth_type.clone().unwrap_or_else(|| {
-        if a.application_credential_id.is_some() {
-            "v3applicationcredential".into()
-        } else if a.password.is_none() && a.token.is_some() {
-            "token".into()
-        } else {
-            "password".into()
-        }
-    });
-    let credential = match auth_type.as_str() {
-        "password" | "v3password" => {
-            let Some(password) = a.password.clone() else {
-                return Err(incomplete(
-                    "no password",
-                    "put auth.password in secure.yaml (or export OS_PASSWORD)",
-                ));
-            };
-            if a.username.is_none() && a.user_id.is_none() {
-                return Err(incomplete("no username", "set auth.username (OS_USERNAME)"));
-            }
-            Credential::Password {
-                username: a.username.clone(),
-                user_id: a.user_id.clone(),
-                user_domain_name: a.user_domain_name.clone().or_else(|| a.domain_name.clone()),
-                user_domain_id: a.user_domain_id.clone(),
-                password: Secret::new(password),
-            }
-        }
-        "v3applicationcredential" | "applicationcredential" => {
-            let (Some(id), Some(secret)) = (
-                a.application_credential_id.clone(),
-                a.application_credential_secret.clone(),
-            ) else {
-                return Err(incomplete(
-                    "an application credential needs both an id and a secret",
-                    "set auth.application_credential_id and auth.application_credential_secret (OS_APPLICATION_CREDENTIAL_ID, OS_APPLICATION_CREDENTIAL_SECRET)",
-                ));
-            };
-            Credential::ApplicationCredential {
-                id,
-                secret: Secret::new(secret),
-            }
-        }
-        "token" | "v3token" => {
-            let Some(token) = a.token.clone() else {
-                return Err(incomplete("no token", "set auth.token (OS_TOKEN)"));
-            };
-            Credential::Token {
-                token: Secret::new(token),
-            }
-        }
-        other => {
-            return Err(incomplete(
-                &format!("auth_type `{other}` is not supported"),
-                "use password, v3applicationcredential or token",
-            ));
-        }
-    };
-    let project = match &credential {
-        Credential::ApplicationCredential { .. } => None,
-        _ => {
-            let scope = ProjectScope {
-                id: a.project_id.clone().or(a.tenant_id.clone()),
-                name: a.project_name.clone().or(a.tenant_name.clone()),
-                domain_name: a
-                    .project_domain_name
-                    .clone()
-                    .or_else(|| a.domain_name.clone()),
-                domain_id: a.project_domain_id.clone(),
-            };
-            if scope.id.is_none() && scope.name.is_none() {
-                return Err(incomplete(
-                    "no project",
-                    "set auth.project_name or auth.project_id (OS_PROJECT_NAME, OS_PROJECT_ID): the catalog comes with a project-scoped token",
-                ));
-            }
-            Some(scope)
-        }
-    };
+    let a = &e.auth;
+    let auth_url = checked_auth_url(a).map_err(incomplete)?;
+    let credential = credential(&auth_type(&e), a).map_err(incomplete)?;
+    let project = project_scope(&credential, a).map_err(incomplete)?;
     Ok(Cloud {
         name: name.into(),
         source: source.into(),
@@ -451,6 +373,112 @@ fn build(name: &str, source: &str, e: CloudEntry) -> Result<Cloud, CloudError> {
         region: e.region_name,
         interface: e.interface.unwrap_or_else(|| "public".into()),
     })
+}
+
+/// `auth_url`: present, and an http(s) URL.
+fn checked_auth_url(a: &AuthEntry) -> Result<String, Missing> {
+    let Some(auth_url) = a.auth_url.clone() else {
+        return Err(missing(
+            "no auth_url",
+            "set auth.auth_url (OS_AUTH_URL), the Keystone v3 URL, e.g. https://iam.example.com/v3",
+        ));
+    };
+    match reqwest::Url::parse(&auth_url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(auth_url),
+        _ => Err(missing(
+            format!("auth_url `{auth_url}` is not an http(s) URL"),
+            "write e.g. https://iam.example.com/v3",
+        )),
+    }
+}
+
+/// `auth_type`, or the one the credentials given imply.
+fn auth_type(e: &CloudEntry) -> String {
+    let a = &e.auth;
+    e.auth_type.clone().unwrap_or_else(|| {
+        if a.application_credential_id.is_some() {
+            "v3applicationcredential".into()
+        } else if a.password.is_none() && a.token.is_some() {
+            "token".into()
+        } else {
+            "password".into()
+        }
+    })
+}
+
+/// The credential `auth_type` asks for, with every piece it needs.
+fn credential(auth_type: &str, a: &AuthEntry) -> Result<Credential, Missing> {
+    match auth_type {
+        "password" | "v3password" => {
+            let Some(password) = a.password.clone() else {
+                return Err(missing(
+                    "no password",
+                    "put auth.password in secure.yaml (or export OS_PASSWORD)",
+                ));
+            };
+            if a.username.is_none() && a.user_id.is_none() {
+                return Err(missing("no username", "set auth.username (OS_USERNAME)"));
+            }
+            Ok(Credential::Password {
+                username: a.username.clone(),
+                user_id: a.user_id.clone(),
+                user_domain_name: a.user_domain_name.clone().or_else(|| a.domain_name.clone()),
+                user_domain_id: a.user_domain_id.clone(),
+                password: Secret::new(password),
+            })
+        }
+        "v3applicationcredential" | "applicationcredential" => {
+            let (Some(id), Some(secret)) = (
+                a.application_credential_id.clone(),
+                a.application_credential_secret.clone(),
+            ) else {
+                return Err(missing(
+                    "an application credential needs both an id and a secret",
+                    "set auth.application_credential_id and auth.application_credential_secret (OS_APPLICATION_CREDENTIAL_ID, OS_APPLICATION_CREDENTIAL_SECRET)",
+                ));
+            };
+            Ok(Credential::ApplicationCredential {
+                id,
+                secret: Secret::new(secret),
+            })
+        }
+        "token" | "v3token" => {
+            let Some(token) = a.token.clone() else {
+                return Err(missing("no token", "set auth.token (OS_TOKEN)"));
+            };
+            Ok(Credential::Token {
+                token: Secret::new(token),
+            })
+        }
+        other => Err(missing(
+            format!("auth_type `{other}` is not supported"),
+            "use password, v3applicationcredential or token",
+        )),
+    }
+}
+
+/// The project a password or token sign-in is scoped to; an application
+/// credential carries its own scope.
+fn project_scope(credential: &Credential, a: &AuthEntry) -> Result<Option<ProjectScope>, Missing> {
+    if let Credential::ApplicationCredential { .. } = credential {
+        return Ok(None);
+    }
+    let scope = ProjectScope {
+        id: a.project_id.clone().or(a.tenant_id.clone()),
+        name: a.project_name.clone().or(a.tenant_name.clone()),
+        domain_name: a
+            .project_domain_name
+            .clone()
+            .or_else(|| a.domain_name.clone()),
+        domain_id: a.project_domain_id.clone(),
+    };
+    if scope.id.is_none() && scope.name.is_none() {
+        return Err(missing(
+            "no project",
+            "set auth.project_name or auth.project_id (OS_PROJECT_NAME, OS_PROJECT_ID): the catalog comes with a project-scoped token",
+        ));
+    }
+    Ok(Some(scope))
 }
 
 #[cfg(test)]

@@ -186,16 +186,7 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
         reason: crate::redact::Redactor::new([secret.expose()]).redact_str(&reason),
         cloud: cloud.name.clone(),
     };
-    // A fresh client each time: sign-ins are rare, and a client's pooled
-    // connections belong to the runtime that opened them.
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .retry(reqwest::retry::never())
-        .connect_timeout(SIGN_IN_TIMEOUT)
-        .timeout(SIGN_IN_TIMEOUT)
-        .user_agent(concat!("restart-conformance/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| unreachable(e.to_string()))?;
+    let client = sign_in_client().map_err(|e| unreachable(e.to_string()))?;
     let body = request_body(cloud, true).to_string();
     let started = Instant::now();
     let resp = client
@@ -216,21 +207,10 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
     let text = crate::redact::Redactor::new([secret.expose()])
         .redact_str(&String::from_utf8_lossy(&bytes));
     if !(200..300).contains(&status) {
-        let message = serde_json::from_str::<Value>(&text)
-            .ok()
-            .and_then(|v| {
-                let e = v.get("error")?;
-                Some(format!(
-                    "{}: {}",
-                    e.get("title").and_then(Value::as_str).unwrap_or(""),
-                    e.get("message").and_then(Value::as_str).unwrap_or("")
-                ))
-            })
-            .unwrap_or_else(|| text.chars().take(200).collect());
         return Err(KeystoneError::Refused {
             auth_url: cloud.auth_url.clone(),
             status,
-            message,
+            message: refusal_message(&text),
             cloud: cloud.name.clone(),
             source_of: cloud.source.clone(),
         });
@@ -247,19 +227,7 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
     let body: TokenBody = serde_json::from_slice(&bytes)
         .map_err(|e| invalid(format!("the token body is not as expected: {e}")))?;
     let t = body.token;
-    let refresh_at = t.expires_at.as_deref().and_then(|exp| {
-        let exp = chrono::DateTime::parse_from_rfc3339(exp).ok()?;
-        // The lifetime by the server's own clock, so skew does not matter.
-        let issued = t
-            .issued_at
-            .as_deref()
-            .and_then(|i| chrono::DateTime::parse_from_rfc3339(i).ok())
-            .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
-        let life = (exp - issued).to_std().unwrap_or(Duration::ZERO);
-        // Sign in again a quarter of the lifetime (at most a minute) early.
-        let margin = (life / 4).min(Duration::from_secs(60));
-        Some(started + life.saturating_sub(margin))
-    });
+    let refresh_at = refresh_at(&t, started);
     Ok(Token {
         value: Secret::new(value),
         refresh_at,
@@ -268,6 +236,49 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
         user_name: t.user.and_then(|u| u.name.or(u.id)),
         catalog: t.catalog,
     })
+}
+
+/// The client of one sign-in. A fresh client each time: sign-ins are rare,
+/// and a client's pooled connections belong to the runtime that opened them.
+fn sign_in_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never())
+        .connect_timeout(SIGN_IN_TIMEOUT)
+        .timeout(SIGN_IN_TIMEOUT)
+        .user_agent(concat!("restart-conformance/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// A refused sign-in's reason: Keystone's `title: message`, else the start
+/// of the (already redacted) body.
+fn refusal_message(text: &str) -> String {
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| {
+            let e = v.get("error")?;
+            Some(format!(
+                "{}: {}",
+                e.get("title").and_then(Value::as_str).unwrap_or(""),
+                e.get("message").and_then(Value::as_str).unwrap_or("")
+            ))
+        })
+        .unwrap_or_else(|| text.chars().take(200).collect())
+}
+
+/// When to sign in again: a quarter of the token's lifetime (at most a
+/// minute) before it expires, counted from when the sign-in was sent.
+fn refresh_at(t: &TokenInner, started: Instant) -> Option<Instant> {
+    let exp = chrono::DateTime::parse_from_rfc3339(t.expires_at.as_deref()?).ok()?;
+    // The lifetime by the server's own clock, so skew does not matter.
+    let issued = t
+        .issued_at
+        .as_deref()
+        .and_then(|i| chrono::DateTime::parse_from_rfc3339(i).ok())
+        .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
+    let life = (exp - issued).to_std().unwrap_or(Duration::ZERO);
+    let margin = (life / 4).min(Duration::from_secs(60));
+    Some(started + life.saturating_sub(margin))
 }
 
 /// Signs in from synchronous code (the command line, before the run).

@@ -311,6 +311,38 @@ fn auth_choice(file: &TargetFile, opts: &ResolveOptions<'_>) -> AuthChoice {
     AuthChoice::Token("OS_AUTH_TOKEN".to_owned())
 }
 
+/// Located errors for one target file.
+struct FileErrors<'a> {
+    path: &'a Path,
+    text: &'a str,
+    errors: Vec<Located>,
+}
+
+impl FileErrors<'_> {
+    /// An error at `pos`, with its label and help.
+    fn at(
+        &mut self,
+        pos: &serde_saphyr::Location,
+        title: impl Into<String>,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.errors.push(
+            Located::new(self.path, self.text, Some(Pos::from_saphyr(pos)), title)
+                .label(label)
+                .help(help),
+        );
+    }
+}
+
+/// Where one configured API's base URL comes from.
+enum Placement {
+    /// The file gives it.
+    Fixed(ApiEndpoint),
+    /// The catalog gives it, once signed in.
+    Catalog(Lookup),
+}
+
 /// Checks a parsed target against the specs, then reads the token or signs
 /// in and takes the missing base URLs and variables from the catalog.
 pub fn resolve_with(
@@ -319,293 +351,44 @@ pub fn resolve_with(
     opts: &ResolveOptions<'_>,
 ) -> Result<Endpoint, EndpointError> {
     let ParsedEndpoint { path, text, file } = parsed;
-    let mut errors = Vec::new();
-    let at = |span_line: &serde_saphyr::Location| Some(Pos::from_saphyr(span_line));
+    let mut errs = FileErrors {
+        path: &path,
+        text: &text,
+        errors: Vec::new(),
+    };
     let choice = auth_choice(&file, opts);
     let signing_in = !matches!(choice, AuthChoice::Token(_));
-    if let Some(a) = &file.auth
-        && let (Some(_), Some(c)) = (&a.token_env, &a.cloud)
-    {
-        errors.push(
-            Located::new(
-                &path,
-                &text,
-                at(&c.referenced),
-                "both `token_env` and `cloud`",
-            )
-            .label("the token comes either from a variable or from signing in")
-            .help("keep one of the two"),
-        );
-    }
-    // API → (base URL from the file, or the catalog lookup to make).
+    check_auth(&file, &mut errs);
     let mut apis = BTreeMap::new();
     let mut lookups: Vec<(String, Lookup)> = Vec::new();
-    let known: Vec<&str> = specs.specs.iter().map(|s| s.api.as_str()).collect();
-    for (api, conf_spanned) in &file.apis {
-        let conf = &conf_spanned.value;
-        let api_pos = conf
-            .base_url
-            .as_ref()
-            .map_or(&conf_spanned.referenced, |b| &b.referenced);
-        let Some(spec) = specs.specs.iter().find(|s| &s.api == api) else {
-            errors.push(
-                Located::new(&path, &text, at(api_pos), format!("unknown API `{api}`"))
-                    .label("no spec has this API id")
-                    .help(format!("use one of {}", known.join(", "))),
-            );
-            continue;
-        };
-        let base_url = match &conf.base_url {
-            Some(b) => {
-                let url = b.value.trim_end_matches('/').to_owned();
-                match reqwest::Url::parse(&url) {
-                    Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-                    _ => errors.push(
-                        Located::new(
-                            &path,
-                            &text,
-                            at(&b.referenced),
-                            format!("invalid base_url for `{api}`"),
-                        )
-                        .label(format!("`{}` is not an http(s) URL", b.value))
-                        .help(
-                            "write e.g. `https://ecs.example.com` (paths from the spec are appended)",
-                        ),
-                    ),
-                }
-                Some(url)
+    for (api, conf) in &file.apis {
+        match check_api(api, conf, specs, signing_in, &mut errs) {
+            Some(Placement::Fixed(endpoint)) => {
+                apis.insert(api.clone(), endpoint);
             }
-            None if signing_in => None,
-            None => {
-                errors.push(
-                    Located::new(
-                        &path,
-                        &text,
-                        at(&conf_spanned.referenced),
-                        format!("missing base_url for `{api}`"),
-                    )
-                    .label("with a fixed token, every API needs its base URL")
-                    .help(format!(
-                        "add `base_url: \"https://…\"` under `apis.{api}`, or sign in with `auth: {{ cloud: NAME }}` so the catalog gives it"
-                    )),
-                );
-                continue;
-            }
-        };
-        let mut vars = BTreeMap::new();
-        let mut resources = Vec::new();
-        for (name, value) in &conf.vars {
-            if !spec.target_vars.contains(name) {
-                errors.push(
-                    Located::new(
-                        &path,
-                        &text,
-                        at(&value.referenced),
-                        format!("unknown variable `{name}` for `{api}`"),
-                    )
-                    .label("the spec's URIs do not use it")
-                    .help(format!(
-                        "the variables of `{api}` are {}",
-                        spec.target_vars.join(", ")
-                    )),
-                );
-            }
-            let values = value.value.values();
-            if matches!(value.value, VarValue::Many(_)) && name != &spec.resource_var {
-                errors.push(
-                    Located::new(
-                        &path,
-                        &text,
-                        at(&value.referenced),
-                        format!("a list for `{name}`"),
-                    )
-                    .label(format!(
-                        "only the resource variable `{}` may list several values",
-                        spec.resource_var
-                    ))
-                    .help("give one value"),
-                );
-            }
-            if values.is_empty() {
-                errors.push(
-                    Located::new(
-                        &path,
-                        &text,
-                        at(&value.referenced),
-                        format!("an empty list for `{name}`"),
-                    )
-                    .label("no value to use")
-                    .help("list at least one id"),
-                );
-            }
-            if values
-                .iter()
-                .any(|v| v.is_empty() || v.contains(['/', '?', '#']))
-            {
-                errors.push(
-                    Located::new(
-                        &path,
-                        &text,
-                        at(&value.referenced),
-                        format!("invalid value for `{name}`"),
-                    )
-                    .label("a path variable cannot be empty or hold `/`, `?` or `#`")
-                    .help("give the bare id"),
-                );
-            }
-            if name == &spec.resource_var {
-                resources = values.clone();
-            }
-            if let Some(first) = values.into_iter().next() {
-                vars.insert(name.clone(), first);
-            }
-        }
-        // With a base URL every variable is the file's; from the catalog,
-        // all but the resource may come from the URL or the token.
-        for needed in &spec.target_vars {
-            let needed_here = base_url.is_some() || needed == &spec.resource_var;
-            if needed_here && !conf.vars.contains_key(needed) {
-                errors.push(
-                    Located::new(
-                        &path,
-                        &text,
-                        at(api_pos),
-                        format!("missing variable `{needed}` for `{api}`"),
-                    )
-                    .label(format!("`{api}` needs a value for `{{{needed}}}`"))
-                    .help(format!("add `{needed}: \"…\"` under `apis.{api}.vars`")),
-                );
-            }
-        }
-        match base_url {
-            Some(base_url) => {
-                apis.insert(
-                    api.clone(),
-                    ApiEndpoint {
-                        base_url,
-                        vars,
-                        resources,
-                    },
-                );
-            }
-            None => lookups.push((
-                api.clone(),
-                Lookup {
-                    service_type: conf
-                        .service_type
-                        .as_ref()
-                        .map_or_else(|| default_service_type(api).to_owned(), |s| s.value.clone()),
-                    region: conf.region.as_ref().map(|r| r.value.clone()),
-                    interface: conf.interface.as_ref().map(|r| r.value.clone()),
-                    vars,
-                    resources,
-                    uris: spec.uris.iter().map(|u| u.path.clone()).collect(),
-                    needed: spec.target_vars.clone(),
-                    pos: conf_spanned.referenced,
-                },
-            )),
+            Some(Placement::Catalog(lookup)) => lookups.push((api.clone(), lookup)),
+            None => {}
         }
     }
-    if !errors.is_empty() {
-        return Err(EndpointError::Invalid(errors));
+    if !errs.errors.is_empty() {
+        return Err(EndpointError::Invalid(errs.errors));
     }
     let label = path.display().to_string();
     let cloud = match choice {
         AuthChoice::Token(token_env) => {
-            let token = match (opts.env)(&token_env) {
-                Some(t) => Secret::new(t),
-                // A dry run sends nothing and needs no token.
-                None if !opts.require_token => Secret::new(""),
-                None => return Err(EndpointError::TokenUnset(token_env)),
-            };
-            return Ok(Endpoint {
-                label,
-                apis,
-                token,
-                token_env,
-                sign_in: None,
-            });
+            return token_endpoint(label, apis, token_env, opts);
         }
         AuthChoice::Cloud(name) => cloud::from_clouds_yaml(&name, opts.env)?,
         AuthChoice::EnvVars => cloud::from_env(opts.env)?,
     };
     let cloud = Arc::new(cloud);
     if !opts.require_token {
-        // Dry run: nobody signs in, so the catalog's parts stay placeholders.
-        for (api, l) in lookups {
-            let mut vars = l.vars;
-            for n in &l.needed {
-                vars.entry(n.clone()).or_insert_with(|| format!("${n}"));
-            }
-            apis.insert(
-                api,
-                ApiEndpoint {
-                    base_url: format!("{{{} endpoint from the catalog}}", l.service_type),
-                    vars,
-                    resources: l.resources,
-                },
-            );
-        }
-        return Ok(Endpoint {
-            label,
-            apis,
-            token: Secret::new(""),
-            token_env: "OS_AUTH_TOKEN".into(),
-            sign_in: Some(SignIn {
-                cloud,
-                session: None,
-                project: None,
-                user: None,
-            }),
-        });
+        return Ok(dry_run_endpoint(label, apis, lookups, cloud));
     }
     let token = keystone::sign_in_blocking(&cloud)?;
     for (api, l) in lookups {
-        let interface = l.interface.as_deref().unwrap_or(&cloud.interface);
-        let region = l.region.as_deref().or(cloud.region.as_deref());
-        let url = keystone::find_endpoint(&token.catalog, &l.service_type, interface, region)
-            .map_err(|e| {
-                EndpointError::Catalog(format!(
-                    "`{api}` has no endpoint: {e}\n  = help: set `service_type` (or `region`, `interface`) under `apis.{api}` in {label}, or give its `base_url`"
-                ))
-            })?;
-        let (base_url, mut vars) = match split_catalog_url(&url, &l.uris) {
-            Some((base, found)) => {
-                let mut vars = found;
-                vars.extend(l.vars);
-                (base, vars)
-            }
-            None => (url.clone(), l.vars),
-        };
-        for n in &l.needed {
-            if !vars.contains_key(n)
-                && is_project_var(n)
-                && let Some(p) = &token.project_id
-            {
-                vars.insert(n.clone(), p.clone());
-            }
-        }
-        let missing: Vec<&String> = l.needed.iter().filter(|n| !vars.contains_key(*n)).collect();
-        if let Some(n) = missing.first() {
-            return Err(EndpointError::Invalid(vec![
-                Located::new(
-                    &path,
-                    &text,
-                    at(&l.pos),
-                    format!("missing variable `{n}` for `{api}`"),
-                )
-                .label(format!("the catalog URL {url} does not give `{{{n}}}`"))
-                .help(format!("add `{n}: \"…\"` under `apis.{api}.vars`")),
-            ]));
-        }
-        apis.insert(
-            api,
-            ApiEndpoint {
-                base_url,
-                vars,
-                resources: l.resources,
-            },
-        );
+        let endpoint = catalog_api(&api, l, &token, &cloud, &errs)?;
+        apis.insert(api, endpoint);
     }
     let session = Arc::new(Session::new((*cloud).clone(), &token));
     Ok(Endpoint {
@@ -619,6 +402,285 @@ pub fn resolve_with(
             project: token.project_name.clone().or(token.project_id.clone()),
             user: token.user_name.clone(),
         }),
+    })
+}
+
+/// `auth` names one token source: a variable or a cloud, not both.
+fn check_auth(file: &TargetFile, errs: &mut FileErrors<'_>) {
+    if let Some(a) = &file.auth
+        && let (Some(_), Some(c)) = (&a.token_env, &a.cloud)
+    {
+        errs.at(
+            &c.referenced,
+            "both `token_env` and `cloud`",
+            "the token comes either from a variable or from signing in",
+            "keep one of the two",
+        );
+    }
+}
+
+/// One `apis` entry: a known API, its base URL (or a catalog lookup when
+/// signing in) and its variables. `None` when it cannot be placed.
+fn check_api(
+    api: &str,
+    conf_spanned: &Spanned<ApiFile>,
+    specs: &SpecSet,
+    signing_in: bool,
+    errs: &mut FileErrors<'_>,
+) -> Option<Placement> {
+    let conf = &conf_spanned.value;
+    let api_pos = conf
+        .base_url
+        .as_ref()
+        .map_or(&conf_spanned.referenced, |b| &b.referenced);
+    let Some(spec) = specs.specs.iter().find(|s| s.api == api) else {
+        let known: Vec<&str> = specs.specs.iter().map(|s| s.api.as_str()).collect();
+        errs.at(
+            api_pos,
+            format!("unknown API `{api}`"),
+            "no spec has this API id",
+            format!("use one of {}", known.join(", ")),
+        );
+        return None;
+    };
+    let base_url = match &conf.base_url {
+        Some(b) => Some(check_base_url(api, b, errs)),
+        None if signing_in => None,
+        None => {
+            errs.at(
+                &conf_spanned.referenced,
+                format!("missing base_url for `{api}`"),
+                "with a fixed token, every API needs its base URL",
+                format!(
+                    "add `base_url: \"https://…\"` under `apis.{api}`, or sign in with `auth: {{ cloud: NAME }}` so the catalog gives it"
+                ),
+            );
+            return None;
+        }
+    };
+    let (vars, resources) = file_vars(api, conf, spec, errs);
+    // With a base URL every variable is the file's; from the catalog,
+    // all but the resource may come from the URL or the token.
+    for needed in &spec.target_vars {
+        let needed_here = base_url.is_some() || needed == &spec.resource_var;
+        if needed_here && !conf.vars.contains_key(needed) {
+            errs.at(
+                api_pos,
+                format!("missing variable `{needed}` for `{api}`"),
+                format!("`{api}` needs a value for `{{{needed}}}`"),
+                format!("add `{needed}: \"…\"` under `apis.{api}.vars`"),
+            );
+        }
+    }
+    Some(match base_url {
+        Some(base_url) => Placement::Fixed(ApiEndpoint {
+            base_url,
+            vars,
+            resources,
+        }),
+        None => Placement::Catalog(Lookup {
+            service_type: conf
+                .service_type
+                .as_ref()
+                .map_or_else(|| default_service_type(api).to_owned(), |s| s.value.clone()),
+            region: conf.region.as_ref().map(|r| r.value.clone()),
+            interface: conf.interface.as_ref().map(|r| r.value.clone()),
+            vars,
+            resources,
+            uris: spec.uris.iter().map(|u| u.path.clone()).collect(),
+            needed: spec.target_vars.clone(),
+            pos: conf_spanned.referenced,
+        }),
+    })
+}
+
+/// A `base_url` without its trailing slash; it must be an http(s) URL.
+fn check_base_url(api: &str, b: &Spanned<String>, errs: &mut FileErrors<'_>) -> String {
+    let url = b.value.trim_end_matches('/').to_owned();
+    match reqwest::Url::parse(&url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+        _ => errs.at(
+            &b.referenced,
+            format!("invalid base_url for `{api}`"),
+            format!("`{}` is not an http(s) URL", b.value),
+            "write e.g. `https://ecs.example.com` (paths from the spec are appended)",
+        ),
+    }
+    url
+}
+
+/// An API's `vars`: each one used by the spec, a list only for the resource
+/// variable, and values fit for a path. Returns the first value of each
+/// variable and the resource variable's values.
+fn file_vars(
+    api: &str,
+    conf: &ApiFile,
+    spec: &crate::spec::Spec,
+    errs: &mut FileErrors<'_>,
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let mut vars = BTreeMap::new();
+    let mut resources = Vec::new();
+    for (name, value) in &conf.vars {
+        let pos = &value.referenced;
+        if !spec.target_vars.contains(name) {
+            errs.at(
+                pos,
+                format!("unknown variable `{name}` for `{api}`"),
+                "the spec's URIs do not use it",
+                format!(
+                    "the variables of `{api}` are {}",
+                    spec.target_vars.join(", ")
+                ),
+            );
+        }
+        let values = value.value.values();
+        if matches!(value.value, VarValue::Many(_)) && name != &spec.resource_var {
+            errs.at(
+                pos,
+                format!("a list for `{name}`"),
+                format!(
+                    "only the resource variable `{}` may list several values",
+                    spec.resource_var
+                ),
+                "give one value",
+            );
+        }
+        if values.is_empty() {
+            errs.at(
+                pos,
+                format!("an empty list for `{name}`"),
+                "no value to use",
+                "list at least one id",
+            );
+        }
+        if values
+            .iter()
+            .any(|v| v.is_empty() || v.contains(['/', '?', '#']))
+        {
+            errs.at(
+                pos,
+                format!("invalid value for `{name}`"),
+                "a path variable cannot be empty or hold `/`, `?` or `#`",
+                "give the bare id",
+            );
+        }
+        if name == &spec.resource_var {
+            resources = values.clone();
+        }
+        if let Some(first) = values.into_iter().next() {
+            vars.insert(name.clone(), first);
+        }
+    }
+    (vars, resources)
+}
+
+/// A fixed token read from `token_env`; every base URL is the file's.
+fn token_endpoint(
+    label: String,
+    apis: BTreeMap<String, ApiEndpoint>,
+    token_env: String,
+    opts: &ResolveOptions<'_>,
+) -> Result<Endpoint, EndpointError> {
+    let token = match (opts.env)(&token_env) {
+        Some(t) => Secret::new(t),
+        // A dry run sends nothing and needs no token.
+        None if !opts.require_token => Secret::new(""),
+        None => return Err(EndpointError::TokenUnset(token_env)),
+    };
+    Ok(Endpoint {
+        label,
+        apis,
+        token,
+        token_env,
+        sign_in: None,
+    })
+}
+
+/// Dry run: nobody signs in, so the catalog's parts stay placeholders.
+fn dry_run_endpoint(
+    label: String,
+    mut apis: BTreeMap<String, ApiEndpoint>,
+    lookups: Vec<(String, Lookup)>,
+    cloud: Arc<Cloud>,
+) -> Endpoint {
+    for (api, l) in lookups {
+        let mut vars = l.vars;
+        for n in &l.needed {
+            vars.entry(n.clone()).or_insert_with(|| format!("${n}"));
+        }
+        apis.insert(
+            api,
+            ApiEndpoint {
+                base_url: format!("{{{} endpoint from the catalog}}", l.service_type),
+                vars,
+                resources: l.resources,
+            },
+        );
+    }
+    Endpoint {
+        label,
+        apis,
+        token: Secret::new(""),
+        token_env: "OS_AUTH_TOKEN".into(),
+        sign_in: Some(SignIn {
+            cloud,
+            session: None,
+            project: None,
+            user: None,
+        }),
+    }
+}
+
+/// One API from the token's catalog: its endpoint, split into a base URL and
+/// the variables the URL fills; the token's project fills project variables.
+fn catalog_api(
+    api: &str,
+    l: Lookup,
+    token: &keystone::Token,
+    cloud: &Cloud,
+    errs: &FileErrors<'_>,
+) -> Result<ApiEndpoint, EndpointError> {
+    let label = errs.path.display();
+    let interface = l.interface.as_deref().unwrap_or(&cloud.interface);
+    let region = l.region.as_deref().or(cloud.region.as_deref());
+    let url = keystone::find_endpoint(&token.catalog, &l.service_type, interface, region)
+        .map_err(|e| {
+            EndpointError::Catalog(format!(
+                "`{api}` has no endpoint: {e}\n  = help: set `service_type` (or `region`, `interface`) under `apis.{api}` in {label}, or give its `base_url`"
+            ))
+        })?;
+    let (base_url, mut vars) = match split_catalog_url(&url, &l.uris) {
+        Some((base, found)) => {
+            let mut vars = found;
+            vars.extend(l.vars);
+            (base, vars)
+        }
+        None => (url.clone(), l.vars),
+    };
+    for n in &l.needed {
+        if !vars.contains_key(n)
+            && is_project_var(n)
+            && let Some(p) = &token.project_id
+        {
+            vars.insert(n.clone(), p.clone());
+        }
+    }
+    if let Some(n) = l.needed.iter().find(|n| !vars.contains_key(*n)) {
+        return Err(EndpointError::Invalid(vec![
+            Located::new(
+                errs.path,
+                errs.text,
+                Some(Pos::from_saphyr(&l.pos)),
+                format!("missing variable `{n}` for `{api}`"),
+            )
+            .label(format!("the catalog URL {url} does not give `{{{n}}}`"))
+            .help(format!("add `{n}: \"…\"` under `apis.{api}.vars`")),
+        ]));
+    }
+    Ok(ApiEndpoint {
+        base_url,
+        vars,
+        resources: l.resources,
     })
 }
 

@@ -167,23 +167,50 @@ pub fn plan(specs: &SpecSet) -> Vec<Case> {
     out
 }
 
+/// Every case of one spec, class by class; the order is that of reports.
 fn plan_spec(spec: Arc<Spec>, out: &mut Vec<Case>) {
-    let api = spec.api.clone();
-    let multi_uri = spec.uris.len() > 1;
-    let uri_by_id: BTreeMap<&str, &UriTemplate> =
-        spec.uris.iter().map(|u| (u.id.as_str(), u)).collect();
-    let primary = spec.uris[spec.primary_uri.min(spec.uris.len().saturating_sub(1))].clone();
-    let request = |uri: &UriTemplate, body: Option<Vec<u8>>| RequestTemplate {
+    let success = spec.cases.first().map(|c| c.expect.clone());
+    positive_cases(&spec, out);
+    body_mutation_cases(&spec, success.as_ref(), out);
+    out.push(malformed_json_case(&spec));
+    out.push(media_type_case(&spec));
+    out.extend(no_token_case(&spec));
+    out.push(unknown_id_case(&spec));
+    out.extend(method_cases(&spec));
+    out.extend(concurrency_case(&spec, success.as_ref()));
+}
+
+/// The URI negative and concurrency cases use.
+fn primary_uri(spec: &Spec) -> &UriTemplate {
+    &spec.uris[spec.primary_uri.min(spec.uris.len().saturating_sub(1))]
+}
+
+/// The spec's request on `uri`, with the token; a body brings the spec's
+/// content type.
+fn request(spec: &Spec, uri: &UriTemplate, body: Option<Vec<u8>>) -> RequestTemplate {
+    RequestTemplate {
         method: spec.method.clone(),
         uri: uri.clone(),
         content_type: body.as_ref().map(|_| spec.content_type.clone()),
         body,
         send_token: true,
         unknown_resource: false,
-    };
-    let base = |name: String, kind, group, source: String, request, expect| Case {
+    }
+}
+
+/// A case with no example, mutation or declared promise, touching the resource.
+fn new_case(
+    spec: &Arc<Spec>,
+    name: String,
+    kind: CaseKind,
+    group: Group,
+    source: String,
+    request: RequestTemplate,
+    expect: Expect,
+) -> Case {
+    Case {
         name,
-        api: api.clone(),
+        api: spec.api.clone(),
         kind,
         group,
         source,
@@ -195,9 +222,23 @@ fn plan_spec(spec: Arc<Spec>, out: &mut Vec<Case>) {
         touches_resource: true,
         spec: spec.clone(),
         bound: None,
-    };
+    }
+}
 
-    // The spec's own positive cases, on each URI they name.
+/// Where an expectation comes from: its own source, else the request section.
+fn expect_source(spec: &Spec, expect: &Expect) -> String {
+    expect
+        .source
+        .clone()
+        .unwrap_or_else(|| spec.request_source.clone())
+}
+
+/// The spec's own positive cases, on each URI they name.
+fn positive_cases(spec: &Arc<Spec>, out: &mut Vec<Case>) {
+    let api = &spec.api;
+    let multi_uri = spec.uris.len() > 1;
+    let uri_by_id: BTreeMap<&str, &UriTemplate> =
+        spec.uris.iter().map(|u| (u.id.as_str(), u)).collect();
     for c in &spec.cases {
         for uri_id in &c.uris {
             let Some(uri) = uri_by_id.get(uri_id.as_str()) else {
@@ -208,12 +249,13 @@ fn plan_spec(spec: Arc<Spec>, out: &mut Vec<Case>) {
             } else {
                 format!("{api}::{}", c.name)
             };
-            let mut case = base(
+            let mut case = new_case(
+                spec,
                 name,
                 CaseKind::Restart,
                 Group::Success,
                 c.source.clone(),
-                request(uri, Some(json_bytes(&c.body))),
+                request(spec, uri, Some(json_bytes(&c.body))),
                 c.expect.clone(),
             );
             case.example = c.example;
@@ -221,14 +263,16 @@ fn plan_spec(spec: Arc<Spec>, out: &mut Vec<Case>) {
             out.push(case);
         }
     }
-    let success = spec.cases.first().map(|c| c.expect.clone());
+}
 
-    // Optional properties left out (must still succeed), and body mutations.
+/// Bodies derived from the request example: optional properties left out
+/// (must still succeed, like the first case) and mutations that must be
+/// refused. One pass, since the mutations come interleaved in schema order.
+fn body_mutation_cases(spec: &Arc<Spec>, success: Option<&Expect>, out: &mut Vec<Case>) {
     let neg = &spec.negative;
     for m in body_mutations(&spec.request_schema.schema, &spec.request_example) {
-        let body = Some(json_bytes(&m.body));
         let (kind, group, prefix, expect) = match m.class {
-            MutationClass::OptionalOmitted => match &success {
+            MutationClass::OptionalOmitted => match success {
                 Some(s) => (CaseKind::Restart, Group::Success, "optional", s.clone()),
                 None => continue,
             },
@@ -253,124 +297,157 @@ fn plan_spec(spec: Arc<Spec>, out: &mut Vec<Case>) {
                 neg.wrong_type.clone().unwrap_or_else(must_not_succeed),
             ),
         };
-        let source = expect
-            .source
-            .clone()
-            .unwrap_or_else(|| spec.request_source.clone());
-        let mut case = base(
-            format!("{api}::{prefix}::{}", m.name),
+        let mut case = new_case(
+            spec,
+            format!("{}::{prefix}::{}", spec.api, m.name),
             kind,
             group,
-            source,
-            request(&primary, body),
+            expect_source(spec, &expect),
+            request(spec, primary_uri(spec), Some(json_bytes(&m.body))),
             expect,
         );
         case.mutation = Some(m.description);
         out.push(case);
     }
+}
 
-    // Negative cases from the transport and the header table.
-    let example = json_bytes(&spec.request_example);
-    let mut negative = |what: &str,
-                        expect: Option<Expect>,
-                        group: Group,
-                        req: RequestTemplate,
-                        mutation: String,
-                        touches: bool| {
-        let expect = expect.unwrap_or_else(must_not_succeed);
-        let source = expect
-            .source
-            .clone()
-            .unwrap_or_else(|| spec.request_source.clone());
-        let mut case = base(
-            format!("{api}::negative::{what}"),
-            CaseKind::Negative,
-            group,
-            source,
-            req,
-            expect,
-        );
-        case.mutation = Some(mutation);
-        case.touches_resource = touches;
-        out.push(case);
-    };
-    let mut malformed = example.clone();
-    malformed.truncate(malformed.len().saturating_sub(1).max(1));
-    negative(
-        "malformed_json",
-        neg.malformed_json.clone(),
-        Group::Negative,
-        request(&primary, Some(malformed.clone())),
-        format!(
-            "a body that is not JSON: `{}`",
-            String::from_utf8_lossy(&malformed)
-        ),
-        true,
+/// A negative case `<api>::negative::<what>` on the primary URI; without a
+/// declared expectation it must not succeed.
+fn negative_case(
+    spec: &Arc<Spec>,
+    what: &str,
+    expect: Option<&Expect>,
+    group: Group,
+    req: RequestTemplate,
+    mutation: String,
+) -> Case {
+    let expect = expect.cloned().unwrap_or_else(must_not_succeed);
+    let mut case = new_case(
+        spec,
+        format!("{}::negative::{what}", spec.api),
+        CaseKind::Negative,
+        group,
+        expect_source(spec, &expect),
+        req,
+        expect,
     );
-    let mut req = request(&primary, Some(example.clone()));
+    case.mutation = Some(mutation);
+    case
+}
+
+/// The request example cut short by one byte, so it is not JSON.
+fn malformed_json_case(spec: &Arc<Spec>) -> Case {
+    let mut malformed = json_bytes(&spec.request_example);
+    malformed.truncate(malformed.len().saturating_sub(1).max(1));
+    let mutation = format!(
+        "a body that is not JSON: `{}`",
+        String::from_utf8_lossy(&malformed)
+    );
+    negative_case(
+        spec,
+        "malformed_json",
+        spec.negative.malformed_json.as_ref(),
+        Group::Negative,
+        request(spec, primary_uri(spec), Some(malformed)),
+        mutation,
+    )
+}
+
+/// The request example labelled `text/plain`.
+fn media_type_case(spec: &Arc<Spec>) -> Case {
+    let mut req = request(
+        spec,
+        primary_uri(spec),
+        Some(json_bytes(&spec.request_example)),
+    );
     req.content_type = Some("text/plain".into());
-    negative(
+    negative_case(
+        spec,
         "non_json_content_type",
-        neg.media_type.clone(),
+        spec.negative.media_type.as_ref(),
         Group::Negative,
         req,
         "Content-Type: text/plain on a JSON body".into(),
-        true,
+    )
+}
+
+/// The request example without the token, when the spec names its header.
+fn no_token_case(spec: &Arc<Spec>) -> Option<Case> {
+    let (header, _) = spec.auth_header.as_ref()?;
+    let mut req = request(
+        spec,
+        primary_uri(spec),
+        Some(json_bytes(&spec.request_example)),
     );
-    if let Some((header, _)) = &spec.auth_header {
-        let mut req = request(&primary, Some(example.clone()));
-        req.send_token = false;
-        negative(
-            "no_token",
-            neg.no_token.clone(),
-            Group::Auth,
-            req,
-            format!("no `{header}` header"),
-            true,
-        );
-    }
-    let mut req = request(&primary, Some(example.clone()));
+    req.send_token = false;
+    Some(negative_case(
+        spec,
+        "no_token",
+        spec.negative.no_token.as_ref(),
+        Group::Auth,
+        req,
+        format!("no `{header}` header"),
+    ))
+}
+
+/// The request example on a resource id no endpoint can know; it does not
+/// touch the real resource.
+fn unknown_id_case(spec: &Arc<Spec>) -> Case {
+    let mut req = request(
+        spec,
+        primary_uri(spec),
+        Some(json_bytes(&spec.request_example)),
+    );
     req.unknown_resource = true;
-    negative(
+    let mut case = negative_case(
+        spec,
         "unknown_id",
-        neg.unknown_id.clone(),
+        spec.negative.unknown_id.as_ref(),
         Group::Negative,
         req,
         format!(
             "`{}` set to a fresh UUID no target can know",
             spec.resource_var
         ),
-        false,
     );
-    for method in ["GET", "PUT", "DELETE"] {
-        if method == spec.method {
-            continue;
-        }
-        let mut req = request(&primary, None);
-        req.method = method.to_owned();
-        negative(
-            &format!("method_{}", method.to_ascii_lowercase()),
-            neg.method.clone(),
-            Group::Negative,
-            req,
-            format!("{method} instead of {} on the action URI", spec.method),
-            true,
-        );
-    }
+    case.touches_resource = false;
+    case
+}
 
-    // A restart while one is running.
-    if let (Some(k), Some(success)) = (&spec.concurrent, &success) {
-        let mut case = base(
-            format!("{api}::restart_while_restarting"),
-            CaseKind::Concurrent,
-            Group::Concurrency,
-            k.source.clone(),
-            request(&primary, Some(json_bytes(&k.body))),
-            success.clone(),
-        );
-        case.source = k.source.clone();
-        out.push(case);
-    }
+/// The action URI with each other method, without a body.
+fn method_cases(spec: &Arc<Spec>) -> Vec<Case> {
+    ["GET", "PUT", "DELETE"]
+        .into_iter()
+        .filter(|method| *method != spec.method)
+        .map(|method| {
+            let mut req = request(spec, primary_uri(spec), None);
+            req.method = method.to_owned();
+            negative_case(
+                spec,
+                &format!("method_{}", method.to_ascii_lowercase()),
+                spec.negative.method.as_ref(),
+                Group::Negative,
+                req,
+                format!("{method} instead of {} on the action URI", spec.method),
+            )
+        })
+        .collect()
+}
+
+/// A restart while one is running, when the spec documents the refusal.
+fn concurrency_case(spec: &Arc<Spec>, success: Option<&Expect>) -> Option<Case> {
+    let (Some(k), Some(success)) = (&spec.concurrent, success) else {
+        return None;
+    };
+    Some(new_case(
+        spec,
+        format!("{}::restart_while_restarting", spec.api),
+        CaseKind::Concurrent,
+        Group::Concurrency,
+        k.source.clone(),
+        request(spec, primary_uri(spec), Some(json_bytes(&k.body))),
+        success.clone(),
+    ))
 }
 
 #[cfg(test)]

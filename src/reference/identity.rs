@@ -200,9 +200,9 @@ fn domain_ok(v: &Value, pointer: &str, expected: &str) -> bool {
     }
 }
 
+/// `POST /v3/auth/tokens`: checks the credential and scope, then issues a
+/// token with the catalog (201 and `X-Subject-Token`).
 async fn tokens(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let id = &shared.identity;
-    let c = &id.config;
     let Ok(req) = serde_json::from_slice::<Value>(&body) else {
         return error(
             &shared,
@@ -216,14 +216,10 @@ async fn tokens(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let ok = if methods.contains(&"password") {
-        let user_ok = str_at(&req, "/auth/identity/password/user/name") == Some(&c.user)
-            && domain_ok(&req, "/auth/identity/password/user/domain", &c.user_domain)
-            && str_at(&req, "/auth/identity/password/user/password") == Some(&c.password);
-        let project_ok = str_at(&req, "/auth/scope/project/name") == Some(&c.project_name)
-            && domain_ok(&req, "/auth/scope/project/domain", &c.project_domain)
-            || str_at(&req, "/auth/scope/project/id") == Some(ids::PROJECT);
-        if user_ok && !project_ok {
+    match identify(&shared.identity.config, &req, &methods) {
+        Identified::Yes => {}
+        Identified::No => return unauthorized(&shared),
+        Identified::NoProjectAccess => {
             return error(
                 &shared,
                 StatusCode::UNAUTHORIZED,
@@ -231,29 +227,62 @@ async fn tokens(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
                 "User has no access to project.",
             );
         }
+        Identified::NoMethod => {
+            return error(
+                &shared,
+                StatusCode::BAD_REQUEST,
+                "Bad Request",
+                "Expecting auth.identity.methods to hold password or application_credential.",
+            );
+        }
+    }
+    let id = &shared.identity;
+    let (token, ttl) = id.issue();
+    let body = token_body(&id.config, &methods, catalog(id), ttl);
+    let mut r = response::json(StatusCode::CREATED, &body);
+    if let Ok(v) = HeaderValue::from_str(&token) {
+        r.headers_mut().insert("x-subject-token", v);
+    }
+    r
+}
+
+/// What a sign-in request proves.
+enum Identified {
+    Yes,
+    No,
+    /// The right user, with a project it may not use.
+    NoProjectAccess,
+    /// Neither `password` nor `application_credential`.
+    NoMethod,
+}
+
+/// Whether the sign-in names the configured user (password, with a project
+/// it may use) or application credential.
+fn identify(c: &IdentityConfig, req: &Value, methods: &[&str]) -> Identified {
+    let ok = if methods.contains(&"password") {
+        let user_ok = str_at(req, "/auth/identity/password/user/name") == Some(&c.user)
+            && domain_ok(req, "/auth/identity/password/user/domain", &c.user_domain)
+            && str_at(req, "/auth/identity/password/user/password") == Some(&c.password);
+        let project_ok = str_at(req, "/auth/scope/project/name") == Some(&c.project_name)
+            && domain_ok(req, "/auth/scope/project/domain", &c.project_domain)
+            || str_at(req, "/auth/scope/project/id") == Some(ids::PROJECT);
+        if user_ok && !project_ok {
+            return Identified::NoProjectAccess;
+        }
         user_ok
     } else if methods.contains(&"application_credential") {
-        str_at(&req, "/auth/identity/application_credential/id") == Some(&c.app_credential_id)
-            && str_at(&req, "/auth/identity/application_credential/secret")
+        str_at(req, "/auth/identity/application_credential/id") == Some(&c.app_credential_id)
+            && str_at(req, "/auth/identity/application_credential/secret")
                 == Some(&c.app_credential_secret)
     } else {
-        return error(
-            &shared,
-            StatusCode::BAD_REQUEST,
-            "Bad Request",
-            "Expecting auth.identity.methods to hold password or application_credential.",
-        );
+        return Identified::NoMethod;
     };
-    if !ok {
-        return unauthorized(&shared);
-    }
-    let (token, ttl) = id.issue();
-    let now = chrono::Utc::now();
-    let expires = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(1));
-    let stamp =
-        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let catalog: Vec<Value> = id
-        .catalog
+    if ok { Identified::Yes } else { Identified::No }
+}
+
+/// The catalog in Keystone's shape: one public endpoint per service.
+fn catalog(id: &Identity) -> Vec<Value> {
+    id.catalog
         .get()
         .map(Vec::as_slice)
         .unwrap_or_default()
@@ -272,8 +301,16 @@ async fn tokens(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
                 }],
             })
         })
-        .collect();
-    let body = json!({ "token": {
+        .collect()
+}
+
+/// The token body: methods, lifetime, user, project, roles and catalog.
+fn token_body(c: &IdentityConfig, methods: &[&str], catalog: Vec<Value>, ttl: Duration) -> Value {
+    let now = chrono::Utc::now();
+    let expires = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(1));
+    let stamp =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    json!({ "token": {
         "methods": methods,
         "expires_at": stamp(expires),
         "issued_at": stamp(now),
@@ -281,10 +318,5 @@ async fn tokens(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
         "project": { "id": ids::PROJECT, "name": c.project_name, "domain": { "id": "default", "name": c.project_domain } },
         "roles": [{ "id": "member", "name": "member" }],
         "catalog": catalog,
-    } });
-    let mut r = response::json(StatusCode::CREATED, &body);
-    if let Ok(v) = HeaderValue::from_str(&token) {
-        r.headers_mut().insert("x-subject-token", v);
-    }
-    r
+    } })
 }

@@ -961,7 +961,8 @@ mod tests {
         &html[start..end]
     }
 
-    /// The page of a run with failures of every kind, checked for its structure.
+    /// The page of a run with failures of every kind, checked for its structure. Long on
+    /// purpose: one walk down the page, top to bottom, reads better than ten small tests.
     #[test]
     fn page_for_a_run_with_every_kind_of_failure() -> Result<(), ReportError> {
         let report = sample::every_kind();

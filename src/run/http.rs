@@ -44,6 +44,21 @@ pub struct HttpOptions {
 
 pub const MAX_REDIRECTS: usize = 5;
 
+/// Where the next request of a [`Http::send_all`] chain goes, and what the
+/// chain has spent so far.
+struct Chain<'a> {
+    url: String,
+    method: String,
+    body: Option<&'a [u8]>,
+    content_type: Option<&'a str>,
+    /// Time waited on `Retry-After`, against the retry budget.
+    waited: Duration,
+    /// Redirects followed.
+    hops: usize,
+    /// Signed in again after a 401 already.
+    renewed: bool,
+}
+
 /// One request to send.
 pub struct Outgoing<'a> {
     pub purpose: &'a str,
@@ -133,22 +148,24 @@ impl Http {
         let mut records = Vec::new();
         let mut notes = Vec::new();
         let origin = origin(out.url);
-        let mut url = out.url.to_owned();
-        let mut method = out.method.to_owned();
-        let mut body = out.body;
-        let mut content_type = out.content_type;
-        let mut waited = Duration::ZERO;
-        let mut hops = 0;
-        let mut renewed = false;
+        let mut chain = Chain {
+            url: out.url.to_owned(),
+            method: out.method.to_owned(),
+            body: out.body,
+            content_type: out.content_type,
+            waited: Duration::ZERO,
+            hops: 0,
+            renewed: false,
+        };
         loop {
-            let same_origin = origin.is_some() && origin == self::origin(&url);
+            let same_origin = origin.is_some() && origin == self::origin(&chain.url);
             let this = Outgoing {
                 purpose: out.purpose,
-                method: &method,
-                url: &url,
+                method: &chain.method,
+                url: &chain.url,
                 auth_header: if same_origin { out.auth_header } else { None },
-                content_type,
-                body,
+                content_type: chain.content_type,
+                body: chain.body,
             };
             let (sent, lease) = self.send_leased(this, case_start).await;
             records.push(sent.record);
@@ -159,71 +176,124 @@ impl Http {
                 Ok(r) => r,
                 Err(e) => return (records, Err(e), notes),
             };
-            // A token refused mid-run (expired, revoked): sign in again and
-            // send once more, once per request.
-            if r.status == 401 && same_origin && out.auth_header.is_some() && !renewed {
-                renewed = true;
-                match self.tokens.refused(lease.generation).await {
-                    Ok(true) => {
-                        notes.push(
-                            "the token was refused with 401; signed in again and sent once more"
-                                .into(),
-                        );
-                        continue;
-                    }
-                    Ok(false) => {}
-                    Err(e) => notes.push(format!(
-                        "the token was refused with 401 and signing in again failed: {}",
-                        self.tokens.redact(&e)
-                    )),
-                }
-            }
-            if matches!(r.status, 429 | 503)
-                && let Some(wait) = r.header("retry-after").and_then(retry_after)
-                && waited + wait <= self.options.retry_budget
+            if same_origin
+                && out.auth_header.is_some()
+                && self
+                    .renew_on_401(&r, &mut chain, lease.generation, &mut notes)
+                    .await
             {
-                notes.push(format!(
-                    "{} answered {} with Retry-After; waited {:.1} s and sent again",
-                    self.tokens.redact(&url),
-                    r.status,
-                    wait.as_secs_f64()
-                ));
-                waited += wait;
+                continue;
+            }
+            if let Some(wait) = self.retry_wait(&r, &mut chain, &mut notes) {
                 tokio::time::sleep(wait).await;
                 continue;
             }
-            if self.options.follow_redirects
-                && matches!(r.status, 301 | 302 | 303 | 307 | 308)
-                && hops < MAX_REDIRECTS
-                && let Some(next) = r
-                    .header("location")
-                    .and_then(|l| reqwest::Url::parse(&url).ok()?.join(l).ok())
-            {
-                hops += 1;
-                if !matches!(r.status, 307 | 308) {
-                    method = "GET".into();
-                    body = None;
-                    content_type = None;
-                }
-                let next = next.to_string();
-                if origin != self::origin(&next) {
-                    notes.push(format!(
-                        "followed a {} redirect to another origin without the token: {}",
-                        r.status,
-                        self.tokens.redact(&next)
-                    ));
-                } else {
-                    notes.push(format!(
-                        "followed a {} redirect to {}",
-                        r.status,
-                        self.tokens.redact(&next)
-                    ));
-                }
-                url = next;
+            if self.follow_redirect(&r, &mut chain, &origin, &mut notes) {
                 continue;
             }
             return (records, Ok(r), notes);
         }
+    }
+
+    /// A token refused mid-run (expired, revoked): sign in again and send
+    /// once more, once per request. True when the request is to be sent again.
+    async fn renew_on_401(
+        &self,
+        r: &Received,
+        chain: &mut Chain<'_>,
+        generation: u64,
+        notes: &mut Vec<String>,
+    ) -> bool {
+        if r.status != 401 || chain.renewed {
+            return false;
+        }
+        chain.renewed = true;
+        match self.tokens.refused(generation).await {
+            Ok(true) => {
+                notes.push(
+                    "the token was refused with 401; signed in again and sent once more".into(),
+                );
+                true
+            }
+            Ok(false) => false,
+            Err(e) => {
+                notes.push(format!(
+                    "the token was refused with 401 and signing in again failed: {}",
+                    self.tokens.redact(&e)
+                ));
+                false
+            }
+        }
+    }
+
+    /// The wait a 429/503 asks for with `Retry-After`, when it fits in what
+    /// is left of the retry budget.
+    fn retry_wait(
+        &self,
+        r: &Received,
+        chain: &mut Chain<'_>,
+        notes: &mut Vec<String>,
+    ) -> Option<Duration> {
+        if !matches!(r.status, 429 | 503) {
+            return None;
+        }
+        let wait = r.header("retry-after").and_then(retry_after)?;
+        if chain.waited + wait > self.options.retry_budget {
+            return None;
+        }
+        notes.push(format!(
+            "{} answered {} with Retry-After; waited {:.1} s and sent again",
+            self.tokens.redact(&chain.url),
+            r.status,
+            wait.as_secs_f64()
+        ));
+        chain.waited += wait;
+        Some(wait)
+    }
+
+    /// Points `chain` at a redirect's target when redirects are followed;
+    /// 301/302/303 become a GET without a body. True when there is one to follow.
+    fn follow_redirect(
+        &self,
+        r: &Received,
+        chain: &mut Chain<'_>,
+        origin: &Option<(String, String, Option<u16>)>,
+        notes: &mut Vec<String>,
+    ) -> bool {
+        if !self.options.follow_redirects
+            || !matches!(r.status, 301 | 302 | 303 | 307 | 308)
+            || chain.hops >= MAX_REDIRECTS
+        {
+            return false;
+        }
+        let Some(next) = r
+            .header("location")
+            .and_then(|l| reqwest::Url::parse(&chain.url).ok()?.join(l).ok())
+        else {
+            return false;
+        };
+        chain.hops += 1;
+        if !matches!(r.status, 307 | 308) {
+            chain.method = "GET".into();
+            chain.body = None;
+            chain.content_type = None;
+        }
+        let next = next.to_string();
+        if *origin != self::origin(&next) {
+            notes.push(format!(
+                "followed a {} redirect to another origin without the token: {}",
+                r.status,
+                self.tokens.redact(&next)
+            ));
+        } else {
+            notes.push(format!(
+                "followed a {} redirect to {}",
+                r.status,
+                self.tokens.redact(&next)
+            ));
+        }
+        chain.url = next;
+        true
     }
 
     /// Sends one request. A 401 to a request carrying the token signs in
