@@ -10,6 +10,7 @@
 pub mod check;
 pub mod cli;
 pub mod endpoint;
+pub mod error_chain;
 pub mod exit;
 pub mod model;
 pub mod openapi;

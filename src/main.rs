@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use restart_conformance::cli::{Cli, Command, ReportCommand, RunArgs, ServeArgs, SpecsCommand};
+use restart_conformance::error_chain::one_line;
 use restart_conformance::exit;
 use restart_conformance::pipeline::{self, SuiteError, SuiteOptions};
 use restart_conformance::plan::Partition;
@@ -91,7 +92,7 @@ enum Failure {
 /// A configuration error, with every cause in its chain: a loader's "failed to load report
 /// old.json" keeps the line and column its source knows.
 fn config(e: impl std::error::Error) -> Failure {
-    let text = chain(&e);
+    let text = one_line(&e);
     let text = if text.starts_with("error") {
         text
     } else {
@@ -110,24 +111,8 @@ fn write_error(dir: &Path, error: &report::ReportError) -> String {
     format!(
         "error: cannot write reports to {}: {}",
         dir.display(),
-        chain(error)
+        one_line(error)
     )
-}
-
-/// The error and its sources, `: `-separated. A source whose text the message already holds
-/// (a located error renders its cause itself) is not repeated.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }
 
 impl<E: Into<anyhow::Error>> From<E> for Failure {

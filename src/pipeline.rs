@@ -222,7 +222,10 @@ fn interrupt_hook(
                 "\ninterrupted: reports of the finished cases are in {}",
                 dir.display()
             ),
-            Err(e) => eprintln!("\ninterrupted: {}", redactor.redact_str(&chain(&e))),
+            Err(e) => eprintln!(
+                "\ninterrupted: {}",
+                redactor.redact_str(&crate::error_chain::one_line(&e))
+            ),
         }
         // The trials are still blocked on cases that will not finish: end
         // here, with the code of a run that did not pass.
@@ -253,15 +256,4 @@ pub fn dry_run(
     let lines = run::dry_run(&cases, session.endpoint());
     session.close();
     Ok(lines)
-}
-
-/// An error and its causes on one line.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        out.push_str(&format!(": {s}"));
-        cur = s.source();
-    }
-    out
 }

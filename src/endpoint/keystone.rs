@@ -196,14 +196,17 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
         .body(body)
         .send()
         .await
-        .map_err(|e| unreachable(chain(&e)))?;
+        .map_err(|e| unreachable(crate::error_chain::one_line(&e)))?;
     let status = resp.status().as_u16();
     let token = resp
         .headers()
         .get("x-subject-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let bytes = resp.bytes().await.map_err(|e| unreachable(chain(&e)))?;
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| unreachable(crate::error_chain::one_line(&e)))?;
     let text = crate::redact::Redactor::new([secret.expose()])
         .redact_str(&String::from_utf8_lossy(&bytes));
     if !(200..300).contains(&status) {
@@ -292,19 +295,6 @@ pub fn sign_in_blocking(cloud: &Cloud) -> Result<Token, KeystoneError> {
             cloud: cloud.name.clone(),
         })?;
     rt.block_on(sign_in(cloud))
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        cur = s.source();
-    }
-    parts.join(": ")
 }
 
 /// Picks the endpoint of `service_type` for `interface` (and `region`, when

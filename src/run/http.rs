@@ -449,7 +449,7 @@ impl Http {
                         format!(
                             "the connection broke while reading the body after {} bytes: {}",
                             body.len(),
-                            chain(&e)
+                            crate::error_chain::one_line(&e)
                         ),
                         Some(Received {
                             status,
@@ -519,20 +519,6 @@ fn human(bytes: usize) -> String {
     }
 }
 
-/// The error and its causes on one line.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        cur = s.source();
-    }
-    parts.join(": ")
-}
-
 /// A plain sentence for a transport error.
 fn describe(e: &reqwest::Error, timeout: Duration) -> String {
     if e.is_timeout() {
@@ -541,9 +527,12 @@ fn describe(e: &reqwest::Error, timeout: Duration) -> String {
             timeout.as_secs_f64()
         )
     } else if e.is_connect() {
-        format!("could not connect: {}", chain(e))
+        format!("could not connect: {}", crate::error_chain::one_line(e))
     } else {
-        format!("no valid HTTP response: {}", chain(e))
+        format!(
+            "no valid HTTP response: {}",
+            crate::error_chain::one_line(e)
+        )
     }
 }
 
