@@ -91,10 +91,18 @@ pub fn run_suite(
         });
     }
     let strict = opts.settings.strict;
-    let judge: Judge = Arc::new(move |case, observed| judge_case(case, observed, strict));
-    let meta = run_meta(specs, &session, &opts);
-    // Every report goes through one redactor that knows the run's secrets.
+    // Every report and every terminal line about a case goes through one
+    // redactor that knows the run's secrets.
     let redactor = Redactor::new(session.endpoint().secrets());
+    let judge: Judge = {
+        let redactor = redactor.clone();
+        Arc::new(move |case, observed| {
+            let mut entry = judge_case(case, observed, strict);
+            redactor.redact_case(&mut entry);
+            entry
+        })
+    };
+    let meta = run_meta(specs, &session, &opts);
     let on_interrupt = opts
         .report_dir
         .as_ref()

@@ -123,6 +123,12 @@ impl Http {
         &self.token
     }
 
+    /// `text` with every token held so far, the sign-in secret and URL
+    /// user information masked, for lines the run prints.
+    pub fn redact(&self, text: &str) -> String {
+        self.tokens.redact(text)
+    }
+
     /// Waits for this request's slot under `--rate`.
     async fn pace(&self) {
         let Some(rate) = self.options.rate.filter(|r| *r > 0.0) else {

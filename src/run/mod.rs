@@ -445,7 +445,7 @@ async fn preflight(
             body: None,
         };
         if let Err(e) = http.send(probe, start).await.received {
-            let why = format!("{api} cannot be reached at {}: {e}", t.base_url);
+            let why = http.redact(&format!("{api} cannot be reached at {}: {e}", t.base_url));
             if !quiet {
                 eprintln!("error: {why}");
             }

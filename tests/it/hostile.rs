@@ -514,3 +514,39 @@ fn interrupt_with(signal: &str) {
     let xml = std::fs::read_to_string(reports.join("junit.xml")).unwrap();
     assert_eq!(xml.matches("<testcase").count(), cases.len());
 }
+
+#[test]
+fn a_password_in_a_base_url_is_never_printed_nor_reported() {
+    const PASSWORD: &str = "pa55-in-url-7c1e";
+    let served = Served::start(&[], TOKEN);
+    let ddm = served
+        .server
+        .as_ref()
+        .unwrap()
+        .apis()
+        .into_iter()
+        .find(|a| a.api == "ddm")
+        .unwrap();
+    let with_password = ddm
+        .base_url
+        .replacen("http://", &format!("http://ops:{PASSWORD}@"), 1);
+    // One API answers, the other is refused: both kinds of line name the URL.
+    let closed = format!("http://ops:{PASSWORD}@127.0.0.1:9/ecs");
+    let r = run(
+        &served,
+        &[("ddm", with_password), ("ecs", closed)],
+        &["--request-timeout", "2"],
+    );
+    let mut outputs = vec![
+        String::from_utf8_lossy(&r.out.stdout).into_owned(),
+        r.stderr(),
+    ];
+    for f in walk(&r.dir.path().join("reports")) {
+        outputs.push(String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned());
+    }
+    assert!(r.stderr().contains("ops:***@127.0.0.1:9"), "{}", r.stderr());
+    for text in outputs {
+        assert!(!text.contains(PASSWORD), "password printed:\n{text}");
+    }
+    assert_eq!(r.case("ddm::restart_soft")["outcome"], "passed");
+}
