@@ -2,10 +2,13 @@
 //!
 //! ```text
 //! specs/*.yaml ──► spec ──► plan ──► run ──► check ──► report ──► reports/
-//! target.yaml ──► target ──┘            ▲
-//!                                       │ loopback, in-process when no --target
-//!                                reference (embedded conformant server, fault modes)
+//! target.yaml, clouds.yaml ──► endpoint ──┘  ▲
+//!                                            │ loopback, in-process when no --target
+//!                                     reference (embedded conformant server, fault modes)
 //! ```
+//!
+//! [`pipeline::run_suite`] calls the stages in that order; the types they
+//! share live in [`model`], and no stage imports a later one.
 
 pub mod check;
 pub mod cli;
