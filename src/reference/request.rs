@@ -158,3 +158,16 @@ pub(crate) fn parse<T: Default>(
         }),
     }
 }
+
+/// True when the request says its body is `text/plain` (as real frameworks
+/// read it: leading space and case ignored).
+pub(crate) fn is_text_plain(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/plain")
+        })
+}

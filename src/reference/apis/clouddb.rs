@@ -11,7 +11,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -170,14 +169,7 @@ fn trove(shared: &Shared, known: bool, headers: &HeaderMap, body: &[u8]) -> Opti
     if !known {
         return None;
     }
-    let text_plain = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("text/plain")
-        });
+    let text_plain = request::is_text_plain(headers);
     if text_plain {
         return Some(response::framework_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -198,14 +198,7 @@ fn validate(body: &Value, tolerance: &Tolerance) -> Result<RebootType, BodyError
 /// Nova's WSGI layer takes `text/plain` for "no content type" and parses the body as JSON.
 fn nova_headers(shared: &Shared, headers: &HeaderMap) -> HeaderMap {
     let mut headers = headers.clone();
-    let text_plain = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("text/plain")
-        });
+    let text_plain = request::is_text_plain(&headers);
     if shared.has(Fault::NovaLike) && text_plain {
         headers.remove(CONTENT_TYPE);
     }
