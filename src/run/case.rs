@@ -27,12 +27,12 @@ impl Runner {
             ));
             return run;
         };
-        run.resource = Some(bound.resource_key(&case.api));
+        let resource = bound.resource_key(&case.api);
+        run.resource = Some(resource.clone());
         if let Some(why) = self.health.refusal(&case.api) {
             run.transport_error = Some(why);
             return run;
         }
-        let resource = bound.resource_key(&case.api);
         let poller = self.poller(case, bound, &resource, start);
         if case.touches_resource
             && let Some(p) = &poller

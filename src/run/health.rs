@@ -11,6 +11,8 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+use super::http::{NO_CONNECTION, NO_RESPONSE, NOT_HTTP};
+
 /// Consecutive transport failures per API and kind of request.
 #[derive(Debug, Default)]
 pub struct Health {
@@ -50,12 +52,12 @@ impl Streak {
 
 /// Messages of `run::http` for a request that timed out.
 fn is_timeout(e: &str) -> bool {
-    e.starts_with("no response within")
+    e.starts_with(NO_RESPONSE)
 }
 
 /// Messages of `run::http` for a request that got no answer at all.
 fn is_no_answer(e: &str) -> bool {
-    is_timeout(e) || e.starts_with("could not connect") || e.starts_with("no valid HTTP response")
+    is_timeout(e) || e.starts_with(NO_CONNECTION) || e.starts_with(NOT_HTTP)
 }
 
 impl Health {
@@ -116,7 +118,7 @@ mod tests {
     use super::*;
 
     fn timeout() -> Option<String> {
-        Some("no response within 2.0 s (--request-timeout)".into())
+        Some(format!("{NO_RESPONSE} 2.0 s (--request-timeout)"))
     }
 
     #[test]
@@ -137,7 +139,7 @@ mod tests {
     #[test]
     fn an_answer_resets_the_streak_and_polls_count_apart() {
         let h = Health::new(3);
-        let refused = Some("could not connect: connection refused".to_owned());
+        let refused = Some(format!("{NO_CONNECTION}: connection refused"));
         h.record_action("ddm", refused.as_ref());
         h.record_action("ddm", refused.as_ref());
         h.record_action("ddm", None);

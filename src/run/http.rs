@@ -525,20 +525,25 @@ fn human(bytes: usize) -> String {
     }
 }
 
-/// A plain sentence for a transport error.
+/// How the message of a request that timed out begins.
+pub const NO_RESPONSE: &str = "no response within";
+/// How the message of a refused (or otherwise failed) connection begins.
+pub const NO_CONNECTION: &str = "could not connect";
+/// How the message of an answer that was not HTTP (or a closed connection) begins.
+pub const NOT_HTTP: &str = "no valid HTTP response";
+
+/// A plain sentence for a transport error; `run::health` tells the kinds
+/// apart by the openings above.
 fn describe(e: &reqwest::Error, timeout: Duration) -> String {
     if e.is_timeout() {
         format!(
-            "no response within {:.1} s (--request-timeout)",
+            "{NO_RESPONSE} {:.1} s (--request-timeout)",
             timeout.as_secs_f64()
         )
     } else if e.is_connect() {
-        format!("could not connect: {}", crate::error_chain::one_line(e))
+        format!("{NO_CONNECTION}: {}", crate::error_chain::one_line(e))
     } else {
-        format!(
-            "no valid HTTP response: {}",
-            crate::error_chain::one_line(e)
-        )
+        format!("{NOT_HTTP}: {}", crate::error_chain::one_line(e))
     }
 }
 

@@ -77,6 +77,7 @@ fn count_partitions_deal_resources_round_robin() {
     let p: Partition = "count:2/2".parse().unwrap();
     let keys: BTreeSet<String> = p.select(bound(2)).iter().map(Case::resource_key).collect();
     // Units in plan order: ddm/ddm-r0, ddm/ddm-r1, clouddb/…-r0, …: every second one.
+    assert_eq!(keys.len(), 5, "{keys:?}");
     assert!(keys.iter().all(|k| k.ends_with("-r1")), "{keys:?}");
 }
 
