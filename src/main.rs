@@ -53,6 +53,9 @@ fn main() -> ExitCode {
                     reports,
                 },
         } => cmd_report_merge(&report_dir, &reports),
+        Command::Report {
+            command: ReportCommand::Rebuild { dir },
+        } => cmd_report_rebuild(&dir),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -147,15 +150,24 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
         return dry_run(&specs, choice, args.partition);
     }
     let settings = run_settings(&args);
+    let report_dir = args.report_dir.clone();
     let options = SuiteOptions {
         settings,
         args: args.libtest,
         partition: args.partition,
         report_dir: Some(args.report_dir),
         baseline,
+        resume: args.resume,
     };
     let result = pipeline::run_suite(&specs, choice, options).map_err(|e| match e {
         SuiteError::Write { dir, source } => Failure::Write { dir, error: source },
+        // The journal is started before any case is sent: a report directory that cannot be
+        // written is found then, and nothing was sent.
+        SuiteError::Journal(report::journal::JournalError::Report(error)) => config_msg(format!(
+            "{}\n  = help: nothing was sent; give a --report-dir that can be written",
+            write_error(&report_dir, &error)
+        )),
+        SuiteError::Journal(e) => config(e),
         other => Failure::from(other),
     })?;
     let Some(rep) = result.report else {
@@ -380,6 +392,37 @@ fn cmd_report_merge(dir: &std::path::Path, paths: &[std::path::PathBuf]) -> Resu
         names.join(", ")
     );
     Ok(if merged.summary.failed > 0 {
+        exit::TESTS_FAILED
+    } else {
+        exit::SUCCESS
+    })
+}
+
+/// `report rebuild DIR`: the four reports from the journal alone. Exit 2 when the journal
+/// cannot be read, 1 when a case failed or never ran, else 0.
+fn cmd_report_rebuild(dir: &std::path::Path) -> Result<u8, Failure> {
+    let read = report::journal::read(dir).map_err(config)?;
+    for w in &read.warnings {
+        eprintln!("warning: {}", redact(w));
+    }
+    let rebuilt = report::journal::rebuild(&read);
+    let written = report::write_all(&rebuilt, dir, None).map_err(|error| Failure::Write {
+        dir: dir.to_owned(),
+        error,
+    })?;
+    let not_run = rebuilt
+        .cases
+        .iter()
+        .filter(|c| c.reason.as_deref() == Some(report::journal::NOT_RUN))
+        .count();
+    let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    eprintln!(
+        "rebuilt from {}: {} cases, {not_run} not run: {}",
+        read.path.display(),
+        rebuilt.cases.len(),
+        names.join(", ")
+    );
+    Ok(if rebuilt.summary.failed > 0 || not_run > 0 {
         exit::TESTS_FAILED
     } else {
         exit::SUCCESS

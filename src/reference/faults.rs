@@ -78,6 +78,9 @@ pub enum Fault {
     NovaLike,
     /// clouddb answers as OpenStack Trove 26 does, its 500 to `{}` included.
     TroveLike,
+    /// Every action request is answered with its documented success, and no
+    /// resource ever restarts: the lenient target of long runs.
+    AcceptAllNoRestart,
 }
 
 impl Fault {
@@ -117,6 +120,7 @@ impl Fault {
         Fault::NotHttp,
         Fault::NovaLike,
         Fault::TroveLike,
+        Fault::AcceptAllNoRestart,
     ];
 
     /// The kebab-case name used on the command line and in test tables.
@@ -156,6 +160,7 @@ impl Fault {
             Fault::NotHttp => "not-http",
             Fault::NovaLike => "nova-like",
             Fault::TroveLike => "trove-like",
+            Fault::AcceptAllNoRestart => "accept-all-no-restart",
         }
     }
 
@@ -229,6 +234,9 @@ impl Fault {
             }
             Fault::TroveLike => {
                 "clouddb: as OpenStack Trove 26: 404 itemNotFound for GET/PUT/DELETE on the action URI, the identity layer's 401, framework-bodied 400/415, 500 instanceFault to {}"
+            }
+            Fault::AcceptAllNoRestart => {
+                "all: every POST on an action URI answers the documented success, whatever it holds, and no resource ever restarts"
             }
         }
     }

@@ -10,6 +10,7 @@
 //! failing.
 
 mod apis;
+mod counter;
 mod faults;
 mod hostile;
 mod identity;

@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::apis;
+use super::counter::{self, Counter};
 use super::faults::Fault;
 use super::hostile::{self, FrontMode};
 use super::identity::{self, Identity, IdentityConfig};
@@ -86,6 +87,8 @@ pub(crate) struct Shared {
     pub(crate) port: u16,
     /// Turns true (or closes) when the server shuts down.
     pub(crate) stop: watch::Receiver<bool>,
+    /// How many requests came, for tests that count what a run sent.
+    pub(crate) counter: Counter,
 }
 
 impl Shared {
@@ -153,12 +156,18 @@ impl ReferenceServer {
             identity: Identity::new(identity),
             port: addr.port(),
             stop: stop_rx.clone(),
+            counter: Counter::default(),
         });
         let resources = Api::ALL
             .iter()
             .map(|&api| shared.resources.ids(api))
             .collect();
-        let router = apis::router(shared.clone()).merge(identity::router(shared.clone()));
+        let router = apis::router(shared.clone())
+            .merge(identity::router(shared.clone()))
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                counter::count,
+            ));
         let mut tasks = Vec::new();
         let serve_stop = stop_rx.clone();
         tasks.push(tokio::spawn(async move {
@@ -202,6 +211,16 @@ impl ReferenceServer {
     /// The address the server listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// How many requests the server received on action URIs (any method).
+    pub fn action_requests(&self) -> usize {
+        self.shared.counter.actions()
+    }
+
+    /// How many requests the server received in all.
+    pub fn requests(&self) -> usize {
+        self.shared.counter.all()
     }
 
     /// One entry per API id: "ddm", "clouddb", "clouddb-ha", "modelarts", "ecs" (in that order).

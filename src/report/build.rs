@@ -21,6 +21,10 @@ pub struct RunMeta {
     pub interrupted: bool,
     /// How the run signed in, when it did (never a secret).
     pub sign_in: Option<SignInInfo>,
+    /// The run's id, kept across `--resume`.
+    pub run_id: String,
+    /// Cases taken from the journal of an interrupted run.
+    pub resumed_cases: usize,
 }
 
 /// The report of `cases` (in plan order), with the summary counted.
@@ -43,6 +47,8 @@ pub fn build(cases: Vec<CaseReport>, meta: RunMeta) -> Report {
             filters: meta.filters,
             interrupted: meta.interrupted,
             sign_in: meta.sign_in,
+            run_id: meta.run_id,
+            resumed_cases: meta.resumed_cases,
         },
         summary: Summary::of(&cases),
         cases,

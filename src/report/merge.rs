@@ -111,6 +111,10 @@ fn merge_runs(runs: &[&RunInfo]) -> RunInfo {
         filters,
         interrupted: runs.iter().any(|r| r.interrupted),
         sign_in: runs.iter().find_map(|r| r.sign_in.clone()),
+        // The partitions of one run each have their own id; the merged run
+        // is known by the first.
+        run_id: runs.first().map(|r| r.run_id.clone()).unwrap_or_default(),
+        resumed_cases: runs.iter().map(|r| r.resumed_cases).sum(),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod build;
 pub mod diff;
 mod format;
 pub mod html;
+pub mod journal;
 pub mod json;
 pub mod junit;
 pub mod markdown;

@@ -81,6 +81,7 @@ pub fn case(name: &str, api: &str, group: Group, outcome: CaseOutcome) -> CaseRe
         notes: Vec::new(),
         curl: None,
         resource: None,
+        from_journal: false,
     }
 }
 
@@ -220,6 +221,8 @@ pub fn report() -> Report {
             filters: vec!["ecs::".to_owned()],
             interrupted: false,
             sign_in: None,
+            run_id: String::new(),
+            resumed_cases: 0,
         },
         summary: Summary::of(&cases),
         cases,

@@ -100,6 +100,11 @@ pub struct Served {
 
 impl Served {
     pub fn start(faults: &[&str], token: &str) -> Served {
+        Served::start_with(faults, token, Duration::from_millis(200))
+    }
+
+    /// As [`Served::start`], with restarts lasting `reboot`.
+    pub fn start_with(faults: &[&str], token: &str, reboot: Duration) -> Served {
         use restart_conformance::reference::{ReferenceConfig, ReferenceServer};
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -107,7 +112,7 @@ impl Served {
             .build()
             .unwrap();
         let config = ReferenceConfig {
-            reboot: Duration::from_millis(200),
+            reboot,
             faults: faults.iter().map(|f| f.parse().unwrap()).collect(),
             token: token.to_owned(),
             resources: restart_conformance::reference::DEFAULT_RESOURCES,

@@ -593,6 +593,36 @@ const TABLE: &[Row] = &[
             ),
         ],
     },
+    // The lenient target of long runs: every refusal is missing, and no
+    // restart ever shows (a should-level finding, as a short restart may
+    // fall between two polls).
+    Row {
+        fault: "accept-all-no-restart",
+        filter: "modelarts::",
+        strict: false,
+        failing: &[
+            "modelarts::negative::missing_action",
+            "modelarts::negative::action_not_in_enum",
+            "modelarts::negative::action_not_string",
+            "modelarts::negative::malformed_json",
+            "modelarts::negative::no_token",
+            "modelarts::negative::unknown_id",
+        ],
+        checks: &[
+            seen(
+                "modelarts::restart",
+                "lifecycle.restarting_seen",
+                Is::Warning,
+                "never saw REBOOTING or RESTARTING",
+            ),
+            seen(
+                "modelarts::negative::no_token",
+                "status.expected",
+                Is::Failed,
+                "expected 4xx, got 200",
+            ),
+        ],
+    },
 ];
 
 fn row(fault: &str) -> &'static Row {
@@ -716,6 +746,7 @@ fault_tests! {
     not_http_errors_the_api => "not-http",
     nova_like_ecs_passes_also_under_strict => "nova-like",
     trove_like_clouddb_fails_only_on_a_500 => "trove-like",
+    accept_all_no_restart_fails_every_refusal => "accept-all-no-restart",
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod faults;
 mod fuzz;
 mod hostile;
 mod keystone;
+mod long_runs;
 mod merge;
 mod negative;
 mod partition;

@@ -50,3 +50,9 @@ fn any_method(shared: &Shared) -> Option<Response> {
         .has(Fault::AcceptAnyMethod)
         .then(|| response::json(StatusCode::OK, &json!({})))
 }
+
+/// Under `accept-all-no-restart`, every action request is accepted as it
+/// comes, and nothing restarts.
+fn lenient(shared: &Shared) -> bool {
+    shared.has(Fault::AcceptAllNoRestart)
+}
