@@ -6,11 +6,16 @@
 //! URLs and whose session renews the token. Knows nothing about the specs'
 //! contents beyond which API ids, URIs and variables exist.
 
+pub mod aksk;
 pub mod cloud;
+pub mod identity_v2;
 pub mod keystone;
 mod load;
+pub mod profile;
 mod secret;
+pub mod signing;
 
+pub use aksk::{AkSk, Tamper};
 pub use keystone::{Lease, TokenSource};
 pub use load::{
     ApiEndpoint, Endpoint, EndpointError, ParsedEndpoint, ResolveOptions, SignIn,

@@ -8,6 +8,7 @@
 mod case;
 mod negative;
 mod partition;
+mod signing;
 mod uri;
 
 pub use case::{Bound, Case, CaseKind, Group, RequestTemplate, bind, plan};

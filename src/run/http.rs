@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::endpoint::{Lease, Secret, TokenSource};
+use crate::endpoint::{AkSk, Lease, Secret, Tamper, TokenSource};
 use crate::model::Received;
 use crate::model::{ExchangeRecord, RequestRecord, ResponseRecord};
 
@@ -68,6 +68,9 @@ pub struct Outgoing<'a> {
     pub auth_header: Option<&'a str>,
     pub content_type: Option<&'a str>,
     pub body: Option<&'a [u8]>,
+    /// The API signs with AK/SK: a request that is to carry credentials
+    /// (`auth_header` set) is signed instead of carrying the token.
+    pub signer: Option<(&'a AkSk, Tamper)>,
 }
 
 /// What came of one request: the record for the report, and either the
@@ -172,6 +175,7 @@ impl Http {
                 auth_header: if same_origin { out.auth_header } else { None },
                 content_type: chain.content_type,
                 body: chain.body,
+                signer: out.signer,
             };
             let (sent, lease) = self.send_leased(this, case_start).await;
             records.push(sent.record);
@@ -182,8 +186,10 @@ impl Http {
                 Ok(r) => r,
                 Err(e) => return (records, Err(e), notes),
             };
+            // A signature is not renewed: a 401 to it is the answer.
             if same_origin
                 && out.auth_header.is_some()
+                && out.signer.is_none()
                 && self
                     .renew_on_401(&r, &mut chain, lease.generation, &mut notes)
                     .await
@@ -311,6 +317,7 @@ impl Http {
         let refused = matches!(&sent.received, Ok(r) if r.status == 401);
         if refused
             && again.auth_header.is_some()
+            && again.signer.is_none()
             && let Ok(true) = self.tokens.refused(lease.generation).await
         {
             return self.send_leased(again, case_start).await.0;
@@ -320,7 +327,8 @@ impl Http {
 
     /// Sends one request with the current token; also says which token.
     async fn send_leased(&self, out: Outgoing<'_>, case_start: Instant) -> (Sent, Lease) {
-        let lease = if out.auth_header.is_some() {
+        let signing = out.auth_header.and(out.signer);
+        let lease = if out.auth_header.is_some() && signing.is_none() {
             self.tokens.current().await
         } else {
             Lease {
@@ -344,7 +352,11 @@ impl Http {
             headers.insert(reqwest::header::CONTENT_TYPE, v);
             shown.push(("Content-Type".into(), ct.into()));
         }
-        if let Some(name) = out.auth_header
+        if let Some((key, tamper)) = signing {
+            // Signed last, over the headers set so far plus the ones the
+            // signer adds; exactly these go on the wire.
+            sign_into(key, tamper, &out, &mut headers, &mut shown);
+        } else if let Some(name) = out.auth_header
             && let (Ok(n), Ok(mut v)) = (
                 HeaderName::from_bytes(name.as_bytes()),
                 HeaderValue::from_str(lease.token.expose()),
@@ -485,6 +497,41 @@ impl Http {
             body: self.tokens.redact(&String::from_utf8_lossy(shown)),
             body_truncated: truncated || shown.len() < r.body.len(),
         }
+    }
+}
+
+/// Signs the request as it stands (`headers`, the URL, the body) and adds
+/// the signer's headers to it and to the record.
+fn sign_into(
+    key: &AkSk,
+    tamper: Tamper,
+    out: &Outgoing<'_>,
+    headers: &mut HeaderMap,
+    shown: &mut Vec<(String, String)>,
+) {
+    let Ok(url) = reqwest::Url::parse(out.url) else {
+        return;
+    };
+    let set: Vec<(String, String)> = shown.clone();
+    let signed = key.sign(
+        out.method,
+        &url,
+        &set,
+        out.body.unwrap_or_default(),
+        chrono::Utc::now(),
+        tamper,
+    );
+    for (name, value) in signed.headers.into_iter().skip(set.len()) {
+        let (Ok(n), Ok(mut v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) else {
+            continue;
+        };
+        let secret = name.eq_ignore_ascii_case("x-security-token");
+        v.set_sensitive(secret || name.eq_ignore_ascii_case("authorization"));
+        headers.insert(n, v);
+        shown.push((name, if secret { "***".into() } else { value }));
     }
 }
 
