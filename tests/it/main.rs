@@ -13,4 +13,5 @@ mod keystone;
 mod merge;
 mod negative;
 mod partition;
+mod signing;
 mod specs;
