@@ -760,6 +760,79 @@ mod tests {
         assert!(e.contains(&c), "{e}");
     }
 
+    fn clouds(text: &str) -> (tempfile::TempDir, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let clouds = dir.path().join("clouds.yaml");
+        std::fs::write(&clouds, text).unwrap();
+        let c = clouds.display().to_string();
+        (dir, c)
+    }
+
+    #[test]
+    fn vendor_profiles_fill_the_auth_url_version_and_service_type() {
+        let (_d, c) = clouds(
+            "clouds:\n  rax:\n    profile: rackspace\n    auth_type: rackspace_apikey\n    auth:\n      username: alice\n      api_key: k-Secret-1\n    region_name: ORD\n  otc:\n    profile: otc\n    auth:\n      username: bob\n      password: pw\n      project_name: eu-de_demo\n      user_domain_name: OTC00000000001000000001\n    region_name: eu-de\n  otc-noregion:\n    profile: otc\n    auth: { username: bob, password: pw, project_name: p }\n",
+        );
+        let env = env_of(&[("OS_CLIENT_CONFIG_FILE", c.as_str())]);
+        let rax = from_clouds_yaml("rax", &env).unwrap();
+        assert_eq!(
+            rax.auth_url,
+            "https://identity.api.rackspacecloud.com/v2.0/"
+        );
+        assert!(rax.identity_v2());
+        assert_eq!(rax.service_type("clouddb"), Some("rax:database"));
+        assert_eq!(rax.project, None, "v2.0 falls back to the default tenant");
+        assert!(
+            matches!(rax.credential, Credential::RackspaceApiKey { ref username, .. } if username == "alice")
+        );
+        assert_eq!(rax.credential.secret().expose(), "k-Secret-1");
+        let otc = from_clouds_yaml("otc", &env).unwrap();
+        assert_eq!(otc.auth_url, "https://iam.eu-de.otc.t-systems.com/v3");
+        assert!(!otc.identity_v2());
+        assert_eq!(otc.service_type("ddm"), None);
+        let e = from_clouds_yaml("otc-noregion", &env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("needs a region") && e.contains("region_name"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_aksk_cloud_needs_no_auth_url_and_both_keys() {
+        let (_d, c) = clouds(
+            "clouds:\n  hw:\n    auth_type: aksk\n    auth:\n      ak: AK1\n      sk: sk-Secret-2\n      project_id: p1\n  half:\n    auth_type: aksk\n    auth:\n      ak: AK1\n",
+        );
+        let env = env_of(&[("OS_CLIENT_CONFIG_FILE", c.as_str())]);
+        let hw = from_clouds_yaml("hw", &env).unwrap();
+        let key = aksk_of(&hw).unwrap();
+        assert_eq!(
+            (key.ak.as_str(), key.sk.expose(), key.project_id.as_deref()),
+            ("AK1", "sk-Secret-2", Some("p1"))
+        );
+        assert!(!format!("{hw:?}").contains("sk-Secret-2"));
+        let e = from_clouds_yaml("half", &env).unwrap_err().to_string();
+        assert!(
+            e.contains("auth.ak and auth.sk") && e.contains("secure.yaml"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_broken_clouds_yaml_hides_an_sk_and_an_api_key() {
+        let (_d, c) = clouds(
+            "clouds:\n  mine:\n    auth:\n      sk: skSECRETsk\n      api_key: apiSECRETkey\n      username: [unclosed\n",
+        );
+        let env = env_of(&[("OS_CLIENT_CONFIG_FILE", c.as_str())]);
+        let e = from_clouds_yaml("mine", &env).unwrap_err().to_string();
+        assert!(e.contains("clouds.yaml:"), "{e}");
+        assert!(
+            !e.contains("skSECRETsk") && !e.contains("apiSECRETkey"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn a_broken_clouds_yaml_is_located_and_scrubbed() {
         let dir = tempfile::tempdir().unwrap();

@@ -1006,6 +1006,90 @@ mod tests {
         assert!(e.contains("an empty list for `server_id`"), "{e}");
     }
 
+    fn resolve_env(
+        yaml: &str,
+        vars: &[(&str, &str)],
+        require_token: bool,
+    ) -> Result<Endpoint, EndpointError> {
+        let vars: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let env = move |k: &str| vars.get(k).cloned();
+        let parsed = parse_bytes(Path::new("t.yaml"), yaml.as_bytes())?;
+        resolve_with(
+            parsed,
+            &specs(),
+            &ResolveOptions {
+                token_env: None,
+                cloud: None,
+                require_token,
+                env: &env,
+            },
+        )
+    }
+
+    const TWO_APIS: &str = "  ddm: { base_url: \"http://h\", vars: { project_id: p1, instance_id: i } }\n  ecs: { base_url: \"http://h\", vars: { project_id: p2, server_id: s } }\n";
+
+    #[test]
+    fn an_api_of_its_own_signs_and_the_others_keep_the_token() {
+        let yaml = format!(
+            "auth: {{ token_env: T }}\napis:\n{}",
+            TWO_APIS.replace(
+                "instance_id: i }",
+                "instance_id: i }, auth: { ak_env: A, sk_env: S }"
+            )
+        );
+        let e = resolve_env(
+            &yaml,
+            &[("T", "tok"), ("A", "ak1"), ("S", "sk-Secret")],
+            true,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let key = e.apis["ddm"].signer.as_ref().unwrap();
+        assert_eq!(
+            (key.ak.as_str(), key.project_id.as_deref()),
+            ("ak1", Some("p1"))
+        );
+        assert!(e.apis["ecs"].signer.is_none());
+        assert_eq!(e.token.expose(), "tok");
+        assert!(e.secrets().contains(&"sk-Secret".to_owned()));
+        // Every API signed: no token needed.
+        let yaml = format!("auth: {{ ak_env: A, sk_env: S }}\napis:\n{TWO_APIS}");
+        let e = resolve_env(&yaml, &[("A", "ak1"), ("S", "sk")], true)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(e.apis.values().all(|a| a.signer.is_some()));
+        // A dry run needs no key.
+        let e = resolve_env(&yaml, &[], false).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(e.apis["ddm"].signer.as_ref().unwrap().sk_env, "S");
+        let e = resolve_env(&yaml, &[("A", "ak1")], true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`S` is not set"), "{e}");
+    }
+
+    #[test]
+    fn a_token_and_a_key_pair_at_the_top_are_refused_where_written() {
+        let yaml = format!("auth: {{ token_env: T, sk_env: S }}\napis:\n{TWO_APIS}");
+        let e = resolve_env(&yaml, &[("T", "t"), ("S", "s")], true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("both `token_env` and AK/SK") && e.contains("t.yaml:1:"),
+            "{e}"
+        );
+        // A value in the file where a variable name belongs is refused and not shown.
+        let yaml = format!(
+            "apis:\n{}",
+            TWO_APIS.replace(
+                "instance_id: i }",
+                "instance_id: i }, auth: { sk: sk-Value-9 }"
+            )
+        );
+        let e = resolve_env(&yaml, &[], true).unwrap_err().to_string();
+        assert!(e.contains("t.yaml:2:") && !e.contains("sk-Value-9"), "{e}");
+    }
+
     #[test]
     fn a_fixed_token_needs_base_urls_and_a_cloud_does_not() {
         let e = resolve_text("auth: { token_env: T }\napis:\n  ecs: { vars: { server_id: s } }\n")
