@@ -507,3 +507,38 @@ fn signature_cases_pass_against_the_conformant_server() {
     assert_eq!(report.cases.len(), 10);
     assert!(failing(&report).is_empty(), "{:?}", failing(&report));
 }
+
+#[test]
+fn serve_prints_how_to_sign_and_how_to_use_an_api_key_without_the_secret() {
+    use std::io::{BufRead, BufReader};
+    let bin = assert_cmd::cargo::cargo_bin("restart-conformance");
+    let mut child = std::process::Command::new(bin)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("OS_AUTH_TOKEN", SK)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut text = String::new();
+    let stdout = child.stdout.take().unwrap();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        let done = line.contains("region_name") && text.contains("rackspace_apikey");
+        text.push_str(&line);
+        text.push('\n');
+        if done {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!text.contains(SK), "{text}");
+    assert!(
+        text.contains(&format!(
+            "export HUAWEICLOUD_SDK_AK={REFERENCE_AK} HUAWEICLOUD_SDK_SK=\"$OS_AUTH_TOKEN\""
+        )),
+        "{text}"
+    );
+    assert!(text.contains("ak_env: \"HUAWEICLOUD_SDK_AK\""), "{text}");
+    assert!(text.contains("/identity/v2.0"), "{text}");
+    assert!(text.contains("profile: rackspace"), "{text}");
+}
