@@ -104,7 +104,7 @@ pub fn bind(cases: Vec<Case>, endpoint: &Endpoint, unknown_id: &str) -> Vec<Case
     let mut dealt: BTreeMap<(String, bool), usize> = BTreeMap::new();
     cases
         .into_iter()
-        // The signature cases exist only for APIs that sign.
+        // The signature cases are for APIs that sign (see `plan_with`).
         .filter(|case| {
             case.request.tamper == Tamper::None
                 || endpoint
@@ -168,24 +168,33 @@ fn must_not_succeed() -> Expect {
     }
 }
 
-/// Every case of every spec, in spec order.
+/// Every case of every spec, in spec order, for an endpoint that signs no API.
 pub fn plan(specs: &SpecSet) -> Vec<Case> {
+    plan_with(specs, &|_| false)
+}
+
+/// Every case of every spec, in spec order; the APIs for which `signed`
+/// is true also get the cases only signing has.
+pub fn plan_with(specs: &SpecSet, signed: &dyn Fn(&str) -> bool) -> Vec<Case> {
     let mut out = Vec::new();
     for spec in &specs.specs {
-        plan_spec(Arc::new(spec.clone()), &mut out);
+        let signs = signed(&spec.api);
+        plan_spec(Arc::new(spec.clone()), signs, &mut out);
     }
     out
 }
 
 /// Every case of one spec, class by class; the order is that of reports.
-fn plan_spec(spec: Arc<Spec>, out: &mut Vec<Case>) {
+fn plan_spec(spec: Arc<Spec>, signed: bool, out: &mut Vec<Case>) {
     let success = spec.cases.first().map(|c| c.expect.clone());
     positive_cases(&spec, out);
     body_mutation_cases(&spec, success.as_ref(), out);
     out.push(malformed_json_case(&spec));
     out.push(media_type_case(&spec));
     out.extend(no_token_case(&spec));
-    out.extend(super::signing::signature_cases(&spec));
+    if signed {
+        out.extend(super::signing::signature_cases(&spec));
+    }
     out.push(unknown_id_case(&spec));
     out.extend(method_cases(&spec));
     out.extend(concurrency_case(&spec, success.as_ref()));

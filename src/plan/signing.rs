@@ -1,7 +1,7 @@
 //! The cases only a signed API has: a signature that does not match the request sent, and
-//! one whose `X-Sdk-Date` is past the gateway's clock-skew limit. Both are planned for every
-//! spec with an auth header; [`super::bind`] keeps them only for APIs the endpoint signs.
-//! They rest on the signing rules, not on the API's own document.
+//! one whose `X-Sdk-Date` is past the gateway's clock-skew limit. [`super::plan_with`] plans
+//! them for the APIs the endpoint signs (that have an auth header), and [`super::bind`] drops
+//! them for any other. They rest on the signing rules, not on the API's own document.
 
 use std::sync::Arc;
 
