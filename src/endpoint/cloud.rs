@@ -147,7 +147,7 @@ pub fn aksk_of(cloud: &Cloud) -> Option<std::sync::Arc<super::AkSk>> {
         sk: sk.clone(),
         project_id: cloud.project.as_ref().and_then(|p| p.id.clone()),
         security_token: security_token.clone(),
-        ak_env: format!("{} (clouds.yaml auth.ak)", super::signing::AK_ENV),
+        ak_env: super::signing::AK_ENV.into(),
         sk_env: super::signing::SK_ENV.into(),
         security_token_env: super::signing::SECURITY_TOKEN_ENV.into(),
     }))

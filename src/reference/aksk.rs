@@ -27,6 +27,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::faults::Fault;
+use super::identity::GatewayKey;
 use super::response;
 use super::server::Shared;
 
@@ -71,7 +72,12 @@ pub(crate) async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: 
             "Request entity too large: an AK/SK request body is at most 12 MB",
         );
     };
-    match verify(&shared, &parts, &bytes, chrono::Utc::now()) {
+    let lax = Lax {
+        stale: shared.has(Fault::AcceptStaleSignature),
+        tampered: shared.has(Fault::AcceptTamperedSignature),
+    };
+    let keys = shared.identity.keys();
+    match verify(&keys, lax, &parts, &bytes, chrono::Utc::now()) {
         Ok(()) => {
             if let Ok(v) = HeaderValue::from_str(&shared.token) {
                 parts.headers.insert("x-auth-token", v);
@@ -140,9 +146,17 @@ fn parse_authorization(value: &str) -> Result<Credentials<'_>, Refused> {
     }
 }
 
+/// What the signature faults let through.
+#[derive(Debug, Clone, Copy, Default)]
+struct Lax {
+    stale: bool,
+    tampered: bool,
+}
+
 /// Checks the signature of one received request at `now`.
 fn verify(
-    shared: &Shared,
+    keys: &[GatewayKey],
+    lax: Lax,
     parts: &Parts,
     body: &[u8],
     now: chrono::DateTime<chrono::Utc>,
@@ -150,7 +164,6 @@ fn verify(
     let headers = &parts.headers;
     let auth = header(headers, "authorization").unwrap_or_default();
     let creds = parse_authorization(&auth)?;
-    let keys = shared.identity.keys();
     let Some(key) = keys.iter().find(|k| k.ak == creds.access) else {
         return Err(refused(format!("access key {} not found", creds.access)));
     };
@@ -162,7 +175,7 @@ fn verify(
         .map_err(|_| refused(format!("X-Sdk-Date `{date}` is not yyyyMMddTHHmmssZ")))?
         .and_utc();
     let skew = (now - when).num_seconds().abs();
-    if skew > CLOCK_SKEW_SECONDS && !shared.has(Fault::AcceptStaleSignature) {
+    if skew > CLOCK_SKEW_SECONDS && !lax.stale {
         return Err(refused(format!(
             "signature expired: X-Sdk-Date {date} is {skew} s from the server's time (at most {CLOCK_SKEW_SECONDS} s)"
         )));
@@ -184,7 +197,7 @@ fn verify(
         .map_err(|_| refused("unusable secret key"))?;
     mac.update(to_sign.as_bytes());
     let given = hex::decode(creds.signature).unwrap_or_default();
-    if mac.verify_slice(&given).is_err() && !shared.has(Fault::AcceptTamperedSignature) {
+    if mac.verify_slice(&given).is_err() && !lax.tampered {
         return Err(Refused {
             message: "verify aksk signature fail".into(),
             canonical: Some(masked(&canonical)),
@@ -318,6 +331,91 @@ mod tests {
             b = b.header(*k, *v);
         }
         b.body(()).unwrap().into_parts().0
+    }
+
+    /// The DDM restart as huaweicloudsdkcore 3.1.219 signs it (signing.md §5.4).
+    fn ddm_request(body: &[u8]) -> (Parts, Vec<u8>) {
+        let p = parts(
+            "POST",
+            "/v1/0123456789abcdef0123456789abcdef/instances/inst-0001/action",
+            &[
+                ("content-type", "application/json;charset=utf-8"),
+                ("host", "ddm.eu-de.otc.t-systems.com"),
+                ("user-agent", "huaweicloud-usdk-python/3.0"),
+                ("x-project-id", "0123456789abcdef0123456789abcdef"),
+                ("x-sdk-date", "20261122T194616Z"),
+                ("accept", "application/json"),
+                (
+                    "authorization",
+                    "SDK-HMAC-SHA256 Access=TESTAK0000000000, SignedHeaders=content-type;host;user-agent;x-project-id;x-sdk-date, Signature=c0ad5fd4596bff4d600d7eeaa940a2f046e40ac8ebe5d64663ee3adf887508fd",
+                ),
+            ],
+        );
+        (p, body.to_vec())
+    }
+
+    fn keys() -> Vec<GatewayKey> {
+        vec![GatewayKey {
+            ak: "TESTAK0000000000".into(),
+            sk: "TESTSK0000000000000000000000000000000000".into(),
+            security_token: None,
+        }]
+    }
+
+    fn at(stamp: &str) -> chrono::DateTime<chrono::Utc> {
+        chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%SZ")
+            .unwrap()
+            .and_utc()
+    }
+
+    #[test]
+    fn the_sdks_ddm_signature_is_accepted_and_a_changed_body_or_an_old_date_is_not() {
+        let body = br#"{"restart": {"type": "soft"}}"#;
+        let (p, b) = ddm_request(body);
+        let now = at("20261122T195000Z");
+        assert!(verify(&keys(), Lax::default(), &p, &b, now).is_ok());
+        // The same headers over another body: refused, naming the canonical request.
+        let (p, b) = ddm_request(br#"{"restart": {"type": "hard"}}"#);
+        let e = verify(&keys(), Lax::default(), &p, &b, now).unwrap_err();
+        assert_eq!(e.message, "verify aksk signature fail");
+        let c = e.canonical.unwrap();
+        assert!(c.starts_with("POST\n/v1/0123456789abcdef0123456789abcdef/instances/inst-0001/action/\n\ncontent-type:"), "{c}");
+        assert!(
+            verify(
+                &keys(),
+                Lax {
+                    tampered: true,
+                    ..Lax::default()
+                },
+                &p,
+                &b,
+                now
+            )
+            .is_ok()
+        );
+        // 16 minutes later: expired, unless the fault lets it through.
+        let (p, b) = ddm_request(body);
+        let late = at("20261122T200216Z");
+        let e = verify(&keys(), Lax::default(), &p, &b, late).unwrap_err();
+        assert!(e.message.contains("signature expired"), "{}", e.message);
+        assert!(
+            verify(
+                &keys(),
+                Lax {
+                    stale: true,
+                    ..Lax::default()
+                },
+                &p,
+                &b,
+                late
+            )
+            .is_ok()
+        );
+        // An unknown access key.
+        let mut other = keys();
+        other[0].ak = "OTHER".into();
+        let e = verify(&other, Lax::default(), &p, &b, now).unwrap_err();
+        assert!(e.message.contains("not found"), "{}", e.message);
     }
 
     /// The signing guide's vector (signing.md §5.1), rebuilt from a received request.
