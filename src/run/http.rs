@@ -3,7 +3,9 @@
 //! One `reqwest` client serves every trial. Redirects are never followed (a
 //! restart API that redirects is reported, and `X-Auth-Token` would follow a
 //! redirect to another host), nothing is retried, every request has a
-//! timeout, and bodies are read in chunks up to a cap.
+//! timeout, and bodies are read in chunks up to a cap. A request to an API
+//! that signs is signed last, over the headers set here (see
+//! [`crate::endpoint::AkSk::sign`]), afresh for every hop and retry.
 
 use std::sync::Once;
 use std::time::{Duration, Instant};
