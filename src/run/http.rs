@@ -640,6 +640,109 @@ mod tests {
         assert_eq!(t0.elapsed(), Duration::from_millis(1000));
     }
 
+    /// A same-origin redirect is followed with a signature of its own: the
+    /// second request is signed over its own path, and the server sees the
+    /// headers the record shows.
+    #[tokio::test]
+    async fn a_followed_redirect_is_signed_afresh_over_its_own_path() {
+        use axum::http::{HeaderMap as AxHeaders, StatusCode};
+        use axum::routing::post;
+        let app = axum::Router::new()
+            .route(
+                "/a",
+                post(|| async { (StatusCode::TEMPORARY_REDIRECT, [("location", "/b")]) }),
+            )
+            .route(
+                "/b",
+                post(|h: AxHeaders| async move {
+                    let get = |n: &str| {
+                        h.get(n)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_owned()
+                    };
+                    format!(
+                        "{}\n{}\n{}",
+                        get("host"),
+                        get("x-sdk-date"),
+                        get("authorization")
+                    )
+                }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let key = AkSk {
+            ak: "AK".into(),
+            sk: Secret::new("SK"),
+            project_id: Some("p".into()),
+            security_token: None,
+            ak_env: "A".into(),
+            sk_env: "S".into(),
+            security_token_env: "T".into(),
+        };
+        let options = HttpOptions {
+            follow_redirects: true,
+            ..HttpOptions::default()
+        };
+        let http = Http::new(
+            Secret::new(""),
+            Duration::from_secs(5),
+            1024,
+            false,
+            options,
+        )
+        .unwrap();
+        let url = format!("http://{addr}/a");
+        let out = Outgoing {
+            purpose: "request",
+            method: "POST",
+            url: &url,
+            auth_header: Some("X-Auth-Token"),
+            content_type: Some("application/json"),
+            body: Some(b"{}"),
+            signer: Some((&key, Tamper::None)),
+        };
+        let (records, received, _) = http.send_all(out, Instant::now()).await;
+        server.abort();
+        assert_eq!(records.len(), 2);
+        let seen = String::from_utf8(received.unwrap().body).unwrap();
+        let lines: Vec<&str> = seen.lines().collect();
+        assert_eq!(lines[0], format!("127.0.0.1:{}", addr.port()));
+        let sent: Vec<(String, String)> = records[1].request.headers.clone();
+        let value = |n: &str| {
+            sent.iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        assert_eq!(value("X-Sdk-Date"), lines[1]);
+        assert_eq!(value("Authorization"), lines[2]);
+        assert!(sent.iter().all(|(k, _)| k != "X-Auth-Token"));
+        // The signature the server saw is the one over /b with what was sent.
+        let (canonical, names) = crate::endpoint::aksk::canonical_request(
+            "POST",
+            "/b",
+            None,
+            &sent,
+            &crate::endpoint::aksk::hex_sha256(b"{}"),
+        );
+        let sig = crate::endpoint::aksk::signature(
+            "SK",
+            &crate::endpoint::aksk::string_to_sign(lines[1], &canonical),
+        );
+        assert_eq!(
+            lines[2],
+            crate::endpoint::aksk::authorization("AK", &names, &sig)
+        );
+        let first = records[0]
+            .request
+            .headers
+            .iter()
+            .find(|(k, _)| k == "Authorization");
+        assert_ne!(first.map(|(_, v)| v.as_str()), Some(lines[2]));
+    }
+
     #[test]
     fn retry_after_reads_seconds_and_dates() {
         assert_eq!(retry_after("3"), Some(Duration::from_secs(3)));
