@@ -79,6 +79,13 @@ async fn tokens(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
         .iter()
         .filter(|(kind, _)| kind != "identity")
         .map(|(kind, url)| {
+            // The tenant is the Rackspace account, not the Huawei project: the
+            // compute URL names its project itself, as v2.0 catalogs do.
+            let url = if kind == "compute" {
+                format!("{url}/v2.1/{}", ids::PROJECT)
+            } else {
+                url.clone()
+            };
             json!({
                 "name": kind,
                 "type": v2_type(kind),
