@@ -1068,6 +1068,65 @@ mod tests {
         assert!(e.contains("`S` is not set"), "{e}");
     }
 
+    /// Rackspace: a `rax:database` endpoint at the host root gives no
+    /// account; the token's `tenant.id` does.
+    #[test]
+    fn the_account_comes_from_the_tenant_when_the_catalog_url_lacks_it() {
+        let service: keystone::Service = serde_json::from_value(serde_json::json!({
+            "type": "rax:database",
+            "endpoints": [{"interface": "public", "region": "ORD", "url": "https://ord.db.example"}]
+        }))
+        .unwrap();
+        let token = keystone::Token {
+            value: Secret::new("t"),
+            refresh_at: None,
+            project_id: Some("123456".into()),
+            project_name: None,
+            user_name: None,
+            catalog: vec![service],
+        };
+        let cloud = Cloud {
+            name: "rax".into(),
+            source: "test".into(),
+            auth_url: "https://identity.api.rackspacecloud.com/v2.0/".into(),
+            credential: cloud::Credential::RackspaceApiKey {
+                username: "u".into(),
+                api_key: Secret::new("k"),
+            },
+            project: None,
+            region: Some("ORD".into()),
+            interface: "public".into(),
+            identity_api_version: Some("2".into()),
+            profile: Some("rackspace".into()),
+        };
+        let spec_set = specs();
+        let spec = spec_set.specs.iter().find(|s| s.api == "clouddb").unwrap();
+        let lookup = Lookup {
+            service_type: default_service_type("clouddb").into(),
+            region: None,
+            interface: None,
+            vars: [
+                ("version".to_owned(), "v1.0".to_owned()),
+                ("instanceId".to_owned(), "i1".to_owned()),
+            ]
+            .into_iter()
+            .collect(),
+            resources: vec!["i1".into()],
+            uris: spec.uris.iter().map(|u| u.path.clone()).collect(),
+            needed: spec.target_vars.clone(),
+            pos: serde_saphyr::Location::UNKNOWN,
+        };
+        let errs = FileErrors {
+            path: Path::new("t.yaml"),
+            text: "",
+            errors: Vec::new(),
+        };
+        let api =
+            catalog_api("clouddb", lookup, &token, &cloud, &errs).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(api.base_url, "https://ord.db.example");
+        assert_eq!(api.vars["accountId"], "123456");
+    }
+
     #[test]
     fn a_token_and_a_key_pair_at_the_top_are_refused_where_written() {
         let yaml = format!("auth: {{ token_env: T, sk_env: S }}\napis:\n{TWO_APIS}");
