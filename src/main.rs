@@ -321,6 +321,28 @@ fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
         writeln!(out, "{}", server.clouds_yaml("reference", &args.token_env))?;
         writeln!(out, "# target file for `run --target FILE --cloud reference`")?;
         writeln!(out, "{}", server.cloud_target_yaml("reference"))?;
+        writeln!(
+            out,
+            "# target file signing every request with AK/SK (SDK-HMAC-SHA256): export HUAWEICLOUD_SDK_AK={} HUAWEICLOUD_SDK_SK=\"${}\"",
+            server.access_key(),
+            args.token_env
+        )?;
+        writeln!(
+            out,
+            "{}",
+            server.aksk_target_yaml("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK")
+        )?;
+        writeln!(
+            out,
+            "# clouds.yaml for a Rackspace API key (Identity v2.0 at {}; the API key is the value of ${}); use it with the cloud target file above, naming `rackspace`",
+            server.identity_v2_url(),
+            args.token_env
+        )?;
+        writeln!(
+            out,
+            "{}",
+            server.rackspace_clouds_yaml("rackspace", &args.token_env)
+        )?;
         out.flush()?;
         drop(out);
         tokio::signal::ctrl_c().await?;

@@ -338,7 +338,9 @@ fn recorded_span(recorded: &BTreeMap<String, CaseReport>) -> std::time::Duration
 fn planned(specs: &SpecSet, session: &Session, partition: Option<Partition>) -> Vec<Case> {
     // A fresh id per run for the unknown-resource cases.
     let unknown_id = uuid::Uuid::new_v4().to_string();
-    let cases = plan::bind(plan::plan(specs), session.endpoint(), &unknown_id);
+    let endpoint = session.endpoint();
+    let signed = |api: &str| endpoint.apis.get(api).is_some_and(|a| a.signer.is_some());
+    let cases = plan::bind(plan::plan_with(specs, &signed), endpoint, &unknown_id);
     match partition {
         Some(p) => p.select(cases),
         None => cases,

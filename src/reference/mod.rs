@@ -9,11 +9,13 @@
 //! make it wrong on purpose, one change each, so that every conformance check can be seen
 //! failing.
 
+mod aksk;
 mod apis;
 mod counter;
 mod faults;
 mod hostile;
 mod identity;
+mod identity_v2;
 mod request;
 mod response;
 mod server;
@@ -23,5 +25,5 @@ mod state;
 mod tests;
 
 pub use faults::Fault;
-pub use identity::IdentityConfig;
+pub use identity::{IdentityConfig, REFERENCE_AK, REFERENCE_STS_AK};
 pub use server::{DEFAULT_RESOURCES, ReferenceApi, ReferenceConfig, ReferenceServer};

@@ -163,7 +163,12 @@ impl ReferenceServer {
             .map(|&api| shared.resources.ids(api))
             .collect();
         let router = apis::router(shared.clone())
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                super::aksk::gate,
+            ))
             .merge(identity::router(shared.clone()))
+            .merge(super::identity_v2::router(shared.clone()))
             .layer(axum::middleware::from_fn_with_state(
                 shared.clone(),
                 counter::count,
@@ -317,6 +322,38 @@ impl ReferenceServer {
             );
         }
         yaml
+    }
+
+    /// The Rackspace Identity v2.0 auth URL: `http://ADDR/identity/v2.0`.
+    pub fn identity_v2_url(&self) -> String {
+        format!("http://{}/identity/v2.0", dialable(self.addr))
+    }
+
+    /// The access key whose signatures the server accepts; its secret key is the token.
+    pub fn access_key(&self) -> &str {
+        &self.shared.identity.config().ak
+    }
+
+    /// A target file signing every API with AK/SK: the key pair is read from `ak_env` and
+    /// `sk_env` (the secret key is the server's token).
+    pub fn aksk_target_yaml(&self, ak_env: &str, sk_env: &str) -> String {
+        let fixed = self.target_yaml("UNUSED");
+        let apis = fixed.split_once("apis:\n").map_or("", |(_, rest)| rest);
+        format!(
+            "auth:\n  ak_env: {}\n  sk_env: {}\napis:\n{apis}",
+            quoted(ak_env),
+            quoted(sk_env)
+        )
+    }
+
+    /// A `clouds.yaml` with cloud `name` signing in to the v2.0 endpoint with a Rackspace
+    /// API key (user `demo`); the key is the value of `key_env`, for `secure.yaml`.
+    pub fn rackspace_clouds_yaml(&self, name: &str, key_env: &str) -> String {
+        format!(
+            "clouds:\n  {name}:\n    profile: rackspace\n    auth_type: rackspace_apikey\n    auth:\n      auth_url: {}\n      username: \"demo\"\n      # api_key: the value of ${key_env}; put it in secure.yaml\n    region_name: {}\n",
+            quoted(&self.identity_v2_url()),
+            quoted(identity::REGION),
+        )
     }
 
     /// Stops accepting connections, ends hanging requests, and waits (a few seconds at most)

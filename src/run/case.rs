@@ -90,6 +90,7 @@ impl Runner {
             progress: self.progress,
             url,
             auth_header: case.spec.auth_header.as_ref().map(|(h, _)| h.as_str()),
+            signer: self.signer(case),
             lifecycle,
             polling: self.polling,
             case_start: start,
@@ -244,7 +245,7 @@ impl Runner {
     }
 
     /// The case's own request, as planned.
-    fn request<'a>(&self, case: &'a Case, url: &'a str) -> Outgoing<'a> {
+    fn request<'a>(&'a self, case: &'a Case, url: &'a str) -> Outgoing<'a> {
         let req = &case.request;
         let auth = case.spec.auth_header.as_ref().map(|(h, _)| h.as_str());
         Outgoing {
@@ -254,7 +255,13 @@ impl Runner {
             auth_header: if req.send_token { auth } else { None },
             content_type: req.content_type.as_deref(),
             body: req.body.as_deref(),
+            signer: self.signer(case).map(|k| (k, req.tamper)),
         }
+    }
+
+    /// The key pair of the case's API, when it signs.
+    fn signer(&self, case: &Case) -> Option<&crate::endpoint::AkSk> {
+        self.endpoint.apis.get(&case.api)?.signer.as_deref()
     }
 }
 
@@ -267,8 +274,22 @@ pub(super) fn curl(o: &Outgoing<'_>, token: &Secret, token_env: &str) -> String 
     };
     let redactor = Redactor::new([token.expose()]);
     let mut line = format!("curl -i -X {} {}", o.method, q(&redactor.redact_url(o.url)));
-    if let Some(h) = o.auth_header {
-        line.push_str(&format!(" -H \"{h}: ${token_env}\""));
+    match (o.auth_header, o.signer) {
+        (Some(_), Some((key, _))) => {
+            let mut set = vec![("Accept".to_owned(), "application/json".to_owned())];
+            set.extend(
+                o.content_type
+                    .map(|ct| ("Content-Type".to_owned(), ct.to_owned())),
+            );
+            if let Ok(url) = reqwest::Url::parse(o.url) {
+                for h in key.curl_headers(&url, &set) {
+                    line.push(' ');
+                    line.push_str(&h);
+                }
+            }
+        }
+        (Some(h), None) => line.push_str(&format!(" -H \"{h}: ${token_env}\"")),
+        (None, _) => {}
     }
     if let Some(ct) = o.content_type {
         line.push_str(&format!(" -H {}", q(&format!("Content-Type: {ct}"))));

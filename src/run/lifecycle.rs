@@ -34,6 +34,8 @@ pub struct Poller<'a> {
     pub progress: Progress,
     pub url: &'a str,
     pub auth_header: Option<&'a str>,
+    /// The API's key pair, when its requests are signed.
+    pub signer: Option<&'a crate::endpoint::AkSk>,
     pub lifecycle: &'a Lifecycle,
     pub polling: Polling,
     pub case_start: Instant,
@@ -78,6 +80,7 @@ impl Poller<'_> {
                     auth_header: self.auth_header,
                     content_type: None,
                     body: None,
+                    signer: self.signer.map(|k| (k, crate::endpoint::Tamper::None)),
                 },
                 self.case_start,
             )

@@ -433,6 +433,7 @@ pub fn embedded_endpoint(server: &ReferenceServer, token: Secret) -> Endpoint {
                     base_url: a.base_url,
                     vars: a.vars,
                     resources: a.resources,
+                    signer: None,
                 },
             )
         })
@@ -514,6 +515,7 @@ async fn preflight(
             auth_header: None,
             content_type: None,
             body: None,
+            signer: None,
         };
         if let Err(e) = http.send(probe, start).await.received {
             let why = http.redact(&format!("{api} cannot be reached at {}: {e}", t.base_url));
@@ -550,6 +552,11 @@ pub fn dry_run(cases: &[Case], endpoint: &Endpoint) -> Vec<(String, String)> {
                         auth_header: auth,
                         content_type: c.request.content_type.as_deref(),
                         body: c.request.body.as_deref(),
+                        signer: endpoint
+                            .apis
+                            .get(&c.api)
+                            .and_then(|a| a.signer.as_deref())
+                            .map(|k| (k, c.request.tamper)),
                     };
                     case::curl(&out, &endpoint.token, &endpoint.token_env)
                 }

@@ -155,6 +155,33 @@ impl Served {
     }
 }
 
+impl Served {
+    /// An endpoint for this server with every API signed with its access key.
+    pub fn signed_target(&self) -> restart_conformance::endpoint::Endpoint {
+        use restart_conformance::endpoint::{AkSk, Secret};
+        let mut e = self.target();
+        for a in e.apis.values_mut() {
+            a.signer = Some(std::sync::Arc::new(AkSk {
+                ak: restart_conformance::reference::REFERENCE_AK.into(),
+                sk: Secret::new(self.token.clone()),
+                project_id: a.vars.get("project_id").cloned(),
+                security_token: None,
+                ak_env: "HUAWEICLOUD_SDK_AK".into(),
+                sk_env: "HUAWEICLOUD_SDK_SK".into(),
+                security_token_env: "HUAWEICLOUD_SDK_SECURITY_TOKEN".into(),
+            }));
+        }
+        e
+    }
+}
+
+/// Runs the suite with every API signed, against a server with `faults`.
+pub fn run_signed(faults: &[&str], settings: Settings, filter: Option<&str>) -> Report {
+    let served = Served::start(faults, "sk-of-the-run-Qw7");
+    let choice = EndpointChoice::File(served.signed_target());
+    run_choice(&builtin(), choice, settings, args(filter))
+}
+
 impl Drop for Served {
     fn drop(&mut self) {
         if let Some(s) = self.server.take() {

@@ -14,4 +14,5 @@ mod long_runs;
 mod merge;
 mod negative;
 mod partition;
+mod signing;
 mod specs;
