@@ -10,9 +10,12 @@
 //! failing.
 
 mod apis;
+mod discovery;
 mod faults;
 mod hostile;
 mod identity;
+mod microversion;
+mod readback;
 mod request;
 mod response;
 mod server;

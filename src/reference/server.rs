@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::apis;
+use super::discovery;
 use super::faults::Fault;
 use super::hostile::{self, FrontMode};
 use super::identity::{self, Identity, IdentityConfig};
@@ -158,7 +159,9 @@ impl ReferenceServer {
             .iter()
             .map(|&api| shared.resources.ids(api))
             .collect();
-        let router = apis::router(shared.clone()).merge(identity::router(shared.clone()));
+        let router = apis::router(shared.clone())
+            .merge(identity::router(shared.clone()))
+            .merge(discovery::router(shared.clone()));
         let mut tasks = Vec::new();
         let serve_stop = stop_rx.clone();
         tasks.push(tokio::spawn(async move {

@@ -16,7 +16,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use crate::reference::discovery;
 use crate::reference::faults::Fault;
+use crate::reference::readback;
 use crate::reference::request::{self, BodyError, Refusal, Tolerance, Violation};
 use crate::reference::response;
 use crate::reference::server::Shared;
@@ -223,7 +225,7 @@ async fn action_other_method(State(shared): State<Arc<Shared>>) -> Response {
     })
 }
 
-/// Companion "List database instance status and details", trimmed.
+/// Companion "List database instance status and details" (`readback::trove_instance`).
 async fn status(
     State(shared): State<Arc<Shared>>,
     Path((version, account_id, instance_id)): Path<(String, String, String)>,
@@ -235,19 +237,11 @@ async fn status(
     if !known(&shared, &version, &account_id, &instance_id) {
         return refuse(&shared, Api::CloudDb, "instance", Refusal::NotFound);
     }
+    let status = shared.resources.status(Api::CloudDb, &instance_id);
+    let root = format!("{}/clouddb", discovery::origin(&shared, &headers));
     response::json(
         StatusCode::OK,
-        &json!({ "instance": {
-            "id": instance_id,
-            "name": "json_rack_instance",
-            "status": shared.resources.status(Api::CloudDb, &instance_id),
-            "hostname": "e09ad9a3f73309469cf1f43d11e79549caf9acf2.rackspaceclouddb.com",
-            "datastore": { "type": "mysql", "version": "5.6" },
-            "flavor": { "id": "1" },
-            "volume": { "size": 2, "used": 0.16 },
-            "created": "2014-02-13T21:47:13",
-            "updated": "2014-02-13T21:47:18",
-        } }),
+        &readback::trove_instance(&root, &instance_id, status),
     )
 }
 
