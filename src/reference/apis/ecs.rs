@@ -7,7 +7,8 @@
 //! with an empty body labelled `application/json`, a missing or wrong token gets Keystone's
 //! `{"error": {...}}`, other errors use the fault wrapper (badRequest, itemNotFound,
 //! conflictingRequest...). The status shows `REBOOT` or `HARD_REBOOT`, then `ACTIVE`; a restart
-//! while either runs is a 409.
+//! while either runs is a 409. The v2.1 API negotiates Nova microversions and also serves the
+//! server URIs without the project (`microversion`, `readback::server`).
 
 use std::sync::Arc;
 
