@@ -43,7 +43,13 @@ fn task_state(status: &str) -> Value {
 }
 
 /// Nova's server show at `version`; `base` is the compute root (`http://host/ecs`).
-pub(crate) fn server(base: &str, id: &str, status: &str, version: Microversion) -> Value {
+pub(crate) fn server(
+    base: &str,
+    id: &str,
+    name: &str,
+    status: &str,
+    version: Microversion,
+) -> Value {
     let project = ids::PROJECT;
     let flavor = if version.at_least(47) {
         json!({
@@ -58,7 +64,7 @@ pub(crate) fn server(base: &str, id: &str, status: &str, version: Microversion) 
     };
     let mut server = json!({
         "id": id,
-        "name": "ecs-restart-test",
+        "name": name,
         "status": status,
         "tenant_id": project,
         "user_id": USER_ID,
@@ -237,26 +243,26 @@ mod tests {
 
     #[test]
     fn a_rebooting_server_shows_its_task_state() {
-        let soft = server("http://h/ecs", "s", "REBOOT", v(1));
+        let soft = server("http://h/ecs", "s", "n", "REBOOT", v(1));
         assert_eq!(soft["server"]["status"], "REBOOT");
         assert_eq!(soft["server"]["OS-EXT-STS:task_state"], "rebooting");
         assert_eq!(soft["server"]["OS-EXT-STS:vm_state"], "active");
-        let hard = server("http://h/ecs", "s", "HARD_REBOOT", v(1));
+        let hard = server("http://h/ecs", "s", "n", "HARD_REBOOT", v(1));
         assert_eq!(hard["server"]["OS-EXT-STS:task_state"], "rebooting_hard");
-        let done = server("http://h/ecs", "s", "ACTIVE", v(1));
+        let done = server("http://h/ecs", "s", "n", "ACTIVE", v(1));
         assert!(done["server"]["OS-EXT-STS:task_state"].is_null());
     }
 
     #[test]
     fn the_server_shape_follows_the_microversion() {
-        let old = &server("http://h/ecs", "s", "ACTIVE", v(1))["server"];
+        let old = &server("http://h/ecs", "s", "n", "ACTIVE", v(1))["server"];
         assert_eq!(old["flavor"]["id"], "1");
         assert!(old.get("locked").is_none() && old.get("tags").is_none());
         assert_eq!(
             old["links"][0]["href"],
             format!("http://h/ecs/v2.1/{}/servers/s", ids::PROJECT)
         );
-        let new = &server("http://h/ecs", "s", "ACTIVE", v(60))["server"];
+        let new = &server("http://h/ecs", "s", "n", "ACTIVE", v(60))["server"];
         assert!(new["flavor"].get("id").is_none());
         assert_eq!(new["flavor"]["original_name"], "m1.tiny");
         assert_eq!(new["locked"], false);

@@ -23,6 +23,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::Value;
 
+use super::ecs_list;
 use crate::reference::discovery;
 use crate::reference::faults::Fault;
 use crate::reference::microversion::{self, Microversion};
@@ -35,6 +36,7 @@ use crate::reference::state::{Api, Lasting, ids};
 /// The `/v2/` paths are left out under `ecs-v2-missing`. The v2.1 paths also exist without
 /// the project (`/v2.1/servers/{server_id}`), as Nova routes them and as clients reach them
 /// from the version document; they negotiate a microversion (`microversion::negotiate`).
+/// The server lists (`ecs_list`) let clients find a server by name.
 pub(super) fn router(shared: &Arc<Shared>, with_v2: bool) -> Router<Arc<Shared>> {
     let v21 = Router::new()
         .route(
@@ -53,6 +55,10 @@ pub(super) fn router(shared: &Arc<Shared>, with_v2: bool) -> Router<Arc<Shared>>
             "/v2.1/servers/{server_id}",
             get(status_here).fallback(status_other_method),
         )
+        .route("/v2.1/{project_id}/servers", get(ecs_list::list))
+        .route("/v2.1/{project_id}/servers/detail", get(ecs_list::detail))
+        .route("/v2.1/servers", get(ecs_list::list_here))
+        .route("/v2.1/servers/detail", get(ecs_list::detail_here))
         .route_layer(middleware::from_fn_with_state(
             shared.clone(),
             microversion::negotiate,
@@ -67,7 +73,9 @@ pub(super) fn router(shared: &Arc<Shared>, with_v2: bool) -> Router<Arc<Shared>>
             .route(
                 "/v2/{project_id}/servers/{server_id}",
                 get(status).fallback(status_other_method),
-            );
+            )
+            .route("/v2/{project_id}/servers", get(ecs_list::list))
+            .route("/v2/{project_id}/servers/detail", get(ecs_list::detail));
     }
     router.fallback(unknown_path)
 }
@@ -97,7 +105,7 @@ fn error(status: StatusCode, message: &str) -> Response {
     response::fault_wrapper(status, fault_name(status), message)
 }
 
-fn refuse(shared: &Shared, refusal: Refusal, server_id: &str) -> Response {
+pub(super) fn refuse(shared: &Shared, refusal: Refusal, server_id: &str) -> Response {
     match refusal {
         // Keystone's auth middleware answers before Nova, in its own shape.
         Refusal::Unauthorized => response::identity_401(),
@@ -347,10 +355,25 @@ fn show(
     let base = format!("{}/ecs", discovery::origin(shared, headers));
     let version = version.map_or(microversion::MIN, |Extension(v)| v);
     let status = shared.resources.status(Api::Ecs, server_id);
+    let name = server_name(shared, server_id);
     response::json(
         StatusCode::OK,
-        &readback::server(&base, server_id, status, version),
+        &readback::server(&base, server_id, &name, status, version),
     )
+}
+
+/// `ecs-restart-test` for the first server, `ecs-restart-test-2` and so on for the others, so
+/// that each name finds one server.
+pub(super) fn server_name(shared: &Shared, server_id: &str) -> String {
+    match shared
+        .resources
+        .ids(Api::Ecs)
+        .iter()
+        .position(|id| id == server_id)
+    {
+        Some(0) | None => "ecs-restart-test".to_owned(),
+        Some(n) => format!("ecs-restart-test-{}", n + 1),
+    }
 }
 
 async fn status_other_method(State(shared): State<Arc<Shared>>) -> Response {

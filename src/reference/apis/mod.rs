@@ -18,6 +18,7 @@ mod clouddb;
 mod clouddb_ha;
 mod ddm;
 mod ecs;
+mod ecs_list;
 mod modelarts;
 
 /// All five APIs under `/ddm`, `/clouddb`, `/clouddb-ha`, `/modelarts` and `/ecs`.

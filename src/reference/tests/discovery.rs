@@ -318,3 +318,57 @@ async fn database_ddm_and_modelarts_shows_carry_the_restarting_state_in_the_docu
     })
     .await;
 }
+
+#[tokio::test]
+async fn servers_are_listed_and_found_by_name_with_and_without_the_project() {
+    let harness = start(&[]).await;
+    let base = &harness.base("ecs").base_url;
+    let project = &harness.base("ecs").vars["project_id"];
+    let ids = &harness.base("ecs").resources;
+    for list in [
+        format!("{base}/v2.1/servers"),
+        format!("{base}/v2.1/{project}/servers"),
+        format!("{base}/v2/{project}/servers"),
+    ] {
+        let body = harness.get_with_token(&list, &[]).await.json();
+        let listed: Vec<&str> = body["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            listed,
+            ids.iter().map(String::as_str).collect::<Vec<_>>(),
+            "{list}"
+        );
+        assert!(body["servers"][0]["links"].is_array() && body["servers"][0]["name"].is_string());
+        assert!(body["servers"][0].get("status").is_none(), "{list}: {body}");
+    }
+    // By name, detailed, as `openstack server reboot NAME` looks it up: each name is one
+    // server (the filter is a substring, so the first name also matches the others).
+    let second = harness
+        .get_with_token(
+            &format!("{base}/v2.1/servers/detail?name=ecs-restart-test-2"),
+            &[],
+        )
+        .await
+        .json();
+    let found = second["servers"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{second}");
+    assert_eq!(found[0]["id"], json!(ids[1]));
+    assert_eq!(found[0]["status"], "ACTIVE");
+    let none = harness
+        .get_with_token(&format!("{base}/v2.1/servers/detail?name=nothing"), &[])
+        .await
+        .json();
+    assert_eq!(none, json!({ "servers": [] }));
+    // Another project in the path, and no token.
+    let other = harness
+        .get_with_token(&format!("{base}/v2.1/someone-else/servers/detail"), &[])
+        .await;
+    assert_eq!(other.status, 400);
+    assert_eq!(fault_name(&other), "badRequest");
+    let anonymous = harness.get(&format!("{base}/v2.1/servers"), &[]).await;
+    assert_eq!(anonymous.status, 401);
+}
