@@ -33,6 +33,15 @@ fn links(self_href: String, bookmark_href: String) -> Value {
     ])
 }
 
+/// The name of resource `index`: the example's name for the first, `-2`, `-3`... after it for
+/// the others, so that a client looking a resource up by name finds one.
+pub(crate) fn numbered(name: &str, index: Option<usize>) -> String {
+    match index {
+        Some(0) | None => name.to_owned(),
+        Some(n) => format!("{name}-{}", n + 1),
+    }
+}
+
 /// Nova's task state for a server status.
 fn task_state(status: &str) -> Value {
     match status {
@@ -127,10 +136,10 @@ fn trove_links(root: &str, kind: &str, id: &str) -> Value {
 }
 
 /// "List database instance status and details".
-pub(crate) fn trove_instance(root: &str, id: &str, status: &str) -> Value {
+pub(crate) fn trove_instance(root: &str, id: &str, name: &str, status: &str) -> Value {
     json!({ "instance": {
         "id": id,
-        "name": "json_rack_instance",
+        "name": name,
         "status": status,
         "hostname": "e09ad9a3f73309469cf1f43d11e79549caf9acf2.rackspaceclouddb.com",
         "links": trove_links(root, "instances", id),
@@ -140,6 +149,18 @@ pub(crate) fn trove_instance(root: &str, id: &str, status: &str) -> Value {
         "created": "2014-02-13T21:47:13",
         "updated": "2014-02-13T21:47:18",
     } })
+}
+
+/// One entry of "List all database instances": the show without hostname, dates and usage.
+pub(crate) fn trove_list_entry(root: &str, id: &str, name: &str, status: &str) -> Value {
+    let mut entry = trove_instance(root, id, name, status)["instance"].take();
+    if let Some(object) = entry.as_object_mut() {
+        for field in ["hostname", "created", "updated"] {
+            object.remove(field);
+        }
+        object.insert("volume".into(), json!({ "size": 2 }));
+    }
+    entry
 }
 
 /// "List HA database instance details"; the members show the HA state too.
@@ -272,13 +293,18 @@ mod tests {
 
     #[test]
     fn database_shows_carry_the_state_and_links() {
-        let i = &trove_instance("http://h/clouddb", "i", "REBOOT")["instance"];
+        let i = &trove_instance("http://h/clouddb", "i", "n", "REBOOT")["instance"];
         assert_eq!(i["status"], "REBOOT");
         assert_eq!(
             i["links"][0]["href"],
             "http://h/clouddb/v1.0/1234/instances/i"
         );
         assert_eq!(i["links"][1]["rel"], "bookmark");
+        let entry = trove_list_entry("http://h/clouddb", "i", "n", "REBOOT");
+        assert_eq!(entry["status"], "REBOOT");
+        assert!(entry.get("hostname").is_none() && entry["links"].is_array());
+        assert_eq!(numbered("x", Some(0)), "x");
+        assert_eq!(numbered("x", Some(1)), "x-2");
         let ha = &ha_instance("http://h/clouddb-ha", "ha", "REBOOT")["ha_instance"];
         assert_eq!(ha["state"], "REBOOT");
         assert_eq!(ha["replicas"][0]["status"], "REBOOT");

@@ -34,6 +34,7 @@ pub(super) fn router() -> Router<Arc<Shared>> {
             "/{version}/{account_id}/instances/{instance_id}",
             get(status).fallback(status_other_method),
         )
+        .route("/{version}/{account_id}/instances", get(list))
         .fallback(unknown_path)
 }
 
@@ -239,10 +240,44 @@ async fn status(
     }
     let status = shared.resources.status(Api::CloudDb, &instance_id);
     let root = format!("{}/clouddb", discovery::origin(&shared, &headers));
+    let name = instance_name(&shared, &instance_id);
     response::json(
         StatusCode::OK,
-        &readback::trove_instance(&root, &instance_id, status),
+        &readback::trove_instance(&root, &instance_id, &name, status),
     )
+}
+
+/// Each instance's own name (`readback::numbered`).
+fn instance_name(shared: &Shared, instance_id: &str) -> String {
+    readback::numbered(
+        "json_rack_instance",
+        shared.resources.index(Api::CloudDb, instance_id),
+    )
+}
+
+/// "List all database instances", as troveclient reads it to find an instance by name.
+async fn list(
+    State(shared): State<Arc<Shared>>,
+    Path((version, account_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if !request::token_ok(&shared, &headers) {
+        return refuse(&shared, Api::CloudDb, "instance", Refusal::Unauthorized);
+    }
+    if version != ids::TROVE_VERSION || account_id != ids::TROVE_ACCOUNT {
+        return refuse(&shared, Api::CloudDb, "instance", Refusal::UnknownPath);
+    }
+    let root = format!("{}/clouddb", discovery::origin(&shared, &headers));
+    let instances: Vec<Value> = shared
+        .resources
+        .ids(Api::CloudDb)
+        .iter()
+        .map(|id| {
+            let status = shared.resources.status(Api::CloudDb, id);
+            readback::trove_list_entry(&root, id, &instance_name(&shared, id), status)
+        })
+        .collect();
+    response::json(StatusCode::OK, &json!({ "instances": instances }))
 }
 
 async fn status_other_method(State(shared): State<Arc<Shared>>) -> Response {

@@ -362,18 +362,12 @@ fn show(
     )
 }
 
-/// `ecs-restart-test` for the first server, `ecs-restart-test-2` and so on for the others, so
-/// that each name finds one server.
+/// Each server's own name (`readback::numbered`).
 pub(super) fn server_name(shared: &Shared, server_id: &str) -> String {
-    match shared
-        .resources
-        .ids(Api::Ecs)
-        .iter()
-        .position(|id| id == server_id)
-    {
-        Some(0) | None => "ecs-restart-test".to_owned(),
-        Some(n) => format!("ecs-restart-test-{}", n + 1),
-    }
+    readback::numbered(
+        "ecs-restart-test",
+        shared.resources.index(Api::Ecs, server_id),
+    )
 }
 
 async fn status_other_method(State(shared): State<Arc<Shared>>) -> Response {

@@ -372,3 +372,27 @@ async fn servers_are_listed_and_found_by_name_with_and_without_the_project() {
     let anonymous = harness.get(&format!("{base}/v2.1/servers"), &[]).await;
     assert_eq!(anonymous.status, 401);
 }
+
+#[tokio::test]
+async fn database_instances_are_listed_with_a_name_each() {
+    let harness = start(&[]).await;
+    let list = harness
+        .url("clouddb", "/{version}/{accountId}/instances")
+        .to_owned();
+    let body = harness.get_with_token(&list, &[]).await.json();
+    let instances = body["instances"].as_array().unwrap();
+    let ids: Vec<&str> = instances
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    let expected = &harness.base("clouddb").resources;
+    assert_eq!(ids, expected.iter().map(String::as_str).collect::<Vec<_>>());
+    let names: BTreeSet<&str> = instances
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), instances.len(), "{body}");
+    assert_eq!(self_href(&instances[0]), harness.status_url("clouddb"));
+    assert_eq!(instances[0]["status"], "ACTIVE");
+    assert_eq!(harness.get(&list, &[]).await.status, 401);
+}
