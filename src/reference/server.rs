@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 
 use super::apis;
 use super::counter::{self, Counter};
+use super::discovery;
 use super::faults::Fault;
 use super::hostile::{self, FrontMode};
 use super::identity::{self, Identity, IdentityConfig};
@@ -169,6 +170,7 @@ impl ReferenceServer {
             ))
             .merge(identity::router(shared.clone()))
             .merge(super::identity_v2::router(shared.clone()))
+            .merge(discovery::router(shared.clone()))
             .layer(axum::middleware::from_fn_with_state(
                 shared.clone(),
                 counter::count,
