@@ -12,6 +12,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod draft;
 pub mod endpoint;
 pub mod error_chain;
 pub mod exit;
