@@ -220,6 +220,21 @@ fn success_code(f: &Facts) -> Option<u16> {
         .find(|c| (200..300).contains(c))
 }
 
+/// ", its responses name 202" when the page gives codes outside a table.
+fn named_codes(f: &Facts) -> String {
+    let codes: Vec<String> = f
+        .responses
+        .iter()
+        .filter_map(|r| r.status)
+        .map(|c| c.to_string())
+        .collect();
+    if codes.is_empty() {
+        String::new()
+    } else {
+        format!(", its responses name {}", codes.join(", "))
+    }
+}
+
 fn flow<T: Into<Value>>(items: impl IntoIterator<Item = T>) -> Node {
     Node::Flow(items.into_iter().map(Into::into).collect())
 }
@@ -558,7 +573,10 @@ impl Ctx<'_> {
                 .with(
                     "codes",
                     placeholder(
-                        "the operation's status codes (at least its success code); the page lists none",
+                        &format!(
+                            "the operation's status codes (at least its success code); the page has no status table{}",
+                            named_codes(f)
+                        ),
                         "usually in the page's Status Codes section or the vendor's general page",
                     ),
                 )

@@ -5,6 +5,7 @@
 mod cli;
 mod common;
 mod conformant;
+mod draft;
 mod export;
 mod faults;
 mod fuzz;
