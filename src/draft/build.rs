@@ -169,10 +169,17 @@ fn operation(f: &Facts, unsupported: &mut Vec<Unsupported>) -> Vec<MethodLine> {
 
 /// `{name}` variables of a path, in order.
 pub fn path_vars(path: &str) -> Vec<String> {
-    path.split('{')
+    let mut vars: Vec<String> = Vec::new();
+    for v in path
+        .split('{')
         .skip(1)
         .filter_map(|p| p.split_once('}').map(|(v, _)| v.to_owned()))
-        .collect()
+    {
+        if !vars.contains(&v) {
+            vars.push(v);
+        }
+    }
+    vars
 }
 
 /// The last path variable that is not a scope (project, account, version).
@@ -242,15 +249,37 @@ fn flow<T: Into<Value>>(items: impl IntoIterator<Item = T>) -> Node {
 /// The JSON Schema of a list of fields; `all_required` when the table has no
 /// Mandatory column and lists what a response holds.
 fn schema_of(fields: &[Field], all_required: bool, example: Option<&Value>) -> Node {
-    let required: Vec<&str> = fields
-        .iter()
-        .filter(|x| x.required.unwrap_or(all_required))
-        .map(|x| x.name.as_str())
-        .collect();
+    let mut required: Vec<&str> = Vec::new();
     let mut props = Node::map();
+    let mut seen: Vec<&str> = Vec::new();
     for x in fields {
+        if seen.contains(&x.name.as_str()) {
+            continue;
+        }
+        seen.push(&x.name);
+        if x.required.unwrap_or(all_required) {
+            required.push(&x.name);
+        }
         let ex = example.and_then(|e| e.get(&x.name));
-        props = props.with(&x.name, property(x, all_required, ex));
+        let mut p = property(x, all_required, ex);
+        let again: Vec<String> = fields
+            .iter()
+            .filter(|y| y.name == x.name)
+            .skip(1)
+            .map(|y| y.cite.line.to_string())
+            .collect();
+        if !again.is_empty() {
+            p = comment_type(
+                p,
+                &format!(
+                    "contradiction: the page lists `{}` again (line {}); the first row (line {}) is kept",
+                    x.name,
+                    again.join(", "),
+                    x.cite.line
+                ),
+            );
+        }
+        props = props.with(&x.name, p);
     }
     let mut node = Node::map().with("type", Node::str("object"));
     if !required.is_empty() {
@@ -260,6 +289,28 @@ fn schema_of(fields: &[Field], all_required: bool, example: Option<&Value>) -> N
         return node;
     }
     node.with("properties", props)
+}
+
+/// Adds a note to a property's `type`, beside any note it has.
+fn comment_type(node: Node, note: &str) -> Node {
+    let Node::Map(entries) = node else {
+        return node;
+    };
+    Node::Map(
+        entries
+            .into_iter()
+            .map(|(k, v)| {
+                if k != "type" {
+                    return (k, v);
+                }
+                let v = match v {
+                    Node::Commented(inner, c) => Node::Commented(inner, format!("{c}; {note}")),
+                    other => other.comment(note),
+                };
+                (k, v)
+            })
+            .collect(),
+    )
 }
 
 fn json_kind(v: &Value) -> &'static str {
@@ -809,6 +860,20 @@ impl Ctx<'_> {
                     } else {
                         slug(v)
                     };
+                    // Values that differ only in punctuation (`a-b`, `a_b`) get distinct names.
+                    let taken = |n: &str| {
+                        cases.iter().any(|c: &Node| matches!(c, Node::Map(e) if e.first().is_some_and(|(_, v)| *v == Node::str(n))))
+                    };
+                    let mut name = name;
+                    let mut k = 2;
+                    while taken(&name) {
+                        name = format!(
+                            "{}_{k}",
+                            name.trim_end_matches(|c: char| c.is_ascii_digit())
+                                .trim_end_matches('_')
+                        );
+                        k += 1;
+                    }
                     cases.push(self.case(
                         &name,
                         &body,

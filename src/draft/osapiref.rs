@@ -260,9 +260,10 @@ fn parameters(
 fn nest(fields: Vec<Field>) -> Vec<Field> {
     let mut top: Vec<Field> = Vec::new();
     for mut x in fields {
-        let split = x
-            .name
-            .split_once('.')
+        // Deeper than any real body: kept as one dotted name, so nesting stays bounded.
+        let split = (x.name.matches('.').count() <= 8)
+            .then(|| x.name.split_once('.'))
+            .flatten()
             .map(|(p, c)| (p.to_owned(), c.to_owned()));
         match split {
             Some((parent, child)) if top.iter().any(|p| p.name == parent) => {

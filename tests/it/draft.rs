@@ -734,3 +734,135 @@ fn the_binary_drafts_refuses_and_checks_with_its_exit_codes() {
         );
     }
 }
+
+mod fuzz {
+    //! Random edits of real and fixture pages: a draft or a located error, never a panic.
+    use super::*;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use proptest::sample::{Index, select};
+    use restart_conformance::draft::draft_text;
+
+    const PAGES: &[&str] = &[
+        include_str!("../../fixtures/docs/000_6f98ee3eae5e0145.txt"),
+        include_str!("../../fixtures/docs/001_b7d2d52a262763b2.txt"),
+        include_str!("../../fixtures/docs/002_5a650db4a8a58c52.txt"),
+        include_str!("../../fixtures/docs/003_ef06aa3dfe128e20.txt"),
+        include_str!("../../fixtures/docs/004_04045375a261b6a5.txt"),
+        include_str!("../../fixtures/drafts/huawei_nested.rst"),
+        include_str!("../../fixtures/drafts/markdown_mini.md"),
+        include_str!("../../fixtures/drafts/osapiref_mini.inc"),
+    ];
+
+    /// Pieces of the formats' markup, so edits reach the readers' corners.
+    const SNIPPETS: &[&str] = &[
+        "\n",
+        "",
+        "**",
+        "``",
+        "+------+---+",
+        "|",
+        "=== ===",
+        "=====",
+        ":ref:`X <a>`",
+        "{",
+        "}",
+        "[",
+        "<table>",
+        "<tr>",
+        "<td>",
+        "</td>",
+        "</tr>",
+        "</table>",
+        "<a href=\"#t3\">",
+        "[[",
+        "POST /v1/{project_id}/x/{id}/action",
+        "POST /v1/{project_id}/x",
+        ".. code::\n\n   ",
+        ".. rest_method:: POST /a/{b}/action",
+        ".. rest_parameters:: p.yaml\n\n   - a.b.c: k",
+        ".. table:: **Table 9** x",
+        "**Status code: 2000**",
+        "- ",
+        "\u{a0}",
+        "é",
+        "\u{2028}",
+        "Enumerated values:\n\n-  **x**",
+        "does not accept a request body",
+        "goes into a ``X`` state",
+        "{\"restart\": {}}",
+        "{ \"a\": [1, {",
+        "instance_ids Yes Array",
+        "```\n",
+        "## Response\n\nNone\n",
+    ];
+
+    fn config() -> ProptestConfig {
+        ProptestConfig {
+            cases: std::env::var("FUZZ_CASES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(256),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    fn boundary(text: &str, at: Index) -> usize {
+        let mut i = at.index(text.len() + 1);
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    }
+
+    fn edited() -> impl Strategy<Value = String> {
+        (
+            select(PAGES),
+            vec(
+                (
+                    any::<Index>(),
+                    any::<Index>(),
+                    select(SNIPPETS),
+                    any::<bool>(),
+                ),
+                0..8,
+            ),
+        )
+            .prop_map(|(page, edits)| {
+                let mut text = page.to_owned();
+                for (a, b, snippet, delete) in edits {
+                    let (x, y) = (boundary(&text, a), boundary(&text, b));
+                    let (lo, hi) = (x.min(y), x.max(y));
+                    if delete {
+                        let mut end = hi.min(lo + 400);
+                        while !text.is_char_boundary(end) {
+                            end -= 1;
+                        }
+                        text.replace_range(lo..end, snippet);
+                    } else {
+                        text.insert_str(lo, snippet);
+                    }
+                }
+                text
+            })
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        /// An edited page drafts or is refused with located errors; a draft is
+        /// YAML that the spec loader reads or refuses, without a panic.
+        #[test]
+        fn edited_pages_draft_or_are_refused(text in edited()) {
+            let path = Path::new("fuzz/page.txt");
+            match draft_text(path, &text, &DraftOptions::default(), None) {
+                Ok(d) => {
+                    let _: Value = serde_saphyr::from_str(&d.yaml).map_err(|e| TestCaseError::fail(format!("{e}\n{}", d.yaml)))?;
+                    let _ = load_sources(vec![(PathBuf::from("fuzz/page.yaml"), d.yaml.into_bytes())]);
+                }
+                Err(e) => prop_assert!(e.to_string().contains("fuzz/page.txt"), "{e}"),
+            }
+        }
+    }
+}
