@@ -14,6 +14,7 @@
 //! is checked the way a hand-written spec is, by `specs check`.
 
 mod build;
+mod expect;
 pub mod facts;
 mod fields;
 mod huawei;
@@ -22,6 +23,7 @@ mod markdown;
 mod osapiref;
 mod rackspace;
 mod rst;
+mod schema;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
