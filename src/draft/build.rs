@@ -381,6 +381,19 @@ impl Ctx<'_> {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
             .map(|(_, v)| Node::str(v.clone()))
+            .or_else(|| {
+                // A Content-Type row of the header table that names its value.
+                let row = f
+                    .headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case("content-type"))?;
+                let media = row
+                    .description
+                    .split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '*')
+                    .find(|w| w.contains('/') && w.split('/').all(|p| !p.is_empty()))?
+                    .trim_end_matches('.');
+                Some(Node::str(media).comment(format!("{}, line {}", row.cite.part, row.cite.line)))
+            })
             .unwrap_or_else(|| {
                 Node::str("application/json")
                     .comment("the page's request body is JSON; it names no media type")

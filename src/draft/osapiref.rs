@@ -151,6 +151,12 @@ pub fn read(text: &str, params: Option<&Parameters>) -> Facts {
                     f.body_cite = Some(Cite::new(part, i + 1));
                 }
             }
+            "literalinclude" => {
+                f.notes.push(format!(
+                    "The page includes an example from `{arg}` (line {}): copy it into the draft where a placeholder asks for it.",
+                    i + 1
+                ));
+            }
             "code-block" | "code" => {
                 let json = json_in(
                     &body

@@ -483,6 +483,10 @@ fn huawei_nested_ref_tables_prose_enums_and_a_missing_status_table() {
     assert_eq!(v["cases"][1]["body"]["reboot"]["mode"], json!("full"));
     assert_eq!(v["cases"][0]["expect"]["status"], json!([202]));
     assert_eq!(v["headers"][0]["name"], json!("X-Auth-Token"));
+    assert_eq!(v["headers"][0]["auth"], json!(true));
+    assert_eq!(v["headers"][1]["name"], json!("Content-Type"));
+    assert!(v["headers"][1]["auth"].is_null());
+    assert_eq!(v["request"]["content_type"], json!("application/json"));
 }
 
 #[test]
@@ -580,6 +584,13 @@ fn os_api_ref_sections_with_and_without_their_parameters_file() {
         &v["request"]["schema"]["properties"]["reboot"]["properties"]["type"]["type"]
     ));
     assert!(bare.yaml.contains("# No parameters.yaml was given"));
+    assert!(
+        bare.yaml.contains(
+            "# The page includes an example from `../samples/appliance-reboot-resp.json` (line 43)"
+        ),
+        "{}",
+        bare.yaml
+    );
 }
 
 #[test]
