@@ -28,6 +28,8 @@ pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
+pub use osapiref::Parameters;
+
 use crate::spec::location::{Located, Pos};
 
 /// What `specs draft` was asked for.
@@ -83,7 +85,7 @@ pub fn draft_text(
     path: &Path,
     text: &str,
     opts: &DraftOptions,
-    parameters: Option<&osapiref::Parameters>,
+    parameters: Option<&Parameters>,
 ) -> Result<Drafted, DraftError> {
     let facts = if osapiref::detect(text) {
         osapiref::read(text, parameters)

@@ -608,6 +608,26 @@ fn a_page_that_contradicts_itself_keeps_its_words_with_a_comment() {
     );
 }
 
+#[test]
+fn formats_are_told_by_content_not_by_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    for (page, format) in [
+        (
+            "huawei_nested.rst",
+            "Huawei Cloud / Open Telekom Cloud reStructuredText",
+        ),
+        ("rackspace_mini.rst", "Rackspace reStructuredText"),
+        ("markdown_mini.md", "Markdown with HTML tables"),
+        ("osapiref_mini.inc", "OpenStack os-api-ref (.inc)"),
+    ] {
+        // Each page under a name that suggests another format.
+        let misleading = dir.path().join(format!("{page}.md.rst.inc.txt"));
+        std::fs::copy(format!("fixtures/drafts/{page}"), &misleading).unwrap();
+        let d = draft_file(&misleading, &DraftOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(d.format, format, "{page}");
+    }
+}
+
 fn refused(path: &str, opts: &DraftOptions) -> String {
     match draft_file(Path::new(path), opts) {
         Ok(d) => panic!("{path} was drafted:\n{}", d.yaml),
