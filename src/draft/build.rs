@@ -194,13 +194,9 @@ fn resource_var(path: &str) -> Option<String> {
 fn id_field(fields: &[Field]) -> Option<&Field> {
     for x in fields {
         let n = x.name.to_ascii_lowercase();
-        if n == "id"
-            || n == "ids"
-            || n.ends_with("_id")
-            || n.ends_with("_ids")
-            || n.ends_with("id") && x.name.ends_with("Id")
-            || x.name.ends_with("Ids")
-        {
+        let snake = n == "id" || n == "ids" || n.ends_with("_id") || n.ends_with("_ids");
+        let camel = x.name.ends_with("Id") || x.name.ends_with("Ids");
+        if snake || camel {
             return Some(x);
         }
         if let Some(inner) = id_field(&x.children) {
