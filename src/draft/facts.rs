@@ -2,7 +2,7 @@
 //!
 //! Every fact keeps the page line it was read from (for located messages) and
 //! the citation a spec writes for it: the table's caption or the section's
-//! title. Readers fill this in; [`super::build`] turns it into the draft, so
+//! title. Readers fill this in; `build` turns it into the draft, so
 //! the rules that decide a spec's shape live in one place for every format.
 
 use serde_json::Value;

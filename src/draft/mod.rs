@@ -1,7 +1,7 @@
 //! Spec drafting: an API reference page ──► a spec draft (YAML) in today's format.
 //!
 //! One reader per page format turns the page into [`facts::Facts`], every fact
-//! with its page line and citation; [`build`] turns them into the draft, which
+//! with its page line and citation; `build` turns them into the draft, which
 //! [`yaml`] writes. Formats are told apart by their content, never by the file
 //! name: Huawei Cloud / Open Telekom Cloud reStructuredText, Rackspace
 //! reStructuredText, Markdown with HTML tables, and OpenStack os-api-ref
