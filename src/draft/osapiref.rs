@@ -286,3 +286,18 @@ fn nest(fields: Vec<Field>) -> Vec<Field> {
     }
     top
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_code_lines_of_older_pages_are_read() {
+        let page = "Reboot\n======\n\n.. rest_method:: POST /servers/{server_id}/action\n\nNormal response codes: 202\n\nError response codes: badRequest(400), unauthorized(401), itemNotFound(404), conflict(409)\n";
+        let f = read(page, None);
+        let codes: Vec<u16> = f.statuses.iter().map(|s| s.code).collect();
+        assert_eq!(codes, [202, 400, 401, 404, 409]);
+        assert_eq!(f.statuses[2].line, 8);
+        assert_eq!(f.methods[0].path, "/servers/{server_id}/action");
+    }
+}

@@ -345,6 +345,44 @@ fn each_seed_drafts_what_its_hand_written_spec_says_the_page_states() {
     }
 }
 
+/// The draft follows the page: an edited seed gives an edited draft.
+#[test]
+fn an_edited_seed_gives_an_edited_draft() {
+    let opts = DraftOptions::default();
+    let draft_of = |text: String| {
+        let d = restart_conformance::draft::draft_text(Path::new("edited.txt"), &text, &opts, None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        yaml(&d.yaml)
+    };
+    let ddm = std::fs::read_to_string("fixtures/docs/000_6f98ee3eae5e0145.txt").unwrap();
+    let edited = ddm.replacen(
+        "   | type            | No  ",
+        "   | type            | Yes ",
+        1,
+    );
+    assert_ne!(edited, ddm);
+    let v = draft_of(edited);
+    assert_eq!(
+        v["request"]["schema"]["properties"]["restart"]["required"],
+        json!(["type"])
+    );
+    let edited = ddm.replace("-  **hard**\n", "").replace("or **hard**", "");
+    let v = draft_of(edited.replace("   |                 |                 |                 | -  **hard**                                         |\n", ""));
+    assert_eq!(
+        v["request"]["schema"]["properties"]["restart"]["properties"]["type"]["enum"],
+        json!(["soft"])
+    );
+    let ecs = std::fs::read_to_string("fixtures/docs/004_04045375a261b6a5.txt").unwrap();
+    let v = draft_of(ecs.replace(
+        "POST /v2/\\{project\\_id\\}/servers/\\{server\\_id\\}/action\n",
+        "",
+    ));
+    assert_eq!(v["uris"].as_array().map(Vec::len), Some(1));
+    let v = draft_of(ddm.replace("400         bad request\n", ""));
+    assert_eq!(v["statuses"]["codes"], json!([200, 500]));
+    assert!(is_placeholder(&v["negative"]["missing_required"]["status"]));
+}
+
 /// The draft with each placeholder replaced by the hand-written spec's value at the same place.
 fn filled(draft: &Value, hand: &Value) -> Value {
     let mut out = draft.clone();
