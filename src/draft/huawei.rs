@@ -165,6 +165,24 @@ pub fn read(text: &str) -> Facts {
             });
         }
     }
+    // "None" under a response section (after its status marker, if any): no body.
+    for (i, l) in lines.iter().enumerate() {
+        let Some(sec) = rst::section_at(&secs, i) else {
+            continue;
+        };
+        let title = sec.title.to_ascii_lowercase();
+        if l.trim().eq_ignore_ascii_case("none")
+            && title.contains("response")
+            && !title.contains("example")
+        {
+            let status = marker_before(i);
+            let part = match status {
+                Some(c) => format!("{} (status code {c}): None", sec.title),
+                None => format!("{}: None", sec.title),
+            };
+            response_for(&mut f.responses, status).empty = Some(Cite::new(part, i + 1));
+        }
+    }
     for sec in &secs {
         let title = sec.title.to_ascii_lowercase();
         let body = &lines[sec.start..sec.end];

@@ -956,3 +956,20 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn huawei_no_body_after_a_status_marker_and_a_grid_status_table() {
+    let (_, v) = mini("huawei_no_body.rst");
+    assert_eq!(v["statuses"]["codes"], json!([202, 409]));
+    assert_eq!(
+        v["responses"],
+        json!([{"status": 202, "empty": true, "severity": "should", "source": "huawei_no_body.rst, Response Parameters (status code 202): None"}])
+    );
+    assert_eq!(
+        v["request"]["schema"],
+        json!({"type": "object", "properties": {"force": {"type": "boolean"}}})
+    );
+    assert_eq!(v["request"]["example"], json!({"force": false}));
+    assert_eq!(v["cases"][0]["expect"]["status"], json!([202]));
+    assert!(v["cases"][0]["example"].is_null());
+}
