@@ -973,3 +973,19 @@ fn huawei_no_body_after_a_status_marker_and_a_grid_status_table() {
     assert_eq!(v["cases"][0]["expect"]["status"], json!([202]));
     assert!(v["cases"][0]["example"].is_null());
 }
+
+#[test]
+fn a_page_with_windows_line_endings_drafts_the_same() {
+    for seed in &SEEDS {
+        let path = format!("fixtures/docs/{}", seed.doc);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let crlf = text.replace('\n', "\r\n");
+        let opts = DraftOptions::default();
+        let of = |t: &str| {
+            restart_conformance::draft::draft_text(Path::new(&path), t, &opts, None)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .yaml
+        };
+        assert_eq!(of(&crlf), of(&text), "{}", seed.doc);
+    }
+}
