@@ -1065,7 +1065,7 @@ fn refuse_placeholders(path: &Path, text: &str) -> Vec<Located> {
 /// Parses one spec file and checks it part by part, in file order, so errors
 /// come out in the order a reader meets them.
 fn load_one(path: &Path, bytes: &[u8]) -> Result<Spec, Vec<Located>> {
-    if let Ok(text) = std::str::from_utf8(bytes) {
+    if let (true, Ok(text)) = (bytes.len() <= MAX_FILE_BYTES, std::str::from_utf8(bytes)) {
         let left = refuse_placeholders(path, text);
         if !left.is_empty() {
             return Err(left);
