@@ -55,6 +55,20 @@ pub enum SpecsCommand {
         #[arg(long, value_name = "DIR")]
         specs: Option<PathBuf>,
     },
+    /// Draft a spec from an API reference page, every value cited; sends nothing.
+    Draft {
+        /// The page: Huawei/OTC or Rackspace reStructuredText, Markdown with HTML tables, or an os-api-ref .inc file.
+        doc: PathBuf,
+        /// API id of the draft [default: from the file name].
+        #[arg(long, value_name = "ID")]
+        api: Option<String>,
+        /// Where the draft goes; `-` writes it to standard output.
+        #[arg(long, value_name = "FILE", default_value = "-")]
+        out: PathBuf,
+        /// os-api-ref parameters.yaml resolving the page's parameter keys.
+        #[arg(long, value_name = "parameters.yaml")]
+        parameters: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,10 +8,13 @@
 //! ```
 //!
 //! [`pipeline::run_suite`] calls the stages in that order; the types they
-//! share live in [`model`], and no stage imports a later one.
+//! share live in [`model`], and no stage imports a later one. Beside the
+//! pipeline, [`draft`] turns a vendor's API page into a spec draft that a
+//! person completes before `spec` loads it.
 
 pub mod check;
 pub mod cli;
+pub mod draft;
 pub mod endpoint;
 pub mod error_chain;
 pub mod exit;

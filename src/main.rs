@@ -43,6 +43,15 @@ fn main() -> ExitCode {
         Command::Specs {
             command: SpecsCommand::Export { openapi, specs },
         } => cmd_specs_export(&openapi, specs.as_deref()),
+        Command::Specs {
+            command:
+                SpecsCommand::Draft {
+                    doc,
+                    api,
+                    out,
+                    parameters,
+                },
+        } => cmd_specs_draft(&doc, api, &out, parameters),
         Command::Report {
             command: ReportCommand::Diff { old, new },
         } => cmd_report_diff(&old, &new),
@@ -390,6 +399,29 @@ fn cmd_specs_export(out: &std::path::Path, dir: Option<&std::path::Path>) -> Res
         report::write_atomic(out, text.as_bytes())?;
         eprintln!("OpenAPI 3.1 document: {}", out.display());
     }
+    Ok(exit::SUCCESS)
+}
+
+/// `specs draft`: the page's draft to a file or standard output; exit 2 when
+/// the page cannot be read or holds a shape the spec format cannot.
+fn cmd_specs_draft(
+    doc: &Path,
+    api: Option<String>,
+    out: &Path,
+    parameters: Option<PathBuf>,
+) -> Result<u8, Failure> {
+    let opts = restart_conformance::draft::DraftOptions { api, parameters };
+    let d = restart_conformance::draft::draft_file(doc, &opts).map_err(config)?;
+    if out == Path::new("-") {
+        std::io::stdout().lock().write_all(d.yaml.as_bytes())?;
+    } else {
+        report::write_atomic(out, d.yaml.as_bytes())?;
+        eprintln!("draft ({}): {}", d.format, out.display());
+    }
+    eprintln!(
+        "{} placeholders to fill in; `restart-conformance specs check DIR` shows each at its line",
+        d.placeholders
+    );
     Ok(exit::SUCCESS)
 }
 

@@ -1032,9 +1032,56 @@ impl Checker<'_> {
     }
 }
 
+/// Every placeholder a draft left (see [`model::PLACEHOLDER_OPEN`]), each at
+/// its line and column, with what to write there and where to look: a draft
+/// cannot run until a person has filled in what its page did not say.
+/// Comment lines are skipped, so a note about a placeholder is no placeholder.
+fn refuse_placeholders(path: &Path, text: &str) -> Vec<Located> {
+    let mut found = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with('#') {
+            continue;
+        }
+        let mut from = 0;
+        while let Some(at) = line[from..].find(model::PLACEHOLDER_OPEN) {
+            let start = from + at;
+            let inner = &line[start + model::PLACEHOLDER_OPEN.len()..];
+            let inner = inner
+                .split('>')
+                .next()
+                .unwrap_or(inner)
+                .replace("\\\"", "\"");
+            let (what, where_) = inner.split_once("; ").unwrap_or((&inner, ""));
+            let column = line[..start].chars().count() + 1;
+            let mut e = Located::new(
+                path,
+                text,
+                Some(Pos {
+                    line: i + 1,
+                    column,
+                }),
+                "placeholder left in a draft",
+            )
+            .label(format!("fill in {what}"));
+            if !where_.is_empty() {
+                e = e.help(where_.to_owned());
+            }
+            found.push(e);
+            from = start + model::PLACEHOLDER_OPEN.len();
+        }
+    }
+    found
+}
+
 /// Parses one spec file and checks it part by part, in file order, so errors
 /// come out in the order a reader meets them.
 fn load_one(path: &Path, bytes: &[u8]) -> Result<Spec, Vec<Located>> {
+    if let (true, Ok(text)) = (bytes.len() <= MAX_FILE_BYTES, std::str::from_utf8(bytes)) {
+        let left = refuse_placeholders(path, text);
+        if !left.is_empty() {
+            return Err(left);
+        }
+    }
     let (file, text) =
         parse_yaml_file::<SpecFile>(path, bytes, "spec file").map_err(|e| vec![e])?;
     let mut c = Checker {

@@ -13,6 +13,11 @@ use std::fmt;
 
 use crate::model::Severity;
 
+/// Opens a placeholder: a value a spec draft could not take from its page
+/// (`restart-conformance specs draft`), written as `"<FILL IN: what; where>"`.
+/// The loader refuses a file that still holds one, at its line and column.
+pub const PLACEHOLDER_OPEN: &str = "<FILL IN: ";
+
 /// A whole spec file: one API's restart operation.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -6,6 +6,7 @@ mod cli;
 mod clients;
 mod common;
 mod conformant;
+mod draft;
 mod export;
 mod faults;
 mod fuzz;

@@ -1,0 +1,155 @@
+//! Rackspace reStructuredText pages: the method line in a `.. code::` block,
+//! the response-code grid table, the URI parameter table, "does not accept a
+//! request body", and HTTP examples (request line, headers, body) after a
+//! bold "Example …" caption.
+
+use super::facts::{Cite, Example, Facts, StatusRow};
+use super::fields::{json_in, method_line, request_target, states_in, table_fields};
+use super::huawei::response_for;
+use super::rst;
+
+pub const FORMAT: &str = "Rackspace reStructuredText";
+
+/// An rst title and a code block that holds a method line.
+pub fn detect(text: &str) -> bool {
+    let lines: Vec<&str> = text.lines().collect();
+    !rst::sections(&lines).is_empty()
+        && rst::code_blocks(&lines)
+            .iter()
+            .any(|c| c.lines.iter().any(|l| method_line(l.trim()).is_some()))
+}
+
+/// Header lines of an HTTP example, up to the body.
+fn http_headers(lines: &[String]) -> Vec<(String, String)> {
+    lines
+        .iter()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty() && !l.trim_start().starts_with(['{', '[']))
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
+pub fn read(text: &str) -> Facts {
+    let lines: Vec<&str> = text.lines().collect();
+    let secs = rst::sections(&lines);
+    let mut f = Facts {
+        format: FORMAT,
+        title: secs.first().map(|s| s.title.clone()),
+        ..Facts::default()
+    };
+    let codes = rst::code_blocks(&lines);
+    for code in &codes {
+        // Method lines are templates; example request lines end in `HTTP/1.1`.
+        for (k, l) in code.lines.iter().enumerate() {
+            if !l.contains("HTTP/")
+                && let Some((method, path)) = method_line(l.trim())
+            {
+                f.methods.push(super::facts::MethodLine {
+                    cite: Cite::new(format!("{method} {path}"), code.first + k),
+                    method,
+                    path,
+                });
+            }
+        }
+    }
+    let no_lookup = |_: &str| None;
+    for t in rst::tables(&lines) {
+        if let Some(code_col) = t.column(&["response code", "status code", "code"]) {
+            for row in &t.rows {
+                if let Some(code) = row
+                    .cells
+                    .get(code_col)
+                    .and_then(|c| c.trim().parse::<u16>().ok())
+                {
+                    let text = row
+                        .cells
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, _)| *k != code_col)
+                        .map(|(_, c)| rst::plain(c))
+                        .collect::<Vec<_>>()
+                        .join(": ");
+                    f.statuses.push(StatusRow {
+                        code,
+                        text,
+                        line: row.line,
+                    });
+                }
+            }
+            f.statuses_cite = Some(Cite::new("response codes table", t.line));
+        } else if t
+            .rows
+            .iter()
+            .any(|r| r.cells.first().is_some_and(|c| c.trim().starts_with('{')))
+        {
+            f.uri_params = table_fields(&t, "URI parameters table", &no_lookup, 0);
+            f.uri_params_cite = Some(Cite::new("URI parameters table", t.line));
+        } else if rst::section_at(&secs, t.line - 1)
+            .is_some_and(|s| s.title.eq_ignore_ascii_case("request"))
+        {
+            f.body
+                .extend(table_fields(&t, "request body table", &no_lookup, 0));
+        }
+    }
+    for (i, l) in lines.iter().enumerate() {
+        if l.to_ascii_lowercase()
+            .contains("does not accept a request body")
+        {
+            f.no_body = Some(Cite::new(l.trim(), i + 1));
+        }
+    }
+    for code in &codes {
+        let idx = code.line - 1;
+        // The bold caption above the block: "**Example Restart instance: JSON request**".
+        let caption = lines[..idx]
+            .iter()
+            .rev()
+            .take(8)
+            .map(|l| l.trim())
+            .find(|l| l.starts_with("**Example") && l.ends_with("**"))
+            .map(rst::plain);
+        let Some(caption) = caption else { continue };
+        let first = code
+            .lines
+            .first()
+            .map(|l| l.trim().to_owned())
+            .unwrap_or_default();
+        let cite = Cite::new(caption.clone(), code.first);
+        if first.starts_with("HTTP/") {
+            let status = first
+                .split_whitespace()
+                .nth(1)
+                .and_then(|c| c.parse::<u16>().ok());
+            let headers = http_headers(&code.lines);
+            let empty = headers
+                .iter()
+                .any(|(k, v)| k.eq_ignore_ascii_case("content-length") && v == "0");
+            let body = json_in(&code.lines[1..].join("\n"));
+            let r = response_for(&mut f.responses, status);
+            if empty {
+                r.empty = Some(Cite::new(
+                    format!("{caption} (Content-Length: 0)"),
+                    code.first,
+                ));
+            }
+            r.example = Some(Example {
+                body,
+                headers,
+                status,
+                target: None,
+                cite,
+            });
+        } else if caption.to_ascii_lowercase().contains("request") {
+            f.request_example = Some(Example {
+                body: json_in(&code.text()),
+                headers: http_headers(&code.lines),
+                status: None,
+                target: request_target(&code.text()),
+                cite,
+            });
+        }
+    }
+    f.states = states_in(&lines, "description");
+    f
+}
