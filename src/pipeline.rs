@@ -204,6 +204,7 @@ fn run_meta(specs: &SpecSet, session: &Session, opts: &SuiteOptions) -> RunMeta 
         filters,
         interrupted: false,
         sign_in: endpoint.sign_in_info(),
+        tls: endpoint.tls_info(),
     }
 }
 

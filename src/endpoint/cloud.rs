@@ -8,9 +8,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use serde::Deserialize;
+use serde_saphyr::Spanned;
 
 use super::Secret;
+use super::tls::{Given, Setting, Tls, TlsSpec};
+use crate::spec::location::Pos;
 use crate::spec::parse_yaml_file;
 
 /// Reads one environment variable; `None` when unset or empty.
@@ -94,6 +99,10 @@ pub struct Cloud {
     pub region: Option<String>,
     /// `public`, `internal` or `admin`.
     pub interface: String,
+    /// The entry's `cacert`, `cert`, `key` and `verify`, as given.
+    pub tls_spec: TlsSpec,
+    /// The TLS the sign-in uses, once every layer is read (see `endpoint::tls`).
+    pub tls: Tls,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +143,61 @@ struct CloudEntry {
     auth_type: Option<String>,
     region_name: Option<String>,
     interface: Option<String>,
+    /// A private CA's PEM file, added to the system roots.
+    cacert: Option<Spanned<String>>,
+    /// A client certificate and its key (PEM files).
+    cert: Option<Spanned<String>>,
+    key: Option<Spanned<String>>,
+    verify: Option<Spanned<bool>>,
+    /// openstacksdk's `regions: [a, b]` or `[{name, values}]`.
+    regions: Option<Vec<RegionEntry>>,
+    /// The TLS keys above with the file they were read from; set after parsing.
+    #[serde(skip)]
+    tls: TlsSpec,
+}
+
+/// One `regions` item: a name, or a name with keys that override the entry's.
+#[derive(Debug)]
+struct RegionEntry {
+    name: String,
+    values: Option<CloudEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RegionFull {
+    name: String,
+    #[serde(default)]
+    values: Option<CloudEntry>,
+}
+
+impl<'de> Deserialize<'de> for RegionEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RegionEntry, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RegionEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a region name or a `{name, values}` mapping")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RegionEntry, E> {
+                Ok(RegionEntry {
+                    name: v.to_owned(),
+                    values: None,
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RegionEntry, A::Error> {
+                let full =
+                    RegionFull::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RegionEntry {
+                    name: full.name,
+                    values: full.values,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -191,6 +255,40 @@ impl CloudEntry {
             auth_type: self.auth_type.or(o.auth_type),
             region_name: self.region_name.or(o.region_name),
             interface: self.interface.or(o.interface),
+            cacert: None,
+            cert: None,
+            key: None,
+            verify: None,
+            regions: self.regions.or(o.regions),
+            tls: self.tls.over(o.tls),
+        }
+    }
+
+    /// Moves `cacert`, `cert`, `key` and `verify` into `tls`, each with
+    /// where it was read, here and in every region's `values`.
+    fn attach_tls(&mut self, path: &Path, text: &Arc<str>) {
+        let given = |key: &str, at: &serde_saphyr::Location| Given::File {
+            path: path.to_owned(),
+            text: text.clone(),
+            pos: Some(Pos::from_saphyr(at)),
+            key: key.to_owned(),
+        };
+        let file = |key: &str, v: Option<Spanned<String>>| {
+            v.map(|s| Setting::new(PathBuf::from(&s.value), given(key, &s.referenced)))
+        };
+        self.tls = TlsSpec {
+            ca_file: file("cacert", self.cacert.take()),
+            cert_file: file("cert", self.cert.take()),
+            key_file: file("key", self.key.take()),
+            verify: self
+                .verify
+                .take()
+                .map(|v| Setting::new(v.value, given("verify", &v.referenced))),
+        };
+        for r in self.regions.iter_mut().flatten() {
+            if let Some(v) = &mut r.values {
+                v.attach_tls(path, text);
+            }
         }
     }
 }
@@ -246,7 +344,13 @@ fn read_clouds(path: &Path) -> Result<CloudsFile, CloudError> {
     let bytes = std::fs::read(path)
         .map_err(|e| CloudError::File(format!("error: failed to read {}: {e}", path.display())))?;
     match parse_yaml_file::<CloudsFile>(path, &bytes, "clouds file") {
-        Ok((f, _)) => Ok(f),
+        Ok((mut f, text)) => {
+            let text: Arc<str> = text.into();
+            for entry in f.clouds.values_mut() {
+                entry.attach_tls(path, &text);
+            }
+            Ok(f)
+        }
         Err(e) => {
             let text = String::from_utf8_lossy(&bytes);
             let mut rendered = e.render();
@@ -265,6 +369,17 @@ fn first_existing(paths: &[PathBuf]) -> Option<&PathBuf> {
 /// Reads cloud `name` from the first clouds.yaml found, with the first
 /// secure.yaml found merged over it.
 pub fn from_clouds_yaml(name: &str, env: Env<'_>) -> Result<Cloud, CloudError> {
+    from_clouds_yaml_in(name, None, env)
+}
+
+/// As [`from_clouds_yaml`], in `region` (`--region`) when given; an entry
+/// with a `regions` list needs one of them, chosen here or by its
+/// `region_name`, unless it lists only one.
+pub fn from_clouds_yaml_in(
+    name: &str,
+    region: Option<&str>,
+    env: Env<'_>,
+) -> Result<Cloud, CloudError> {
     let paths = search_paths("clouds", env);
     let searched = paths
         .iter()
@@ -308,7 +423,56 @@ pub fn from_clouds_yaml(name: &str, env: Env<'_>) -> Result<Cloud, CloudError> {
         }
         None => entry,
     };
-    build(name, &path.display().to_string(), entry)
+    let source = path.display().to_string();
+    let entry = pick_region(name, &source, entry, region)?;
+    build(name, &source, entry)
+}
+
+/// The entry in its region: `chosen`, else its `region_name`, else the only
+/// one its `regions` lists; that region's `values` win over the entry's keys.
+fn pick_region(
+    name: &str,
+    source: &str,
+    mut entry: CloudEntry,
+    chosen: Option<&str>,
+) -> Result<CloudEntry, CloudError> {
+    let regions = entry.regions.take().unwrap_or_default();
+    let wanted = chosen.map(str::to_owned).or(entry.region_name.clone());
+    if regions.is_empty() {
+        entry.region_name = wanted;
+        return Ok(entry);
+    }
+    let names: Vec<&str> = regions.iter().map(|r| r.name.as_str()).collect();
+    let list = names.join(", ");
+    let wanted = match wanted {
+        Some(w) => w,
+        None if regions.len() == 1 => names[0].to_owned(),
+        None => {
+            return Err(CloudError::Incomplete {
+                cloud: name.into(),
+                source_of: source.into(),
+                what: format!("it lists several regions ({list}) and none is chosen"),
+                help: format!(
+                    "choose one with --region NAME or `region_name: {}` in the entry",
+                    names[0]
+                ),
+            });
+        }
+    };
+    let Some(found) = regions.into_iter().find(|r| r.name == wanted) else {
+        return Err(CloudError::Incomplete {
+            cloud: name.into(),
+            source_of: source.into(),
+            what: format!("it has no region `{wanted}`; its regions are {list}"),
+            help: "choose one of its regions with --region NAME or `region_name`".into(),
+        });
+    };
+    let mut entry = match found.values {
+        Some(values) => values.or(entry),
+        None => entry,
+    };
+    entry.region_name = Some(found.name);
+    Ok(entry)
 }
 
 /// Reads the `OS_*` variables as openstacksdk's `envvars` cloud.
@@ -336,6 +500,7 @@ pub fn from_env(env: Env<'_>) -> Result<Cloud, CloudError> {
         auth_type: env("OS_AUTH_TYPE"),
         region_name: env("OS_REGION_NAME"),
         interface: env("OS_INTERFACE"),
+        ..CloudEntry::default()
     };
     build("OS_* variables", "the environment", entry)
 }
@@ -372,6 +537,8 @@ fn build(name: &str, source: &str, e: CloudEntry) -> Result<Cloud, CloudError> {
         project,
         region: e.region_name,
         interface: e.interface.unwrap_or_else(|| "public".into()),
+        tls_spec: e.tls,
+        tls: Tls::default(),
     })
 }
 

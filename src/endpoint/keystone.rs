@@ -175,10 +175,6 @@ pub fn curl(cloud: &Cloud) -> String {
 
 /// Signs in once.
 pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
-    static PROVIDER: std::sync::Once = std::sync::Once::new();
-    PROVIDER.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
     let url = tokens_url(&cloud.auth_url);
     let secret = cloud.credential.secret().clone();
     let unreachable = |reason: String| KeystoneError::Unreachable {
@@ -186,7 +182,7 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
         reason: crate::redact::Redactor::new([secret.expose()]).redact_str(&reason),
         cloud: cloud.name.clone(),
     };
-    let client = sign_in_client().map_err(|e| unreachable(e.to_string()))?;
+    let client = sign_in_client(&cloud.tls).map_err(|e| unreachable(e.to_string()))?;
     let body = request_body(cloud, true).to_string();
     let started = Instant::now();
     let resp = client
@@ -196,7 +192,11 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
         .body(body)
         .send()
         .await
-        .map_err(|e| unreachable(crate::error_chain::one_line(&e)))?;
+        .map_err(|e| {
+            unreachable(
+                super::tls::explain(&e, &url).unwrap_or_else(|| crate::error_chain::one_line(&e)),
+            )
+        })?;
     let status = resp.status().as_u16();
     let token = resp
         .headers()
@@ -243,13 +243,10 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
 
 /// The client of one sign-in. A fresh client each time: sign-ins are rare,
 /// and a client's pooled connections belong to the runtime that opened them.
-fn sign_in_client() -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .retry(reqwest::retry::never())
+fn sign_in_client(tls: &super::tls::Tls) -> reqwest::Result<reqwest::Client> {
+    super::tls::client_builder(tls)?
         .connect_timeout(SIGN_IN_TIMEOUT)
         .timeout(SIGN_IN_TIMEOUT)
-        .user_agent(concat!("restart-conformance/", env!("CARGO_PKG_VERSION")))
         .build()
 }
 
@@ -517,6 +514,8 @@ mod tests {
             }),
             region: None,
             interface: "public".into(),
+            tls_spec: Default::default(),
+            tls: Default::default(),
         }
     }
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use super::Secret;
 use super::cloud::{self, Cloud, CloudError, Env, process_env};
 use super::keystone::{self, KeystoneError, Session, TokenSource};
+use super::tls::{TlsError, TlsFile, TlsPlan, TlsSpec};
 use crate::model::SignInInfo;
 use crate::spec::location::{Located, Pos};
 use crate::spec::{SpecSet, parse_yaml_file};
@@ -20,6 +21,9 @@ use crate::spec::{SpecSet, parse_yaml_file};
 struct TargetFile {
     #[serde(default)]
     auth: Option<AuthFile>,
+    /// CA, client certificate and `verify` for every API and the sign-in.
+    #[serde(default)]
+    tls: Option<TlsFile>,
     apis: BTreeMap<String, Spanned<ApiFile>>,
 }
 
@@ -48,6 +52,9 @@ struct ApiFile {
     interface: Option<Spanned<String>>,
     #[serde(default)]
     vars: BTreeMap<String, Spanned<VarValue>>,
+    /// This API's own TLS settings, over the file's top-level `tls`.
+    #[serde(default)]
+    tls: Option<TlsFile>,
 }
 
 /// A path variable's value: one string, or (for the resource variable) a
@@ -132,6 +139,8 @@ pub struct Endpoint {
     pub token_env: String,
     /// Set when the token comes from signing in to a cloud.
     pub sign_in: Option<SignIn>,
+    /// The TLS each API's requests use.
+    pub tls: TlsPlan,
 }
 
 /// A cloud sign-in: the cloud, and its session once signed in (none in a dry run).
@@ -195,6 +204,21 @@ impl Endpoint {
         out
     }
 
+    /// The TLS the run uses, for the reports: the hosts whose certificates
+    /// are not verified, the CA files and the client certificates. `None`
+    /// when every client trusts the system roots only.
+    pub fn tls_info(&self) -> Option<crate::model::TlsInfo> {
+        let sign_in = self
+            .sign_in
+            .as_ref()
+            .map(|s| (&s.cloud.auth_url, &s.cloud.tls));
+        let apis = self
+            .apis
+            .iter()
+            .map(|(api, a)| (&a.base_url, self.tls.for_api(api)));
+        super::tls::info(sign_in.into_iter().chain(apis))
+    }
+
     /// The sign-in request as a `curl` line with the secret as a variable.
     pub fn sign_in_curl(&self) -> Option<String> {
         self.sign_in.as_ref().map(|s| keystone::curl(&s.cloud))
@@ -221,6 +245,8 @@ pub enum EndpointError {
     Keystone(#[from] KeystoneError),
     #[error("error: {0}")]
     Catalog(String),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 /// The raw file, parsed but not yet checked against specs.
@@ -259,6 +285,10 @@ pub struct ResolveOptions<'a> {
     /// False for a dry run: no token is read and nobody signs in.
     pub require_token: bool,
     pub env: Env<'a>,
+    /// `--region`: the region of the cloud signed in to.
+    pub region: Option<&'a str>,
+    /// `--insecure`: certificates are not verified.
+    pub insecure: bool,
 }
 
 /// Checks a parsed target against the specs and reads the token from the
@@ -277,6 +307,8 @@ pub fn resolve(
             cloud: None,
             require_token,
             env: &process_env,
+            region: None,
+            insecure: false,
         },
     )
 }
@@ -374,16 +406,37 @@ pub fn resolve_with(
         return Err(EndpointError::Invalid(errs.errors));
     }
     let label = path.display().to_string();
-    let cloud = match choice {
+    let shared: Arc<str> = text.as_str().into();
+    let (top, per_api) = tls_layers(&file, &path, &shared, opts)?;
+    let mut cloud = match choice {
         AuthChoice::Token(token_env) => {
-            return token_endpoint(label, apis, token_env, opts);
+            if opts.region.is_some() {
+                return Err(EndpointError::Catalog(
+                    "--region applies when signing in to a cloud; with a fixed token every base URL is the file's\n  = help: drop --region, or sign in with `auth: { cloud: NAME }`, --cloud or OS_CLOUD".into(),
+                ));
+            }
+            let tls = TlsPlan::load(&top, &per_api)?;
+            let mut endpoint = token_endpoint(label, apis, token_env, opts)?;
+            endpoint.tls = tls;
+            return Ok(endpoint);
         }
-        AuthChoice::Cloud(name) => cloud::from_clouds_yaml(&name, opts.env)?,
-        AuthChoice::EnvVars => cloud::from_env(opts.env)?,
+        AuthChoice::Cloud(name) => cloud::from_clouds_yaml_in(&name, opts.region, opts.env)?,
+        AuthChoice::EnvVars => {
+            let mut c = cloud::from_env(opts.env)?;
+            if let Some(r) = opts.region {
+                c.region = Some(r.to_owned());
+            }
+            c
+        }
     };
+    let top = top.over(std::mem::take(&mut cloud.tls_spec));
+    cloud.tls = top.load()?;
+    let tls = TlsPlan::load(&top, &per_api)?;
     let cloud = Arc::new(cloud);
     if !opts.require_token {
-        return Ok(dry_run_endpoint(label, apis, lookups, cloud));
+        let mut endpoint = dry_run_endpoint(label, apis, lookups, cloud);
+        endpoint.tls = tls;
+        return Ok(endpoint);
     }
     let token = keystone::sign_in_blocking(&cloud)?;
     for (api, l) in lookups {
@@ -392,6 +445,7 @@ pub fn resolve_with(
     }
     let session = Arc::new(Session::new((*cloud).clone(), &token));
     Ok(Endpoint {
+        tls,
         label,
         apis,
         token: token.value.clone(),
@@ -593,7 +647,39 @@ fn token_endpoint(
         token,
         token_env,
         sign_in: None,
+        tls: TlsPlan::default(),
     })
+}
+
+/// The target file's TLS layers over the environment's (and `--insecure`
+/// over all): the top-level one, and one per API that has its own.
+fn tls_layers(
+    file: &TargetFile,
+    path: &Path,
+    text: &Arc<str>,
+    opts: &ResolveOptions<'_>,
+) -> Result<(TlsSpec, BTreeMap<String, TlsSpec>), EndpointError> {
+    let flag = if opts.insecure {
+        TlsSpec::insecure_flag()
+    } else {
+        TlsSpec::default()
+    };
+    let env = TlsSpec::from_env(opts.env)?;
+    let top = file
+        .tls
+        .as_ref()
+        .map(|t| t.spec(path, text))
+        .unwrap_or_default();
+    let top = flag.clone().over(top).over(env);
+    let per_api = file
+        .apis
+        .iter()
+        .filter_map(|(api, conf)| {
+            let own = conf.value.tls.as_ref()?.spec(path, text);
+            Some((api.clone(), flag.clone().over(own)))
+        })
+        .collect();
+    Ok((top, per_api))
 }
 
 /// Dry run: nobody signs in, so the catalog's parts stay placeholders.
@@ -628,6 +714,7 @@ fn dry_run_endpoint(
             project: None,
             user: None,
         }),
+        tls: TlsPlan::default(),
     }
 }
 
@@ -806,6 +893,8 @@ mod tests {
                 cloud: None,
                 require_token: true,
                 env: &env,
+                region: None,
+                insecure: false,
             },
         )
     }
@@ -864,6 +953,8 @@ mod tests {
                 cloud: None,
                 require_token: false,
                 env: &env,
+                region: None,
+                insecure: false,
             },
         )
         .unwrap_err()

@@ -10,6 +10,7 @@ pub mod cloud;
 pub mod keystone;
 mod load;
 mod secret;
+pub mod tls;
 
 pub use keystone::{Lease, TokenSource};
 pub use load::{

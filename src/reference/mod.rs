@@ -17,6 +17,7 @@ mod request;
 mod response;
 mod server;
 mod state;
+mod tls;
 
 #[cfg(test)]
 mod tests;
@@ -24,3 +25,4 @@ mod tests;
 pub use faults::Fault;
 pub use identity::IdentityConfig;
 pub use server::{DEFAULT_RESOURCES, ReferenceApi, ReferenceConfig, ReferenceServer};
+pub use tls::{ClientCa, TlsFiles, TlsOptions};

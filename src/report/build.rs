@@ -21,6 +21,8 @@ pub struct RunMeta {
     pub interrupted: bool,
     /// How the run signed in, when it did (never a secret).
     pub sign_in: Option<SignInInfo>,
+    /// The TLS the run used, when not the system's defaults (never a key).
+    pub tls: Option<crate::model::TlsInfo>,
 }
 
 /// The report of `cases` (in plan order), with the summary counted.
@@ -43,6 +45,7 @@ pub fn build(cases: Vec<CaseReport>, meta: RunMeta) -> Report {
             filters: meta.filters,
             interrupted: meta.interrupted,
             sign_in: meta.sign_in,
+            tls: meta.tls,
         },
         summary: Summary::of(&cases),
         cases,

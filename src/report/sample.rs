@@ -220,6 +220,7 @@ pub fn report() -> Report {
             filters: vec!["ecs::".to_owned()],
             interrupted: false,
             sign_in: None,
+            tls: None,
         },
         summary: Summary::of(&cases),
         cases,

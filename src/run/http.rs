@@ -5,11 +5,11 @@
 //! redirect to another host), nothing is retried, every request has a
 //! timeout, and bodies are read in chunks up to a cap.
 
-use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
+use crate::endpoint::tls::{self, Tls, TlsPlan};
 use crate::endpoint::{Lease, Secret, TokenSource};
 use crate::model::Received;
 use crate::model::{ExchangeRecord, RequestRecord, ResponseRecord};
@@ -19,6 +19,9 @@ const REPORT_BODY_LIMIT: usize = 64 * 1024;
 
 pub struct Http {
     client: reqwest::Client,
+    /// Clients of origins whose TLS differs from `client`'s (see [`Http::with_tls`]).
+    tls_clients: Vec<(Origin, reqwest::Client)>,
+    use_proxy: bool,
     /// The first token, for `curl` lines.
     token: Secret,
     /// Where each request's token comes from; a Keystone session renews it.
@@ -89,27 +92,15 @@ impl Http {
         use_proxy: bool,
         options: HttpOptions,
     ) -> Result<Http, ClientError> {
-        static PROVIDER: Once = Once::new();
-        PROVIDER.call_once(|| {
-            // Another part of the process may have installed one already; either is fine.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .retry(reqwest::retry::never())
-            .connect_timeout(timeout)
-            .timeout(timeout)
-            .user_agent(concat!("restart-conformance/", env!("CARGO_PKG_VERSION")));
-        if !use_proxy {
-            builder = builder.no_proxy();
-        }
         let tokens = tokens.into();
         let token = match &tokens {
             TokenSource::Static(s) => s.clone(),
             TokenSource::Keystone(_) => Secret::new(""),
         };
         Ok(Http {
-            client: builder.build().map_err(ClientError)?,
+            client: client(&Tls::default(), timeout, use_proxy)?,
+            tls_clients: Vec::new(),
+            use_proxy,
             token,
             tokens,
             timeout,
@@ -117,6 +108,42 @@ impl Http {
             options,
             next_slot: tokio::sync::Mutex::new(None),
         })
+    }
+
+    /// The clients built from `plan`: one per API origin whose TLS is its
+    /// own, the shared settings for everything else.
+    pub fn with_tls(
+        mut self,
+        plan: &TlsPlan,
+        apis: &std::collections::BTreeMap<String, crate::endpoint::ApiEndpoint>,
+    ) -> Result<Http, ClientError> {
+        self.client = client(plan.shared(), self.timeout, self.use_proxy)?;
+        self.tls_clients.clear();
+        for (api, a) in apis {
+            let tls = plan.for_api(api);
+            if tls == plan.shared() {
+                continue;
+            }
+            if let Some(o) = origin(&a.base_url)
+                && !self.tls_clients.iter().any(|(known, _)| *known == o)
+            {
+                self.tls_clients
+                    .push((o, client(tls, self.timeout, self.use_proxy)?));
+            }
+        }
+        Ok(self)
+    }
+
+    /// The client for `url`: its origin's own, else the shared one.
+    fn client_for(&self, url: &str) -> &reqwest::Client {
+        if self.tls_clients.is_empty() {
+            return &self.client;
+        }
+        let o = origin(url);
+        self.tls_clients
+            .iter()
+            .find(|(known, _)| Some(known) == o.as_ref())
+            .map_or(&self.client, |(_, c)| c)
     }
 
     pub fn token(&self) -> &Secret {
@@ -356,7 +383,10 @@ impl Http {
         }
         let method =
             reqwest::Method::from_bytes(out.method.as_bytes()).unwrap_or(reqwest::Method::POST);
-        let mut req = self.client.request(method, out.url).headers(headers);
+        let mut req = self
+            .client_for(out.url)
+            .request(method, out.url)
+            .headers(headers);
         if let Some(b) = out.body {
             req = req.body(b.to_vec());
         }
@@ -370,7 +400,7 @@ impl Http {
         };
         let result = match req.send().await {
             Ok(resp) => self.read(resp).await,
-            Err(e) => Err((describe(&e, self.timeout), None)),
+            Err(e) => Err((describe(&e, self.timeout, out.url), None)),
         };
         let elapsed_ms = ms(started.elapsed());
         let (response, received, error) = match result {
@@ -488,8 +518,23 @@ impl Http {
     }
 }
 
+/// One client with the harness's transport rules and `tls`.
+fn client(tls: &Tls, timeout: Duration, use_proxy: bool) -> Result<reqwest::Client, ClientError> {
+    let mut builder = tls::client_builder(tls)
+        .map_err(ClientError)?
+        .connect_timeout(timeout)
+        .timeout(timeout);
+    if !use_proxy {
+        builder = builder.no_proxy();
+    }
+    builder.build().map_err(ClientError)
+}
+
+/// `(scheme, host, port)`.
+type Origin = (String, String, Option<u16>);
+
 /// `scheme://host:port` of a URL, the unit the token may be sent to.
-fn origin(url: &str) -> Option<(String, String, Option<u16>)> {
+fn origin(url: &str) -> Option<Origin> {
     let u = reqwest::Url::parse(url).ok()?;
     Some((
         u.scheme().to_owned(),
@@ -534,7 +579,12 @@ pub const NOT_HTTP: &str = "no valid HTTP response";
 
 /// A plain sentence for a transport error; `run::health` tells the kinds
 /// apart by the openings above.
-fn describe(e: &reqwest::Error, timeout: Duration) -> String {
+fn describe(e: &reqwest::Error, timeout: Duration, url: &str) -> String {
+    // A TLS failure says which, for which host and what to set, whatever
+    // stage of the connection it came in.
+    if let Some(sentence) = tls::explain(e, url) {
+        return format!("{NO_CONNECTION}: {sentence}");
+    }
     if e.is_timeout() {
         format!(
             "{NO_RESPONSE} {:.1} s (--request-timeout)",

@@ -209,7 +209,8 @@ pub fn execute(
         settings.max_body,
         !session.is_embedded(),
         options,
-    )?;
+    )?
+    .with_tls(&session.endpoint.tls, &session.endpoint.apis)?;
     let selected: Vec<Case> = cases
         .into_iter()
         .filter(|c| !is_filtered_out(args, &c.name))
@@ -386,6 +387,7 @@ pub fn embedded_endpoint(server: &ReferenceServer, token: Secret) -> Endpoint {
         token,
         token_env: "OS_AUTH_TOKEN".into(),
         sign_in: None,
+        tls: Default::default(),
     }
 }
 
