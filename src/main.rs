@@ -293,6 +293,16 @@ fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
         return Ok(exit::SUCCESS);
     }
     let faults = parse_faults(&args.fault)?;
+    if let Some(Some(ca)) = &args.client_ca {
+        let holds_cert = std::fs::read_to_string(ca)
+            .is_ok_and(|pem| pem.contains("-----BEGIN CERTIFICATE-----"));
+        if !holds_cert {
+            return Err(config_msg(format!(
+                "error: --client-ca {} is not a readable PEM file with a certificate\n  = help: give the CA that signs the client certificates, or --client-ca alone to have one minted",
+                ca.display()
+            )));
+        }
+    }
     let token = std::env::var(&args.token_env)
         .ok()
         .filter(|t| !t.is_empty());

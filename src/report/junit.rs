@@ -126,6 +126,14 @@ fn new_suite(
     ));
     suite.add_property(Property::new("target", report.run.target.as_str()));
     suite.add_property(Property::new("strict", report.run.strict.to_string()));
+    if let Some(t) = report
+        .run
+        .tls
+        .as_ref()
+        .filter(|t| !t.not_verified.is_empty())
+    {
+        suite.add_property(Property::new("tls_not_verified", t.not_verified.join(", ")));
+    }
     suite
 }
 

@@ -55,6 +55,20 @@ fn title(out: &mut String, report: &Report) {
     if report.run.interrupted {
         out.push_str("> **Interrupted**: not every case finished; the counts are partial.\n\n");
     }
+    if let Some(t) = report
+        .run
+        .tls
+        .as_ref()
+        .filter(|t| !t.not_verified.is_empty())
+    {
+        let hosts: Vec<String> = t.not_verified.iter().map(|h| code(h)).collect();
+        let _ = writeln!(
+            out,
+            "> **TLS certificates were not verified** for {} ({}): anyone on the path could have read the token and answered in the target's place.\n",
+            hosts.join(", "),
+            text(&t.not_verified_by.join(", "))
+        );
+    }
 }
 
 fn comparison(out: &mut String, diff: &ReportDiff) {

@@ -19,8 +19,9 @@ const REPORT_BODY_LIMIT: usize = 64 * 1024;
 
 pub struct Http {
     client: reqwest::Client,
-    /// Clients of origins whose TLS differs from `client`'s (see [`Http::with_tls`]).
-    tls_clients: Vec<(Origin, reqwest::Client)>,
+    /// Clients of APIs whose TLS differs from `client`'s, by base URL (see
+    /// [`Http::with_tls`]).
+    tls_clients: Vec<(String, reqwest::Client)>,
     use_proxy: bool,
     /// The first token, for `curl` lines.
     token: Secret,
@@ -110,8 +111,8 @@ impl Http {
         })
     }
 
-    /// The clients built from `plan`: one per API origin whose TLS is its
-    /// own, the shared settings for everything else.
+    /// The clients built from `plan`: one per API whose TLS is its own
+    /// (several APIs may share a host), the shared settings for everything else.
     pub fn with_tls(
         mut self,
         plan: &TlsPlan,
@@ -124,25 +125,26 @@ impl Http {
             if tls == plan.shared() {
                 continue;
             }
-            if let Some(o) = origin(&a.base_url)
-                && !self.tls_clients.iter().any(|(known, _)| *known == o)
-            {
-                self.tls_clients
-                    .push((o, client(tls, self.timeout, self.use_proxy)?));
-            }
+            self.tls_clients.push((
+                a.base_url.clone(),
+                client(tls, self.timeout, self.use_proxy)?,
+            ));
         }
+        // The longest base URL first, so that `…/clouddb-ha` is not taken for `…/clouddb`.
+        self.tls_clients
+            .sort_by_key(|(base, _)| std::cmp::Reverse(base.len()));
         Ok(self)
     }
 
-    /// The client for `url`: its origin's own, else the shared one.
+    /// The client for `url`: that of the API whose base URL it is under,
+    /// else the shared one.
     fn client_for(&self, url: &str) -> &reqwest::Client {
-        if self.tls_clients.is_empty() {
-            return &self.client;
-        }
-        let o = origin(url);
         self.tls_clients
             .iter()
-            .find(|(known, _)| Some(known) == o.as_ref())
+            .find(|(base, _)| {
+                url.strip_prefix(base.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+            })
             .map_or(&self.client, |(_, c)| c)
     }
 

@@ -14,3 +14,4 @@ mod merge;
 mod negative;
 mod partition;
 mod specs;
+mod tls;
