@@ -168,8 +168,9 @@ pub fn curl(cloud: &Cloud) -> String {
     // Close the single quotes around the variable so the shell expands it.
     let body = body.replace(&var, &format!("'\"{var}\"'"));
     format!(
-        "curl -i -X POST '{}' -H 'Content-Type: application/json' -d '{body}'",
-        tokens_url(&cloud.auth_url)
+        "curl -i -X POST '{}' -H 'Content-Type: application/json' -d '{body}'{}",
+        tokens_url(&cloud.auth_url),
+        cloud.tls.curl_args()
     )
 }
 

@@ -320,6 +320,26 @@ impl Tls {
         self.unverified.as_deref()
     }
 
+    /// The same settings as `curl` options (` --cacert FILE`, ` --cert FILE
+    /// --key FILE`, ` -k`), so that a repeated request goes as this one did.
+    pub fn curl_args(&self) -> String {
+        let q = |p: &Path| {
+            let s = p.display().to_string();
+            shlex::try_quote(&s).map_or_else(|_| format!("'{s}'"), |c| c.into_owned())
+        };
+        let mut out = String::new();
+        if let Some(ca) = self.ca_file() {
+            out.push_str(&format!(" --cacert {}", q(ca)));
+        }
+        if let Some((cert, key)) = self.client_cert() {
+            out.push_str(&format!(" --cert {} --key {}", q(cert), q(key)));
+        }
+        if !self.verifies() {
+            out.push_str(" -k");
+        }
+        out
+    }
+
     /// `builder` with these settings: the CA added to the system roots, the
     /// client certificate, and verification off when asked.
     pub fn apply(
@@ -615,6 +635,7 @@ mod tests {
         let t = TlsSpec::insecure_flag().load().unwrap();
         assert!(!t.verifies());
         assert_eq!(t.unverified_by(), Some("--insecure"));
+        assert_eq!(t.curl_args(), " -k");
         assert!(Tls::default().verifies());
     }
 

@@ -483,6 +483,7 @@ pub fn dry_run(cases: &[Case], endpoint: &Endpoint) -> Vec<(String, String)> {
                         body: c.request.body.as_deref(),
                     };
                     case::curl(&out, &endpoint.token, &endpoint.token_env)
+                        + &endpoint.tls.for_api(&c.api).curl_args()
                 }
             };
             (c.name.clone(), line)

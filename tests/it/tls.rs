@@ -295,6 +295,17 @@ fn mutual_tls_runs_with_the_client_certificate_and_is_refused_without_it() {
         cert.display().to_string(),
         "{r}"
     );
+    // The case's curl line repeats the request as it went: CA, certificate and key.
+    let curl = r["cases"][0]["curl"].as_str().unwrap();
+    assert!(
+        curl.ends_with(&format!(
+            " --cacert {} --cert {} --key {}",
+            h.ca_file(),
+            cert.display(),
+            key.display()
+        )),
+        "{curl}"
+    );
 
     // OS_CERT and OS_KEY do the same.
     h.clean_reports();
