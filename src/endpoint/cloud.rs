@@ -741,6 +741,79 @@ mod tests {
         assert!(e.contains(&c), "{e}");
     }
 
+    fn clouds_env(dir: &Path, text: &str) -> impl Fn(&str) -> Option<String> + use<> {
+        let clouds = dir.join("clouds.yaml");
+        std::fs::write(&clouds, text).unwrap();
+        let c = clouds.display().to_string();
+        env_of(&[("OS_CLIENT_CONFIG_FILE", c.as_str())])
+    }
+
+    const AUTH: &str =
+        "    auth: { auth_url: http://id.example/v3, username: u, password: p, project_name: p }\n";
+
+    #[test]
+    fn a_regions_list_picks_the_chosen_region_and_its_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = clouds_env(
+            dir.path(),
+            &format!(
+                "clouds:\n  c:\n{AUTH}    regions:\n      - eu-de\n      - name: eu-nl\n        values: {{ interface: internal, cacert: nl-ca.pem }}\n"
+            ),
+        );
+        let nl = from_clouds_yaml_in("c", Some("eu-nl"), &env).unwrap();
+        assert_eq!(nl.region.as_deref(), Some("eu-nl"));
+        assert_eq!(nl.interface, "internal");
+        let ca = nl.tls_spec.ca_file.unwrap();
+        assert_eq!(ca.value, PathBuf::from("nl-ca.pem"));
+        assert!(
+            ca.given.describe().starts_with("`cacert` in "),
+            "{:?}",
+            ca.given
+        );
+        let de = from_clouds_yaml_in("c", Some("eu-de"), &env).unwrap();
+        assert_eq!(
+            (de.region.as_deref(), de.interface.as_str()),
+            (Some("eu-de"), "public")
+        );
+        assert_eq!(de.tls_spec.ca_file, None);
+        let e = from_clouds_yaml("c", &env).unwrap_err().to_string();
+        assert!(e.contains("several regions (eu-de, eu-nl)"), "{e}");
+        let e = from_clouds_yaml_in("c", Some("us"), &env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("no region `us`; its regions are eu-de, eu-nl"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_single_region_is_taken_and_region_name_must_be_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = clouds_env(
+            dir.path(),
+            &format!("clouds:\n  c:\n{AUTH}    regions: [only]\n"),
+        );
+        assert_eq!(
+            from_clouds_yaml("c", &env).unwrap().region.as_deref(),
+            Some("only")
+        );
+        let env = clouds_env(
+            dir.path(),
+            &format!("clouds:\n  c:\n{AUTH}    region_name: b\n    regions: [a, b]\n"),
+        );
+        assert_eq!(
+            from_clouds_yaml("c", &env).unwrap().region.as_deref(),
+            Some("b")
+        );
+        let env = clouds_env(
+            dir.path(),
+            &format!("clouds:\n  c:\n{AUTH}    region_name: z\n    regions: [a, b]\n"),
+        );
+        let e = from_clouds_yaml("c", &env).unwrap_err().to_string();
+        assert!(e.contains("no region `z`"), "{e}");
+    }
+
     #[test]
     fn a_broken_clouds_yaml_is_located_and_scrubbed() {
         let dir = tempfile::tempdir().unwrap();
