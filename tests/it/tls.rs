@@ -598,3 +598,87 @@ fn regions_lists_are_chosen_and_refused() {
     assert_eq!(code(&out), 2, "{all}");
     assert!(all.contains("--region applies when signing in"), "{all}");
 }
+
+/// `serve --tls --client-ca` as a user runs it: the CA path is printed beside a target
+/// file that works as printed, and the minted key's content is printed nowhere.
+#[test]
+fn serve_tls_prints_the_ca_beside_a_target_file_that_works() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("restart-conformance");
+    let mut child = std::process::Command::new(&bin)
+        .args(["serve", "--tls", "--client-ca", "--listen", "127.0.0.1:0"])
+        .args(["--reboot-seconds", "0.1", "--resources", "1", "--tls-dir"])
+        .arg(dir.path().join("ca"))
+        .env("OS_AUTH_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.starts_with("# target file for");
+        printed.push_str(&line);
+        printed.push('\n');
+        if done {
+            break;
+        }
+    }
+    // Keep reading: a closed pipe would stop the server at its next line.
+    let drain = std::thread::spawn(move || lines.count());
+    let ca = dir.path().join("ca/ca.pem").display().to_string();
+    assert!(
+        printed.contains(&format!(
+            "# CA certificate (trust it with cacert, OS_CACERT or tls.ca_file): {ca}"
+        )),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("a client certificate is required"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(&format!("    cacert: \"{ca}\"")),
+        "clouds.yaml: {printed}"
+    );
+    let target: String = printed
+        .lines()
+        .skip_while(|l| !l.starts_with("auth:"))
+        .take_while(|l| !l.is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(
+        target.contains(&format!("  ca_file: \"{ca}\"")) && target.contains("https://"),
+        "{target}"
+    );
+    std::fs::write(dir.path().join("target.yaml"), &target).unwrap();
+    let out = Command::cargo_bin("restart-conformance")
+        .unwrap()
+        .current_dir(dir.path())
+        .env_clear()
+        .env("OS_AUTH_TOKEN", TOKEN)
+        .args([
+            "run",
+            "--target",
+            "target.yaml",
+            "--report-dir",
+            "reports",
+            "-q",
+        ])
+        .args(["--poll-interval", "0.02", "--restart-grace", "1"])
+        .args(ONE_CASE)
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = drain.join();
+    let mut all = String::from_utf8_lossy(&out.stdout).into_owned();
+    all.push_str(&String::from_utf8_lossy(&out.stderr));
+    all.push_str(&printed);
+    all.push_str(
+        &std::fs::read_to_string(dir.path().join("reports/report.json")).unwrap_or_default(),
+    );
+    assert_eq!(code(&out), 0, "{all}");
+    assert_no_key_content(&dir.path().join("ca/client-key.pem"), &all);
+}
