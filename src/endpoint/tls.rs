@@ -504,19 +504,27 @@ pub fn explain(e: &(dyn std::error::Error + 'static), url: &str) -> Option<Strin
     use rustls::{AlertDescription as A, CertificateError as C, Error as R};
     let tls = rustls_error(e)?;
     let host = host_of(url);
+    let name = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| host.clone());
     Some(match tls {
         R::InvalidCertificate(C::UnknownIssuer | C::BadSignature) => format!(
             "the certificate of {host} is signed by a certificate authority this machine does not trust (unknown CA); {SET_CA}"
         ),
         R::InvalidCertificate(C::NotValidForName) => format!(
-            "the certificate of {host} is not valid for that name (name mismatch); use a URL with a name the certificate holds, or `verify: false` to skip the check"
+            "the certificate of {host} is not valid for the name {name} (name mismatch); use a URL with a name the certificate holds, or `verify: false` to skip the check"
         ),
         R::InvalidCertificate(C::NotValidForNameContext { presented, .. }) => format!(
-            "the certificate of {host} is not valid for that name (name mismatch: it holds {}); use a URL with a name the certificate holds, or `verify: false` to skip the check",
+            "the certificate of {host} is not valid for the name {name} (name mismatch: it holds {}); use a URL with a name the certificate holds, or `verify: false` to skip the check",
             if presented.is_empty() {
                 "no name".to_owned()
             } else {
-                presented.join(", ")
+                presented
+                    .iter()
+                    .map(|p| bare_name(p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         ),
         R::InvalidCertificate(C::Expired) => format!(
@@ -546,6 +554,14 @@ pub fn explain(e: &(dyn std::error::Error + 'static), url: &str) -> Option<Strin
         ),
         other => format!("the TLS handshake with {host} failed: {other}"),
     })
+}
+
+/// `elsewhere.example` from rustls's `DnsName("elsewhere.example")`.
+fn bare_name(presented: &str) -> &str {
+    match (presented.find('"'), presented.rfind('"')) {
+        (Some(a), Some(b)) if b > a => &presented[a + 1..b],
+        _ => presented,
+    }
 }
 
 fn unix_date(secs: u64) -> String {

@@ -438,6 +438,32 @@ fn verify_false_runs_and_every_report_says_so() {
         "{by}"
     );
 
+    // clouds.yaml `verify: false` covers the sign-in too: the auth URL's host is listed.
+    h.clean_reports();
+    let clouds: String = h
+        .server()
+        .clouds_yaml("reference", "X")
+        .lines()
+        .map(|l| {
+            if l.contains("cacert") {
+                "    verify: false\n".to_owned()
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    h.sign_in_files(&clouds);
+    let out = run(h.cmd("cloud.yaml", ONE_CASE).arg("-q"));
+    let all = h.outputs(&out);
+    assert_eq!(code(&out), 0, "{all}");
+    let tls = h.report()["run"]["tls"].clone();
+    assert_eq!(tls["not_verified"], serde_json::json!([h.host()]), "{tls}");
+    let by = tls["not_verified_by"][0].as_str().unwrap().to_owned();
+    assert!(
+        by.starts_with("`verify` in ") && by.ends_with("clouds.yaml"),
+        "{by}"
+    );
+
     // Without any of them, a verified run reports no TLS at all.
     h.clean_reports();
     let out = run(h.cmd("target.yaml", ONE_CASE).arg("-q"));
@@ -529,7 +555,7 @@ fn a_name_mismatch_and_an_expired_certificate_are_told_apart() {
     assert_eq!(code(&out), 1, "{all}");
     assert!(
         all.contains(&format!(
-            "the certificate of {} is not valid for that name (name mismatch",
+            "the certificate of {} is not valid for the name 127.0.0.1 (name mismatch: it holds elsewhere.example)",
             h.host()
         )) && all.contains("elsewhere.example"),
         "{all}"
