@@ -170,6 +170,13 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
         .map(|p| p.display().to_string())
         .collect();
     eprintln!("reports: {}", names.join(", "));
+    // Said again at the end, where a long run's first lines have scrolled away.
+    if let Some(tls) = rep.run.tls.as_ref().filter(|t| !t.not_verified.is_empty()) {
+        eprintln!(
+            "warning: TLS certificates were NOT verified for {}",
+            tls.not_verified.join(", ")
+        );
+    }
     let failed = result.conclusion.has_failed() || rep.summary.failed > 0;
     Ok(if failed {
         exit::TESTS_FAILED

@@ -34,9 +34,14 @@ pub fn to_markdown(report: &Report, baseline: Option<&ReportDiff>) -> String {
 
 fn title(out: &mut String, report: &Report) {
     let s = &report.summary;
+    let unverified = report
+        .run
+        .tls
+        .as_ref()
+        .is_some_and(|t| !t.not_verified.is_empty());
     let mark = if s.failed > 0 {
         "❌"
-    } else if report.run.interrupted {
+    } else if report.run.interrupted || unverified {
         "⚠️"
     } else {
         "✅"

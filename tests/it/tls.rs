@@ -387,6 +387,13 @@ fn verify_false_runs_and_every_report_says_so() {
         )),
         "even under -q: {stderr}"
     );
+    assert!(
+        stderr.contains(&format!(
+            "warning: TLS certificates were NOT verified for {}",
+            h.host()
+        )),
+        "again at the end: {stderr}"
+    );
     let r = h.report();
     assert_eq!(r["run"]["tls"]["not_verified"][0], h.host(), "{r}");
     assert_eq!(r["run"]["tls"]["not_verified_by"][0], "--insecure", "{r}");
@@ -401,7 +408,9 @@ fn verify_false_runs_and_every_report_says_so() {
     );
     let md = std::fs::read_to_string(h.path("reports/summary.md")).unwrap();
     assert!(
-        md.contains("**TLS certificates were not verified**") && md.contains(&h.host()),
+        md.starts_with("# ⚠️")
+            && md.contains("**TLS certificates were not verified**")
+            && md.contains(&h.host()),
         "{md}"
     );
     let junit = std::fs::read_to_string(h.path("reports/junit.xml")).unwrap();
