@@ -300,6 +300,11 @@ fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
         return Ok(exit::SUCCESS);
     }
     let faults = parse_faults(&args.fault)?;
+    if args.tls && faults.contains(&Fault::HugeBody) {
+        return Err(config_msg(
+            "error: --fault huge-body cannot be served with --tls (its raw-TCP front speaks plain HTTP); drop one of the two",
+        ));
+    }
     if let Some(Some(ca)) = &args.client_ca {
         let holds_cert = std::fs::read_to_string(ca)
             .is_ok_and(|pem| pem.contains("-----BEGIN CERTIFICATE-----"));

@@ -166,10 +166,17 @@ impl ReferenceServer {
         identity: IdentityConfig,
         tls: Option<&TlsOptions>,
     ) -> io::Result<ReferenceServer> {
+        let front_mode = FrontMode::from_faults(&config.faults);
+        if tls.is_some() && front_mode == Some(FrontMode::HugeBody) {
+            // The raw-TCP front proxies plain HTTP to the main listener, which then speaks TLS.
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the huge-body fault cannot be served over TLS",
+            ));
+        }
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let (stop, stop_rx) = watch::channel(false);
-        let front_mode = FrontMode::from_faults(&config.faults);
         let shared = Arc::new(Shared {
             faults: config.faults,
             token: config.token,
