@@ -717,3 +717,71 @@ fn serve_tls_prints_the_ca_beside_a_target_file_that_works() {
     assert_eq!(code(&out), 0, "{all}");
     assert_no_key_content(&dir.path().join("ca/client-key.pem"), &all);
 }
+
+/// A client certificate and key signed by `issuer` (or self-signed), written to `dir`.
+fn client_cert(
+    dir: &Path,
+    name: &str,
+    issuer: Option<&rcgen::Issuer<'_, rcgen::KeyPair>>,
+) -> (PathBuf, PathBuf) {
+    let mut p = rcgen::CertificateParams::new(Vec::new()).unwrap();
+    p.distinguished_name.push(rcgen::DnType::CommonName, name);
+    p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = match issuer {
+        Some(i) => p.signed_by(&key, i).unwrap(),
+        None => p.self_signed(&key).unwrap(),
+    };
+    let (c, k) = (
+        dir.join(format!("{name}.pem")),
+        dir.join(format!("{name}-key.pem")),
+    );
+    std::fs::write(&c, cert.pem()).unwrap();
+    std::fs::write(&k, key.serialize_pem()).unwrap();
+    (c, k)
+}
+
+#[test]
+fn a_client_ca_file_accepts_what_it_signed_and_refuses_the_rest() {
+    let mine = tempfile::tempdir().unwrap();
+    let mut ca = rcgen::CertificateParams::new(Vec::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let client_ca = mine.path().join("client-ca.pem");
+    std::fs::write(&client_ca, ca_pem).unwrap();
+    let (good_cert, good_key) = client_cert(mine.path(), "signed", Some(&issuer));
+    let (bad_cert, bad_key) = client_cert(mine.path(), "stranger", None);
+
+    let h = Https::start(|o| o.client_ca = Some(ClientCa::File(client_ca.clone())));
+    assert!(h.server().tls_files().unwrap().client.is_none());
+    let with = |cert: &Path, key: &Path| {
+        format!(
+            "{}tls: {{ ca_file: {:?}, cert_file: {:?}, key_file: {:?} }}\n",
+            h.target_without_tls(),
+            h.ca_file(),
+            cert.display().to_string(),
+            key.display().to_string()
+        )
+    };
+    h.write("good.yaml", &with(&good_cert, &good_key));
+    let out = run(h.cmd("good.yaml", ONE_CASE).arg("-q"));
+    let all = h.outputs(&out);
+    assert_eq!(code(&out), 0, "{all}");
+    assert_no_key_content(&good_key, &all);
+
+    h.clean_reports();
+    h.write("bad.yaml", &with(&bad_cert, &bad_key));
+    let out = run(&mut h.cmd("bad.yaml", &["ecs::"]));
+    let all = h.outputs(&out);
+    assert_eq!(code(&out), 1, "{all}");
+    assert!(
+        all.contains(&format!("error: ecs cannot be reached at https://{}/ecs: could not connect: {} refused the TLS handshake", h.host(), h.host())),
+        "{all}"
+    );
+    assert!(all.contains("with a certificate its CA signed"), "{all}");
+    assert_no_key_content(&bad_key, &all);
+    nothing_sent(&h.report());
+}
