@@ -4,7 +4,9 @@
 //! test tab can be pasted after `run --exact`. [`status_of`] holds the one exhaustive mapping
 //! from case outcome to JUnit element: a broken rule is a `<failure>`, a missing answer an
 //! `<error>`. Checks that passed are not listed; a failure's text holds every finding with its
-//! schema errors and diff, and `<system-out>` summarises the exchanges. A sample:
+//! schema errors and diff, and `<system-out>` summarises the exchanges. A run that did not
+//! verify TLS certificates adds `tls_not_verified` (the hosts) to every suite's properties.
+//! A sample:
 //!
 //! ```xml
 //! <?xml version="1.0" encoding="UTF-8"?>
