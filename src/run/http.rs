@@ -118,7 +118,9 @@ impl Http {
         plan: &TlsPlan,
         apis: &std::collections::BTreeMap<String, crate::endpoint::ApiEndpoint>,
     ) -> Result<Http, ClientError> {
-        self.client = client(plan.shared(), self.timeout, self.use_proxy)?;
+        if *plan.shared() != Tls::default() {
+            self.client = client(plan.shared(), self.timeout, self.use_proxy)?;
+        }
         self.tls_clients.clear();
         for (api, a) in apis {
             let tls = plan.for_api(api);
@@ -532,11 +534,8 @@ fn client(tls: &Tls, timeout: Duration, use_proxy: bool) -> Result<reqwest::Clie
     builder.build().map_err(ClientError)
 }
 
-/// `(scheme, host, port)`.
-type Origin = (String, String, Option<u16>);
-
 /// `scheme://host:port` of a URL, the unit the token may be sent to.
-fn origin(url: &str) -> Option<Origin> {
+fn origin(url: &str) -> Option<(String, String, Option<u16>)> {
     let u = reqwest::Url::parse(url).ok()?;
     Some((
         u.scheme().to_owned(),
