@@ -930,6 +930,47 @@ mod tests {
     }
 
     #[test]
+    fn tls_paths_start_at_the_target_files_folder_and_apis_may_have_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        let ca = rcgen::generate_simple_self_signed(vec!["h".into()]).unwrap();
+        std::fs::write(sub.join("ca.pem"), ca.cert.pem()).unwrap();
+        let file = sub.join("t.yaml");
+        let yaml = "auth: { token_env: T }\ntls: { ca_file: ca.pem }\napis:\n  ecs: { base_url: \"https://h\", vars: { project_id: p, server_id: s }, tls: { verify: false } }\n  ddm: { base_url: \"https://h/ddm\", vars: { project_id: p, instance_id: i } }\n";
+        let env = |k: &str| (k == "T").then(|| "tok".to_owned());
+        let parsed = parse_bytes(&file, yaml.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        let opts = ResolveOptions {
+            token_env: None,
+            cloud: None,
+            require_token: true,
+            env: &env,
+            region: None,
+            insecure: false,
+        };
+        let t = resolve_with(parsed, &specs(), &opts).unwrap_or_else(|e| panic!("{e}"));
+        let ecs = t.tls.for_api("ecs");
+        assert_eq!(ecs.ca_file(), Some(sub.join("ca.pem").as_path()));
+        assert!(!ecs.verifies());
+        assert!(t.tls.for_api("ddm").verifies());
+        let info = t.tls_info().unwrap();
+        assert_eq!(info.not_verified, vec!["h:443".to_owned()]);
+        // A fixed token has no region to choose.
+        let parsed = parse_bytes(&file, yaml.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        let e = resolve_with(
+            parsed,
+            &specs(),
+            &ResolveOptions {
+                region: Some("r"),
+                ..opts
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("--region applies when signing in"), "{e}");
+    }
+
+    #[test]
     fn a_fixed_token_needs_base_urls_and_a_cloud_does_not() {
         let e = resolve_text("auth: { token_env: T }\napis:\n  ecs: { vars: { server_id: s } }\n")
             .unwrap_err()
