@@ -609,7 +609,7 @@ mod tests {
     #[test]
     fn layers_stack_setting_by_setting() {
         let file = TlsSpec {
-            ca_file: Some(Setting::new("a.pem".into(), Given::Flag("file"))),
+            ca_file: Some(Setting::new("a.pem".into(), Given::Env("OS_CACERT"))),
             ..TlsSpec::default()
         };
         let env =
