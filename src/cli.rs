@@ -142,6 +142,12 @@ pub struct RunArgs {
     /// URLs come from the catalog. Overrides auth.cloud and OS_CLOUD.
     #[arg(long, value_name = "NAME")]
     pub cloud: Option<String>,
+    /// The region of the cloud signed in to; picks one of a clouds.yaml `regions` list.
+    #[arg(long, value_name = "NAME")]
+    pub region: Option<String>,
+    /// Do not verify TLS certificates (as `verify: false`, OS_INSECURE); every report says so.
+    #[arg(long)]
+    pub insecure: bool,
     /// Largest response body read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
     pub max_body: usize,
@@ -184,6 +190,16 @@ pub struct ServeArgs {
     /// Environment variable named in the printed target file.
     #[arg(long, value_name = "VAR", default_value = "OS_AUTH_TOKEN")]
     pub token_env: String,
+    /// Serve HTTPS with a throw-away CA and server certificate; the CA file is printed.
+    #[arg(long)]
+    pub tls: bool,
+    /// With --tls: require a client certificate. Without FILE, the throw-away CA mints one
+    /// (printed beside the CA); with FILE, any certificate that FILE's CA signed.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, requires = "tls")]
+    pub client_ca: Option<Option<PathBuf>>,
+    /// With --tls: where the CA (and client certificate) files go [default: a new temporary folder].
+    #[arg(long, value_name = "DIR", requires = "tls")]
+    pub tls_dir: Option<PathBuf>,
 }
 
 /// The most resources per API the embedded server offers: enough to spread any suite.

@@ -15,7 +15,10 @@ use restart_conformance::exit;
 use restart_conformance::pipeline::{self, SuiteError, SuiteOptions};
 use restart_conformance::plan::Partition;
 use restart_conformance::redact::Redactor;
-use restart_conformance::reference::{DEFAULT_RESOURCES, Fault, ReferenceConfig, ReferenceServer};
+use restart_conformance::reference::{
+    ClientCa, DEFAULT_RESOURCES, Fault, IdentityConfig, ReferenceConfig, ReferenceServer,
+    TlsOptions,
+};
 use restart_conformance::run::{EndpointChoice, Polling, Settings};
 use restart_conformance::{endpoint, report, spec};
 
@@ -188,6 +191,13 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
         .map(|p| p.display().to_string())
         .collect();
     eprintln!("reports: {}", names.join(", "));
+    // Said again at the end, where a long run's first lines have scrolled away.
+    if let Some(tls) = rep.run.tls.as_ref().filter(|t| !t.not_verified.is_empty()) {
+        eprintln!(
+            "warning: TLS certificates were NOT verified for {}",
+            tls.not_verified.join(", ")
+        );
+    }
     let failed = result.conclusion.has_failed() || rep.summary.failed > 0;
     Ok(if failed {
         exit::TESTS_FAILED
@@ -200,6 +210,11 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
 /// embedded server; flags that apply to the other one are refused.
 fn endpoint_choice(args: &RunArgs, specs: &spec::SpecSet) -> Result<EndpointChoice, Failure> {
     let Some(path) = &args.target else {
+        if args.region.is_some() || args.insecure {
+            return Err(config_msg(
+                "error: --region and --insecure apply to a target (--target FILE); the embedded reference server is plain HTTP on this machine",
+            ));
+        }
         if args.cloud.is_some() {
             return Err(config_msg(
                 "error: --cloud needs --target: the target file names the resources to restart\n  = help: write `apis: { ecs: { vars: { server_id: \"…\" } } }` in a file and pass --target FILE",
@@ -227,9 +242,21 @@ fn endpoint_choice(args: &RunArgs, specs: &spec::SpecSet) -> Result<EndpointChoi
         cloud: args.cloud.as_deref(),
         require_token: !args.dry_run && !args.libtest.list,
         env: &endpoint::cloud::process_env,
+        region: args.region.as_deref(),
+        insecure: args.insecure,
     };
     let t = endpoint::resolve_with(parsed, specs, &options).map_err(config)?;
     let _ = REDACTOR.set(Redactor::new(t.secrets()));
+    // Not verifying certificates is allowed, never silent: even under -q.
+    if let Some(tls) = t.tls_info()
+        && !tls.not_verified.is_empty()
+    {
+        eprintln!(
+            "warning: TLS certificates are NOT verified for {} ({}): anyone on the path can read the token and answer in the target's place",
+            tls.not_verified.join(", "),
+            tls.not_verified_by.join(", ")
+        );
+    }
     if !t.is_loopback() && !args.libtest.list && !args.dry_run {
         eprintln!(
             "note: {} is not on this machine: this run restarts real resources ({}).",
@@ -294,6 +321,21 @@ fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
         return Ok(exit::SUCCESS);
     }
     let faults = parse_faults(&args.fault)?;
+    if args.tls && faults.contains(&Fault::HugeBody) {
+        return Err(config_msg(
+            "error: --fault huge-body cannot be served with --tls (its raw-TCP front speaks plain HTTP); drop one of the two",
+        ));
+    }
+    if let Some(Some(ca)) = &args.client_ca {
+        let holds_cert = std::fs::read_to_string(ca)
+            .is_ok_and(|pem| pem.contains("-----BEGIN CERTIFICATE-----"));
+        if !holds_cert {
+            return Err(config_msg(format!(
+                "error: --client-ca {} is not a readable PEM file with a certificate\n  = help: give the CA that signs the client certificates, or --client-ca alone to have one minted",
+                ca.display()
+            )));
+        }
+    }
     let token = std::env::var(&args.token_env)
         .ok()
         .filter(|t| !t.is_empty());
@@ -313,13 +355,45 @@ fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
             token,
             resources: args.resources,
         };
-        let server = ReferenceServer::start(args.listen, config).await?;
+        let server = match serve_tls_options(&args) {
+            None => ReferenceServer::start(args.listen, config).await?,
+            Some(opts) => {
+                let identity = IdentityConfig::new(&config.token);
+                ReferenceServer::start_tls(args.listen, config, identity, &opts)
+                    .await
+                    .map_err(|e| {
+                        anyhow::anyhow!("failed to set up TLS in {}: {e}", opts.dir.display())
+                    })?
+            }
+        };
         let mut out = std::io::stdout().lock();
+        let scheme = if args.tls { "https" } else { "http" };
         writeln!(
             out,
-            "# reference server on http://{}; Ctrl-C stops it",
+            "# reference server on {scheme}://{}; Ctrl-C stops it",
             server.local_addr()
         )?;
+        if let Some(files) = server.tls_files() {
+            writeln!(
+                out,
+                "# CA certificate (trust it with cacert, OS_CACERT or tls.ca_file): {}",
+                files.ca_file.display()
+            )?;
+            match (&files.client, &args.client_ca) {
+                (Some((cert, key)), _) => writeln!(
+                    out,
+                    "# a client certificate is required; one is in {} (key: {})",
+                    cert.display(),
+                    key.display()
+                )?,
+                (None, Some(Some(ca))) => writeln!(
+                    out,
+                    "# a client certificate signed by {} is required",
+                    ca.display()
+                )?,
+                _ => {}
+            }
+        }
         writeln!(out, "{}", server.target_yaml(&args.token_env))?;
         writeln!(
             out,
@@ -359,6 +433,25 @@ fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(exit::SUCCESS)
+}
+
+/// `serve --tls`: where the throw-away CA goes and which client certificates are required.
+fn serve_tls_options(args: &ServeArgs) -> Option<TlsOptions> {
+    if !args.tls {
+        return None;
+    }
+    let dir = args.tls_dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!(
+            "restart-conformance-tls-{}",
+            uuid::Uuid::new_v4().simple()
+        ))
+    });
+    let mut opts = TlsOptions::in_dir(dir);
+    opts.client_ca = args.client_ca.as_ref().map(|f| match f {
+        Some(path) => ClientCa::File(path.clone()),
+        None => ClientCa::Minted,
+    });
+    Some(opts)
 }
 
 fn cmd_specs_check(dir: Option<std::path::PathBuf>) -> Result<u8, Failure> {

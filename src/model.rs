@@ -442,10 +442,31 @@ pub struct RunInfo {
     /// this run resumed one (`run --resume`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub resumed_cases: usize,
+    /// Set when the run trusted a private CA, sent a client certificate or
+    /// did not verify certificates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsInfo>,
 }
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
+}
+
+/// The TLS a run used; paths only, never a key.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TlsInfo {
+    /// Hosts (`host:port`) whose certificates were NOT verified (`verify: false`).
+    #[serde(default)]
+    pub not_verified: Vec<String>,
+    /// What turned verification off: `--insecure`, `OS_INSECURE`, a file's `verify`.
+    #[serde(default)]
+    pub not_verified_by: Vec<String>,
+    /// Private CA files added to the system roots.
+    #[serde(default)]
+    pub ca_files: Vec<String>,
+    /// Client certificate files sent (mutual TLS).
+    #[serde(default)]
+    pub client_certificates: Vec<String>,
 }
 
 /// Who signed in where; never a password or secret.

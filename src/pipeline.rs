@@ -407,6 +407,7 @@ fn run_meta(specs: &SpecSet, session: &Session, opts: &SuiteOptions) -> RunMeta 
         sign_in: endpoint.sign_in_info(),
         run_id: uuid::Uuid::new_v4().to_string(),
         resumed_cases: 0,
+        tls: endpoint.tls_info(),
     }
 }
 

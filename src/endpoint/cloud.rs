@@ -8,9 +8,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use serde::Deserialize;
+use serde_saphyr::Spanned;
 
 use super::Secret;
+use super::tls::{Given, Setting, Tls, TlsSpec};
+use crate::spec::location::Pos;
 use crate::spec::parse_yaml_file;
 
 /// Reads one environment variable; `None` when unset or empty.
@@ -112,6 +117,10 @@ pub struct Cloud {
     pub identity_api_version: Option<String>,
     /// The vendor profile (`rackspace`, `otc`), when the entry names one.
     pub profile: Option<String>,
+    /// The entry's `cacert`, `cert`, `key` and `verify`, as given.
+    pub tls_spec: TlsSpec,
+    /// The TLS the sign-in uses, once every layer is read (see `endpoint::tls`).
+    pub tls: Tls,
 }
 
 impl Cloud {
@@ -194,6 +203,17 @@ struct CloudEntry {
     #[serde(default)]
     identity_api_version: Option<Version>,
     profile: Option<String>,
+    /// A private CA's PEM file, added to the system roots.
+    cacert: Option<Spanned<String>>,
+    /// A client certificate and its key (PEM files).
+    cert: Option<Spanned<String>>,
+    key: Option<Spanned<String>>,
+    verify: Option<Spanned<bool>>,
+    /// openstacksdk's `regions: [a, b]` or `[{name, values}]`.
+    regions: Option<Vec<RegionEntry>>,
+    /// The TLS keys above with the file they were read from; set after parsing.
+    #[serde(skip)]
+    tls: TlsSpec,
 }
 
 /// `identity_api_version`, written as a number (`2`, `3`) or a string.
@@ -216,6 +236,50 @@ impl<'de> Deserialize<'de> for Version {
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Version, E> {
                 Ok(Version(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One `regions` item: a name, or a name with keys that override the entry's.
+#[derive(Debug)]
+struct RegionEntry {
+    name: String,
+    values: Option<CloudEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RegionFull {
+    name: String,
+    #[serde(default)]
+    values: Option<CloudEntry>,
+}
+
+impl<'de> Deserialize<'de> for RegionEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RegionEntry, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RegionEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a region name or a `{name, values}` mapping")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RegionEntry, E> {
+                Ok(RegionEntry {
+                    name: v.to_owned(),
+                    values: None,
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RegionEntry, A::Error> {
+                let full =
+                    RegionFull::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RegionEntry {
+                    name: full.name,
+                    values: full.values,
+                })
             }
         }
         d.deserialize_any(V)
@@ -287,6 +351,40 @@ impl CloudEntry {
             interface: self.interface.or(o.interface),
             identity_api_version: self.identity_api_version.or(o.identity_api_version),
             profile: self.profile.or(o.profile),
+            cacert: None,
+            cert: None,
+            key: None,
+            verify: None,
+            regions: self.regions.or(o.regions),
+            tls: self.tls.over(o.tls),
+        }
+    }
+
+    /// Moves `cacert`, `cert`, `key` and `verify` into `tls`, each with
+    /// where it was read, here and in every region's `values`.
+    fn attach_tls(&mut self, path: &Path, text: &Arc<str>) {
+        let given = |key: &str, at: &serde_saphyr::Location| Given::File {
+            path: path.to_owned(),
+            text: text.clone(),
+            pos: Some(Pos::from_saphyr(at)),
+            key: key.to_owned(),
+        };
+        let file = |key: &str, v: Option<Spanned<String>>| {
+            v.map(|s| Setting::new(PathBuf::from(&s.value), given(key, &s.referenced)))
+        };
+        self.tls = TlsSpec {
+            ca_file: file("cacert", self.cacert.take()),
+            cert_file: file("cert", self.cert.take()),
+            key_file: file("key", self.key.take()),
+            verify: self
+                .verify
+                .take()
+                .map(|v| Setting::new(v.value, given("verify", &v.referenced))),
+        };
+        for r in self.regions.iter_mut().flatten() {
+            if let Some(v) = &mut r.values {
+                v.attach_tls(path, text);
+            }
         }
     }
 }
@@ -343,7 +441,13 @@ fn read_clouds(path: &Path) -> Result<CloudsFile, CloudError> {
     let bytes = std::fs::read(path)
         .map_err(|e| CloudError::File(format!("error: failed to read {}: {e}", path.display())))?;
     match parse_yaml_file::<CloudsFile>(path, &bytes, "clouds file") {
-        Ok((f, _)) => Ok(f),
+        Ok((mut f, text)) => {
+            let text: Arc<str> = text.into();
+            for entry in f.clouds.values_mut() {
+                entry.attach_tls(path, &text);
+            }
+            Ok(f)
+        }
         Err(e) => {
             let text = String::from_utf8_lossy(&bytes);
             let mut rendered = e.render();
@@ -362,6 +466,17 @@ fn first_existing(paths: &[PathBuf]) -> Option<&PathBuf> {
 /// Reads cloud `name` from the first clouds.yaml found, with the first
 /// secure.yaml found merged over it.
 pub fn from_clouds_yaml(name: &str, env: Env<'_>) -> Result<Cloud, CloudError> {
+    from_clouds_yaml_in(name, None, env)
+}
+
+/// As [`from_clouds_yaml`], in `region` (`--region`) when given; an entry
+/// with a `regions` list needs one of them, chosen here or by its
+/// `region_name`, unless it lists only one.
+pub fn from_clouds_yaml_in(
+    name: &str,
+    region: Option<&str>,
+    env: Env<'_>,
+) -> Result<Cloud, CloudError> {
     let paths = search_paths("clouds", env);
     let searched = paths
         .iter()
@@ -405,7 +520,56 @@ pub fn from_clouds_yaml(name: &str, env: Env<'_>) -> Result<Cloud, CloudError> {
         }
         None => entry,
     };
-    build(name, &path.display().to_string(), entry)
+    let source = path.display().to_string();
+    let entry = pick_region(name, &source, entry, region)?;
+    build(name, &source, entry)
+}
+
+/// The entry in its region: `chosen`, else its `region_name`, else the only
+/// one its `regions` lists; that region's `values` win over the entry's keys.
+fn pick_region(
+    name: &str,
+    source: &str,
+    mut entry: CloudEntry,
+    chosen: Option<&str>,
+) -> Result<CloudEntry, CloudError> {
+    let regions = entry.regions.take().unwrap_or_default();
+    let wanted = chosen.map(str::to_owned).or(entry.region_name.clone());
+    if regions.is_empty() {
+        entry.region_name = wanted;
+        return Ok(entry);
+    }
+    let names: Vec<&str> = regions.iter().map(|r| r.name.as_str()).collect();
+    let list = names.join(", ");
+    let wanted = match wanted {
+        Some(w) => w,
+        None if regions.len() == 1 => names[0].to_owned(),
+        None => {
+            return Err(CloudError::Incomplete {
+                cloud: name.into(),
+                source_of: source.into(),
+                what: format!("it lists several regions ({list}) and none is chosen"),
+                help: format!(
+                    "choose one with --region NAME or `region_name: {}` in the entry",
+                    names[0]
+                ),
+            });
+        }
+    };
+    let Some(found) = regions.into_iter().find(|r| r.name == wanted) else {
+        return Err(CloudError::Incomplete {
+            cloud: name.into(),
+            source_of: source.into(),
+            what: format!("it has no region `{wanted}`; its regions are {list}"),
+            help: "choose one of its regions with --region NAME or `region_name`".into(),
+        });
+    };
+    let mut entry = match found.values {
+        Some(values) => values.or(entry),
+        None => entry,
+    };
+    entry.region_name = Some(found.name);
+    Ok(entry)
 }
 
 /// Reads the `OS_*` variables as openstacksdk's `envvars` cloud.
@@ -439,6 +603,7 @@ pub fn from_env(env: Env<'_>) -> Result<Cloud, CloudError> {
         interface: env("OS_INTERFACE"),
         identity_api_version: env("OS_IDENTITY_API_VERSION").map(Version),
         profile: None,
+        ..CloudEntry::default()
     };
     build("OS_* variables", "the environment", entry)
 }
@@ -487,6 +652,8 @@ fn build(name: &str, source: &str, e: CloudEntry) -> Result<Cloud, CloudError> {
         interface: e.interface.unwrap_or_else(|| "public".into()),
         identity_api_version: version,
         profile: e.profile,
+        tls_spec: e.tls,
+        tls: Tls::default(),
     })
 }
 
@@ -799,6 +966,52 @@ mod tests {
         );
     }
 
+    fn clouds_env(dir: &Path, text: &str) -> impl Fn(&str) -> Option<String> + use<> {
+        let clouds = dir.join("clouds.yaml");
+        std::fs::write(&clouds, text).unwrap();
+        let c = clouds.display().to_string();
+        env_of(&[("OS_CLIENT_CONFIG_FILE", c.as_str())])
+    }
+
+    const AUTH: &str =
+        "    auth: { auth_url: http://id.example/v3, username: u, password: p, project_name: p }\n";
+
+    #[test]
+    fn a_regions_list_picks_the_chosen_region_and_its_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = clouds_env(
+            dir.path(),
+            &format!(
+                "clouds:\n  c:\n{AUTH}    regions:\n      - eu-de\n      - name: eu-nl\n        values: {{ interface: internal, cacert: nl-ca.pem }}\n"
+            ),
+        );
+        let nl = from_clouds_yaml_in("c", Some("eu-nl"), &env).unwrap();
+        assert_eq!(nl.region.as_deref(), Some("eu-nl"));
+        assert_eq!(nl.interface, "internal");
+        let ca = nl.tls_spec.ca_file.unwrap();
+        assert_eq!(ca.value, PathBuf::from("nl-ca.pem"));
+        assert!(
+            ca.given.describe().starts_with("`cacert` in "),
+            "{:?}",
+            ca.given
+        );
+        let de = from_clouds_yaml_in("c", Some("eu-de"), &env).unwrap();
+        assert_eq!(
+            (de.region.as_deref(), de.interface.as_str()),
+            (Some("eu-de"), "public")
+        );
+        assert_eq!(de.tls_spec.ca_file, None);
+        let e = from_clouds_yaml("c", &env).unwrap_err().to_string();
+        assert!(e.contains("several regions (eu-de, eu-nl)"), "{e}");
+        let e = from_clouds_yaml_in("c", Some("us"), &env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("no region `us`; its regions are eu-de, eu-nl"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn an_aksk_cloud_needs_no_auth_url_and_both_keys() {
         let (_d, c) = clouds(
@@ -831,6 +1044,33 @@ mod tests {
             !e.contains("skSECRETsk") && !e.contains("apiSECRETkey"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_single_region_is_taken_and_region_name_must_be_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = clouds_env(
+            dir.path(),
+            &format!("clouds:\n  c:\n{AUTH}    regions: [only]\n"),
+        );
+        assert_eq!(
+            from_clouds_yaml("c", &env).unwrap().region.as_deref(),
+            Some("only")
+        );
+        let env = clouds_env(
+            dir.path(),
+            &format!("clouds:\n  c:\n{AUTH}    region_name: b\n    regions: [a, b]\n"),
+        );
+        assert_eq!(
+            from_clouds_yaml("c", &env).unwrap().region.as_deref(),
+            Some("b")
+        );
+        let env = clouds_env(
+            dir.path(),
+            &format!("clouds:\n  c:\n{AUTH}    region_name: z\n    regions: [a, b]\n"),
+        );
+        let e = from_clouds_yaml("c", &env).unwrap_err().to_string();
+        assert!(e.contains("no region `z`"), "{e}");
     }
 
     #[test]

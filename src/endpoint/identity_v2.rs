@@ -185,6 +185,8 @@ mod tests {
             interface: "public".into(),
             identity_api_version: Some("2".into()),
             profile: Some("rackspace".into()),
+            tls_spec: Default::default(),
+            tls: Default::default(),
         }
     }
 

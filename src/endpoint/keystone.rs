@@ -173,8 +173,9 @@ pub fn curl(cloud: &Cloud) -> String {
     // Close the single quotes around the variable so the shell expands it.
     let body = body.replace(&var, &format!("'\"{var}\"'"));
     format!(
-        "curl -i -X POST '{}' -H 'Content-Type: application/json' -d '{body}'",
-        sign_in_url(cloud)
+        "curl -i -X POST '{}' -H 'Content-Type: application/json' -d '{body}'{}",
+        sign_in_url(cloud),
+        cloud.tls.curl_args()
     )
 }
 
@@ -200,7 +201,7 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
         reason: crate::redact::Redactor::new([secret.expose()]).redact_str(&reason),
         cloud: cloud.name.clone(),
     };
-    let client = sign_in_client().map_err(|e| unreachable(e.to_string()))?;
+    let client = sign_in_client(&cloud.tls).map_err(|e| unreachable(e.to_string()))?;
     let body = request_body(cloud, true).to_string();
     let started = Instant::now();
     let resp = client
@@ -210,7 +211,11 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
         .body(body)
         .send()
         .await
-        .map_err(|e| unreachable(crate::error_chain::one_line(&e)))?;
+        .map_err(|e| {
+            unreachable(
+                super::tls::explain(&e, &url).unwrap_or_else(|| crate::error_chain::one_line(&e)),
+            )
+        })?;
     let status = resp.status().as_u16();
     let token = resp
         .headers()
@@ -260,13 +265,10 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
 
 /// The client of one sign-in. A fresh client each time: sign-ins are rare,
 /// and a client's pooled connections belong to the runtime that opened them.
-fn sign_in_client() -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .retry(reqwest::retry::never())
+fn sign_in_client(tls: &super::tls::Tls) -> reqwest::Result<reqwest::Client> {
+    super::tls::client_builder(tls)?
         .connect_timeout(SIGN_IN_TIMEOUT)
         .timeout(SIGN_IN_TIMEOUT)
-        .user_agent(concat!("restart-conformance/", env!("CARGO_PKG_VERSION")))
         .build()
 }
 
@@ -543,6 +545,8 @@ mod tests {
             interface: "public".into(),
             identity_api_version: None,
             profile: None,
+            tls_spec: Default::default(),
+            tls: Default::default(),
         }
     }
 

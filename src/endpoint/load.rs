@@ -11,6 +11,7 @@ use std::sync::Arc;
 use super::cloud::{self, Cloud, CloudError, Env, process_env};
 use super::keystone::{self, KeystoneError, Session, TokenSource};
 use super::signing::{self, KeyUnset};
+use super::tls::{TlsError, TlsFile, TlsPlan, TlsSpec};
 use super::{AkSk, Secret};
 use crate::model::SignInInfo;
 use crate::spec::location::{Located, Pos};
@@ -21,6 +22,9 @@ use crate::spec::{SpecSet, parse_yaml_file};
 struct TargetFile {
     #[serde(default)]
     auth: Option<AuthFile>,
+    /// CA, client certificate and `verify` for every API and the sign-in.
+    #[serde(default)]
+    tls: Option<TlsFile>,
     apis: BTreeMap<String, Spanned<ApiFile>>,
 }
 
@@ -73,6 +77,9 @@ struct ApiFile {
     /// This API signs its requests with AK/SK (the others keep the token).
     #[serde(default)]
     auth: Option<signing::ApiAuthFile>,
+    /// This API's own TLS settings, over the file's top-level `tls`.
+    #[serde(default)]
+    tls: Option<TlsFile>,
 }
 
 /// A path variable's value: one string, or (for the resource variable) a
@@ -159,6 +166,8 @@ pub struct Endpoint {
     pub token_env: String,
     /// Set when the token comes from signing in to a cloud.
     pub sign_in: Option<SignIn>,
+    /// The TLS each API's requests use.
+    pub tls: TlsPlan,
 }
 
 /// A cloud sign-in: the cloud, and its session once signed in (none in a dry run).
@@ -226,6 +235,21 @@ impl Endpoint {
         out
     }
 
+    /// The TLS the run uses, for the reports: the hosts whose certificates
+    /// are not verified, the CA files and the client certificates. `None`
+    /// when every client trusts the system roots only.
+    pub fn tls_info(&self) -> Option<crate::model::TlsInfo> {
+        let sign_in = self
+            .sign_in
+            .as_ref()
+            .map(|s| (&s.cloud.auth_url, &s.cloud.tls));
+        let apis = self
+            .apis
+            .iter()
+            .map(|(api, a)| (&a.base_url, self.tls.for_api(api)));
+        super::tls::info(sign_in.into_iter().chain(apis))
+    }
+
     /// The sign-in request as a `curl` line with the secret as a variable.
     pub fn sign_in_curl(&self) -> Option<String> {
         self.sign_in.as_ref().map(|s| keystone::curl(&s.cloud))
@@ -254,6 +278,8 @@ pub enum EndpointError {
     Catalog(String),
     #[error(transparent)]
     KeyUnset(#[from] KeyUnset),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 /// The raw file, parsed but not yet checked against specs.
@@ -292,6 +318,10 @@ pub struct ResolveOptions<'a> {
     /// False for a dry run: no token is read and nobody signs in.
     pub require_token: bool,
     pub env: Env<'a>,
+    /// `--region`: the region of the cloud signed in to.
+    pub region: Option<&'a str>,
+    /// `--insecure`: certificates are not verified.
+    pub insecure: bool,
 }
 
 /// Checks a parsed target against the specs and reads the token from the
@@ -310,6 +340,8 @@ pub fn resolve(
             cloud: None,
             require_token,
             env: &process_env,
+            region: None,
+            insecure: false,
         },
     )
 }
@@ -413,26 +445,36 @@ pub fn resolve_with(
         return Err(EndpointError::Invalid(errs.errors));
     }
     let label = path.display().to_string();
-    let cloud = match choice {
+    let shared: Arc<str> = text.as_str().into();
+    let (top, per_api) = tls_layers(&file, &path, &shared, opts)?;
+    let mut cloud = match choice {
         AuthChoice::Token(token_env) => {
+            if opts.region.is_some() {
+                return Err(EndpointError::Catalog(
+                    "--region applies when signing in to a cloud; with a fixed token every base URL is the file's\n  = help: drop --region, or sign in with `auth: { cloud: NAME }`, --cloud or OS_CLOUD".into(),
+                ));
+            }
+            let tls = TlsPlan::load(&top, &per_api)?;
             sign_apis(&mut apis, &keys, opts)?;
             let all_signed = !apis.is_empty() && apis.values().all(|a| a.signer.is_some());
-            if all_signed && (opts.env)(&token_env).is_none() {
-                return token_endpoint(
-                    label,
-                    apis,
-                    token_env,
-                    &ResolveOptions {
-                        require_token: false,
-                        ..*opts
-                    },
-                );
-            }
-            return token_endpoint(label, apis, token_env, opts);
+            // Every API signs and no token is set: none is needed.
+            let no_token = ResolveOptions {
+                require_token: false,
+                ..*opts
+            };
+            let opts = if all_signed && (opts.env)(&token_env).is_none() {
+                &no_token
+            } else {
+                opts
+            };
+            let mut endpoint = token_endpoint(label, apis, token_env, opts)?;
+            endpoint.tls = tls;
+            return Ok(endpoint);
         }
         AuthChoice::EnvAkSk => {
+            let tls = TlsPlan::load(&top, &per_api)?;
             sign_apis(&mut apis, &keys, opts)?;
-            return token_endpoint(
+            let mut endpoint = token_endpoint(
                 label,
                 apis,
                 "OS_AUTH_TOKEN".into(),
@@ -440,19 +482,33 @@ pub fn resolve_with(
                     require_token: false,
                     ..*opts
                 },
-            );
+            )?;
+            endpoint.tls = tls;
+            return Ok(endpoint);
         }
-        AuthChoice::Cloud(name) => cloud::from_clouds_yaml(&name, opts.env)?,
-        AuthChoice::EnvVars => cloud::from_env(opts.env)?,
+        AuthChoice::Cloud(name) => cloud::from_clouds_yaml_in(&name, opts.region, opts.env)?,
+        AuthChoice::EnvVars => {
+            let mut c = cloud::from_env(opts.env)?;
+            if let Some(r) = opts.region {
+                c.region = Some(r.to_owned());
+            }
+            c
+        }
     };
+    let top = top.over(std::mem::take(&mut cloud.tls_spec));
+    cloud.tls = top.load()?;
+    let tls = TlsPlan::load(&top, &per_api)?;
     if let Some(key) = cloud::aksk_of(&cloud) {
-        return aksk_cloud_endpoint(label, apis, lookups, key, &keys, opts, &errs);
+        let mut endpoint = aksk_cloud_endpoint(label, apis, lookups, key, &keys, opts, &errs)?;
+        endpoint.tls = tls;
+        return Ok(endpoint);
     }
     let cloud = Arc::new(cloud);
     if !opts.require_token {
-        let mut e = dry_run_endpoint(label, apis, lookups, cloud);
-        sign_apis(&mut e.apis, &keys, opts)?;
-        return Ok(e);
+        let mut endpoint = dry_run_endpoint(label, apis, lookups, cloud);
+        sign_apis(&mut endpoint.apis, &keys, opts)?;
+        endpoint.tls = tls;
+        return Ok(endpoint);
     }
     let token = keystone::sign_in_blocking(&cloud)?;
     for (api, l) in lookups {
@@ -462,6 +518,7 @@ pub fn resolve_with(
     sign_apis(&mut apis, &keys, opts)?;
     let session = Arc::new(Session::new((*cloud).clone(), &token));
     Ok(Endpoint {
+        tls,
         label,
         apis,
         token: token.value.clone(),
@@ -545,6 +602,8 @@ fn aksk_cloud_endpoint(
     }
     sign_apis(&mut apis, keys, opts)?;
     Ok(Endpoint {
+        // The caller sets the TLS it resolved.
+        tls: TlsPlan::default(),
         label,
         apis,
         token: Secret::new(""),
@@ -752,7 +811,39 @@ fn token_endpoint(
         token,
         token_env,
         sign_in: None,
+        tls: TlsPlan::default(),
     })
+}
+
+/// The target file's TLS layers over the environment's (and `--insecure`
+/// over all): the top-level one, and one per API that has its own.
+fn tls_layers(
+    file: &TargetFile,
+    path: &Path,
+    text: &Arc<str>,
+    opts: &ResolveOptions<'_>,
+) -> Result<(TlsSpec, BTreeMap<String, TlsSpec>), EndpointError> {
+    let flag = if opts.insecure {
+        TlsSpec::insecure_flag()
+    } else {
+        TlsSpec::default()
+    };
+    let env = TlsSpec::from_env(opts.env)?;
+    let top = file
+        .tls
+        .as_ref()
+        .map(|t| t.spec(path, text))
+        .unwrap_or_default();
+    let top = flag.clone().over(top).over(env);
+    let per_api = file
+        .apis
+        .iter()
+        .filter_map(|(api, conf)| {
+            let own = conf.value.tls.as_ref()?.spec(path, text);
+            Some((api.clone(), flag.clone().over(own)))
+        })
+        .collect();
+    Ok((top, per_api))
 }
 
 /// Dry run: nobody signs in, so the catalog's parts stay placeholders.
@@ -788,6 +879,7 @@ fn dry_run_endpoint(
             project: None,
             user: None,
         }),
+        tls: TlsPlan::default(),
     }
 }
 
@@ -972,6 +1064,8 @@ mod tests {
                 cloud: None,
                 require_token: true,
                 env: &env,
+                region: None,
+                insecure: false,
             },
         )
     }
@@ -1025,6 +1119,8 @@ mod tests {
                 cloud: None,
                 require_token,
                 env: &env,
+                region: None,
+                insecure: false,
             },
         )
     }
@@ -1098,6 +1194,8 @@ mod tests {
             interface: "public".into(),
             identity_api_version: Some("2".into()),
             profile: Some("rackspace".into()),
+            tls_spec: Default::default(),
+            tls: Default::default(),
         };
         let spec_set = specs();
         let spec = spec_set.specs.iter().find(|s| s.api == "clouddb").unwrap();
@@ -1150,6 +1248,47 @@ mod tests {
     }
 
     #[test]
+    fn tls_paths_start_at_the_target_files_folder_and_apis_may_have_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        let ca = rcgen::generate_simple_self_signed(vec!["h".into()]).unwrap();
+        std::fs::write(sub.join("ca.pem"), ca.cert.pem()).unwrap();
+        let file = sub.join("t.yaml");
+        let yaml = "auth: { token_env: T }\ntls: { ca_file: ca.pem }\napis:\n  ecs: { base_url: \"https://h\", vars: { project_id: p, server_id: s }, tls: { verify: false } }\n  ddm: { base_url: \"https://h/ddm\", vars: { project_id: p, instance_id: i } }\n";
+        let env = |k: &str| (k == "T").then(|| "tok".to_owned());
+        let parsed = parse_bytes(&file, yaml.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        let opts = ResolveOptions {
+            token_env: None,
+            cloud: None,
+            require_token: true,
+            env: &env,
+            region: None,
+            insecure: false,
+        };
+        let t = resolve_with(parsed, &specs(), &opts).unwrap_or_else(|e| panic!("{e}"));
+        let ecs = t.tls.for_api("ecs");
+        assert_eq!(ecs.ca_file(), Some(sub.join("ca.pem").as_path()));
+        assert!(!ecs.verifies());
+        assert!(t.tls.for_api("ddm").verifies());
+        let info = t.tls_info().unwrap();
+        assert_eq!(info.not_verified, vec!["h:443".to_owned()]);
+        // A fixed token has no region to choose.
+        let parsed = parse_bytes(&file, yaml.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        let e = resolve_with(
+            parsed,
+            &specs(),
+            &ResolveOptions {
+                region: Some("r"),
+                ..opts
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("--region applies when signing in"), "{e}");
+    }
+
+    #[test]
     fn a_fixed_token_needs_base_urls_and_a_cloud_does_not() {
         let e = resolve_text("auth: { token_env: T }\napis:\n  ecs: { vars: { server_id: s } }\n")
             .unwrap_err()
@@ -1173,6 +1312,8 @@ mod tests {
                 cloud: None,
                 require_token: false,
                 env: &env,
+                region: None,
+                insecure: false,
             },
         )
         .unwrap_err()

@@ -6,8 +6,10 @@
 //! URLs and whose session renews the token; Rackspace Identity v2.0 the same
 //! way ([`identity_v2`]); or, per API, an AK/SK key pair ([`signing`]) whose
 //! [`AkSk`] signs each request ([`aksk`]). Vendor profiles ([`profile`]) fill
-//! what a `clouds.yaml` entry leaves out. Knows nothing about the specs'
-//! contents beyond which API ids, URIs and variables exist.
+//! what a `clouds.yaml` entry leaves out. How each is reached over TLS is
+//! [`tls`]: a private CA, a client certificate, `verify: false`. Knows
+//! nothing about the specs' contents beyond which API ids, URIs and
+//! variables exist.
 
 pub mod aksk;
 pub mod cloud;
@@ -17,6 +19,7 @@ mod load;
 pub mod profile;
 mod secret;
 pub mod signing;
+pub mod tls;
 
 pub use aksk::{AkSk, Tamper};
 pub use keystone::{Lease, TokenSource};

@@ -25,6 +25,7 @@ mod request;
 mod response;
 mod server;
 mod state;
+mod tls;
 
 #[cfg(test)]
 mod tests;
@@ -32,3 +33,4 @@ mod tests;
 pub use faults::Fault;
 pub use identity::{IdentityConfig, REFERENCE_AK, REFERENCE_STS_AK};
 pub use server::{DEFAULT_RESOURCES, ReferenceApi, ReferenceConfig, ReferenceServer};
+pub use tls::{ClientCa, TlsFiles, TlsOptions};

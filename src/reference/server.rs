@@ -20,6 +20,7 @@ use super::faults::Fault;
 use super::hostile::{self, FrontMode};
 use super::identity::{self, Identity, IdentityConfig};
 use super::state::{Api, Resources};
+use super::tls::{self as server_tls, TlsFiles, TlsOptions};
 
 /// How long `shutdown` waits for open connections before it drops them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
@@ -117,6 +118,8 @@ pub struct ReferenceServer {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     shared: Arc<Shared>,
+    /// Set when serving HTTPS: the files a client needs.
+    tls: Option<TlsFiles>,
 }
 
 /// The address a client dials: an unspecified listen address becomes loopback.
@@ -146,10 +149,38 @@ impl ReferenceServer {
         config: ReferenceConfig,
         identity: IdentityConfig,
     ) -> io::Result<ReferenceServer> {
+        ReferenceServer::start_inner(listen, config, identity, None).await
+    }
+
+    /// As [`start_with_identity`](Self::start_with_identity), over HTTPS with a throw-away
+    /// CA (see [`TlsOptions`]); [`tls_files`](Self::tls_files) names the CA file. The DDM
+    /// front of a hostile fault stays plain HTTP.
+    pub async fn start_tls(
+        listen: SocketAddr,
+        config: ReferenceConfig,
+        identity: IdentityConfig,
+        tls: &TlsOptions,
+    ) -> io::Result<ReferenceServer> {
+        ReferenceServer::start_inner(listen, config, identity, Some(tls)).await
+    }
+
+    async fn start_inner(
+        listen: SocketAddr,
+        config: ReferenceConfig,
+        identity: IdentityConfig,
+        tls: Option<&TlsOptions>,
+    ) -> io::Result<ReferenceServer> {
+        let front_mode = FrontMode::from_faults(&config.faults);
+        if tls.is_some() && front_mode == Some(FrontMode::HugeBody) {
+            // The raw-TCP front proxies plain HTTP to the main listener, which then speaks TLS.
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the huge-body fault cannot be served over TLS",
+            ));
+        }
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let (stop, stop_rx) = watch::channel(false);
-        let front_mode = FrontMode::from_faults(&config.faults);
         let shared = Arc::new(Shared {
             faults: config.faults,
             token: config.token,
@@ -177,12 +208,28 @@ impl ReferenceServer {
             ));
         let mut tasks = Vec::new();
         let serve_stop = stop_rx.clone();
-        tasks.push(tokio::spawn(async move {
-            // The only error axum reports is a failed accept loop; the server is gone then.
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(stopped(serve_stop))
-                .await;
-        }));
+        let mut tls_files = None;
+        match tls {
+            None => tasks.push(tokio::spawn(async move {
+                // The only error axum reports is a failed accept loop; the server is gone then.
+                let _ = axum::serve(listener, router)
+                    .with_graceful_shutdown(stopped(serve_stop))
+                    .await;
+            })),
+            Some(opts) => {
+                let (acceptor, files) = server_tls::make(opts, addr)?;
+                tls_files = Some(files);
+                let (tls_listener, accepting) =
+                    server_tls::listen(listener, acceptor, stop_rx.clone())?;
+                tasks.push(accepting);
+                tasks.push(tokio::spawn(async move {
+                    let _ = axum::serve(tls_listener, router)
+                        .with_graceful_shutdown(stopped(serve_stop))
+                        .await;
+                }));
+            }
+        }
+        let scheme = if tls_files.is_some() { "https" } else { "http" };
         let ddm_addr = match front_mode {
             Some(mode) => {
                 let front = TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await?;
@@ -197,14 +244,21 @@ impl ReferenceServer {
             }
             None => addr,
         };
+        let main = format!("http://{}/", dialable(addr));
         let catalog =
-            identity::catalog_for(&dialable(addr).to_string(), &dialable(ddm_addr).to_string());
+            identity::catalog_for(&dialable(addr).to_string(), &dialable(ddm_addr).to_string())
+                .into_iter()
+                .map(|(kind, url)| match url.strip_prefix("http://") {
+                    Some(rest) if url.starts_with(&main) => (kind, format!("{scheme}://{rest}")),
+                    _ => (kind, url),
+                })
+                .collect();
         // Set once, here, before any request can read them.
         let _ = shared.identity.catalog.set(catalog);
         let _ = shared
             .identity
             .base
-            .set(format!("http://{}/identity", dialable(addr)));
+            .set(format!("{scheme}://{}/identity", dialable(addr)));
         Ok(ReferenceServer {
             addr,
             resources,
@@ -212,7 +266,22 @@ impl ReferenceServer {
             stop,
             tasks,
             shared,
+            tls: tls_files,
         })
+    }
+
+    /// The CA file (and minted client certificate) when serving HTTPS.
+    pub fn tls_files(&self) -> Option<&TlsFiles> {
+        self.tls.as_ref()
+    }
+
+    /// `https` when serving HTTPS, else `http`.
+    fn scheme_of(&self, addr: SocketAddr) -> &'static str {
+        if self.tls.is_some() && addr == self.addr {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     /// The address the server listens on.
@@ -243,7 +312,7 @@ impl ReferenceServer {
                 };
                 ReferenceApi {
                     api: api.id(),
-                    base_url: format!("http://{}/{}", dialable(addr), api.id()),
+                    base_url: format!("{}://{}/{}", self.scheme_of(addr), dialable(addr), api.id()),
                     vars: api
                         .vars()
                         .iter()
@@ -264,7 +333,9 @@ impl ReferenceServer {
     /// A ready-to-use target file (YAML) for this server; the token is read from env var `token_env`.
     /// With several resources per API, the resource variable lists them all (`server_id: [a, b]`).
     pub fn target_yaml(&self, token_env: &str) -> String {
-        let mut yaml = format!("auth:\n  token_env: {}\napis:\n", quoted(token_env));
+        let mut yaml = format!("auth:\n  token_env: {}\n", quoted(token_env));
+        yaml.push_str(&self.tls_yaml());
+        yaml.push_str("apis:\n");
         for api in self.apis() {
             // Writing into a String cannot fail.
             let _ = writeln!(yaml, "  {}:", api.api);
@@ -284,7 +355,11 @@ impl ReferenceServer {
 
     /// The Keystone v3 auth URL: `http://ADDR/identity/v3`.
     pub fn identity_url(&self) -> String {
-        format!("http://{}/identity/v3", dialable(self.addr))
+        format!(
+            "{}://{}/identity/v3",
+            self.scheme_of(self.addr),
+            dialable(self.addr)
+        )
     }
 
     /// How many tokens the identity endpoint has issued.
@@ -295,8 +370,20 @@ impl ReferenceServer {
     /// A `clouds.yaml` with cloud `name` signing in to this server as user `demo`. The
     /// password is left out: it is the value of `password_env`, for `secure.yaml`.
     pub fn clouds_yaml(&self, name: &str, password_env: &str) -> String {
+        let mut tls = String::new();
+        if let Some(f) = &self.tls {
+            let _ = writeln!(
+                tls,
+                "    cacert: {}",
+                quoted(&f.ca_file.display().to_string())
+            );
+            if let Some((cert, key)) = &f.client {
+                let _ = writeln!(tls, "    cert: {}", quoted(&cert.display().to_string()));
+                let _ = writeln!(tls, "    key: {}", quoted(&key.display().to_string()));
+            }
+        }
         format!(
-            "clouds:\n  {name}:\n    auth:\n      auth_url: {}\n      username: \"demo\"\n      user_domain_name: \"Default\"\n      project_name: \"demo\"\n      project_domain_name: \"Default\"\n      # password: the value of ${password_env}; put it in secure.yaml\n    region_name: {}\n    interface: public\n",
+            "clouds:\n  {name}:\n    auth:\n      auth_url: {}\n      username: \"demo\"\n      user_domain_name: \"Default\"\n      project_name: \"demo\"\n      project_domain_name: \"Default\"\n      # password: the value of ${password_env}; put it in secure.yaml\n    region_name: {}\n    interface: public\n{tls}",
             quoted(&self.identity_url()),
             quoted(identity::REGION),
         )
@@ -328,7 +415,11 @@ impl ReferenceServer {
 
     /// The Rackspace Identity v2.0 auth URL: `http://ADDR/identity/v2.0`.
     pub fn identity_v2_url(&self) -> String {
-        format!("http://{}/identity/v2.0", dialable(self.addr))
+        format!(
+            "{}://{}/identity/v2.0",
+            self.scheme_of(self.addr),
+            dialable(self.addr)
+        )
     }
 
     /// The access key whose signatures the server accepts; its secret key is the token.
@@ -356,6 +447,22 @@ impl ReferenceServer {
             quoted(&self.identity_v2_url()),
             quoted(identity::REGION),
         )
+    }
+
+    /// The target file's `tls` block when serving HTTPS (empty otherwise).
+    fn tls_yaml(&self) -> String {
+        let Some(f) = &self.tls else {
+            return String::new();
+        };
+        let mut yaml = format!(
+            "tls:\n  ca_file: {}\n",
+            quoted(&f.ca_file.display().to_string())
+        );
+        if let Some((cert, key)) = &f.client {
+            let _ = writeln!(yaml, "  cert_file: {}", quoted(&cert.display().to_string()));
+            let _ = writeln!(yaml, "  key_file: {}", quoted(&key.display().to_string()));
+        }
+        yaml
     }
 
     /// Stops accepting connections, ends hanging requests, and waits (a few seconds at most)

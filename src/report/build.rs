@@ -25,6 +25,8 @@ pub struct RunMeta {
     pub run_id: String,
     /// Cases taken from the journal of an interrupted run.
     pub resumed_cases: usize,
+    /// The TLS the run used, when not the system's defaults (never a key).
+    pub tls: Option<crate::model::TlsInfo>,
 }
 
 /// The report of `cases` (in plan order), with the summary counted.
@@ -49,6 +51,7 @@ pub fn build(cases: Vec<CaseReport>, meta: RunMeta) -> Report {
             sign_in: meta.sign_in,
             run_id: meta.run_id,
             resumed_cases: meta.resumed_cases,
+            tls: meta.tls,
         },
         summary: Summary::of(&cases),
         cases,

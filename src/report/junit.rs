@@ -4,7 +4,9 @@
 //! test tab can be pasted after `run --exact`. [`status_of`] holds the one exhaustive mapping
 //! from case outcome to JUnit element: a broken rule is a `<failure>`, a missing answer an
 //! `<error>`. Checks that passed are not listed; a failure's text holds every finding with its
-//! schema errors and diff, and `<system-out>` summarises the exchanges. A sample:
+//! schema errors and diff, and `<system-out>` summarises the exchanges. A run that did not
+//! verify TLS certificates adds `tls_not_verified` (the hosts) to every suite's properties.
+//! A sample:
 //!
 //! ```xml
 //! <?xml version="1.0" encoding="UTF-8"?>
@@ -126,6 +128,14 @@ fn new_suite(
     ));
     suite.add_property(Property::new("target", report.run.target.as_str()));
     suite.add_property(Property::new("strict", report.run.strict.to_string()));
+    if let Some(t) = report
+        .run
+        .tls
+        .as_ref()
+        .filter(|t| !t.not_verified.is_empty())
+    {
+        suite.add_property(Property::new("tls_not_verified", t.not_verified.join(", ")));
+    }
     suite
 }
 

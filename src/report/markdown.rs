@@ -34,9 +34,14 @@ pub fn to_markdown(report: &Report, baseline: Option<&ReportDiff>) -> String {
 
 fn title(out: &mut String, report: &Report) {
     let s = &report.summary;
+    let unverified = report
+        .run
+        .tls
+        .as_ref()
+        .is_some_and(|t| !t.not_verified.is_empty());
     let mark = if s.failed > 0 {
         "❌"
-    } else if report.run.interrupted {
+    } else if report.run.interrupted || unverified {
         "⚠️"
     } else {
         "✅"
@@ -61,6 +66,20 @@ fn title(out: &mut String, report: &Report) {
             "> **Resumed**: {} of {} cases come from the journal of the interrupted run and were not sent again.\n",
             report.run.resumed_cases,
             report.cases.len()
+        );
+    }
+    if let Some(t) = report
+        .run
+        .tls
+        .as_ref()
+        .filter(|t| !t.not_verified.is_empty())
+    {
+        let hosts: Vec<String> = t.not_verified.iter().map(|h| code(h)).collect();
+        let _ = writeln!(
+            out,
+            "> **TLS certificates were not verified** for {} ({}): anyone on the path could have read the token and answered in the target's place.\n",
+            hosts.join(", "),
+            text(&t.not_verified_by.join(", "))
         );
     }
 }

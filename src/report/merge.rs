@@ -115,7 +115,29 @@ fn merge_runs(runs: &[&RunInfo]) -> RunInfo {
         // is known by the first.
         run_id: runs.first().map(|r| r.run_id.clone()).unwrap_or_default(),
         resumed_cases: runs.iter().map(|r| r.resumed_cases).sum(),
+        tls: merge_tls(runs),
     }
+}
+
+/// Every partition's TLS in one: a host left unverified by any of them stays so.
+fn merge_tls(runs: &[&RunInfo]) -> Option<crate::model::TlsInfo> {
+    let mut out: Option<crate::model::TlsInfo> = None;
+    for t in runs.iter().filter_map(|r| r.tls.as_ref()) {
+        let o = out.get_or_insert_with(Default::default);
+        for (into, from) in [
+            (&mut o.not_verified, &t.not_verified),
+            (&mut o.not_verified_by, &t.not_verified_by),
+            (&mut o.ca_files, &t.ca_files),
+            (&mut o.client_certificates, &t.client_certificates),
+        ] {
+            for v in from {
+                if !into.contains(v) {
+                    into.push(v.clone());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The earliest start and the time from it to the latest end. When a start time does not

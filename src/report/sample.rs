@@ -223,6 +223,7 @@ pub fn report() -> Report {
             sign_in: None,
             run_id: String::new(),
             resumed_cases: 0,
+            tls: None,
         },
         summary: Summary::of(&cases),
         cases,

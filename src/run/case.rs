@@ -54,7 +54,8 @@ impl Runner {
         }
 
         let outgoing = self.request(case, &bound.url);
-        run.curl = Some(curl(&outgoing, self.http.token(), &self.endpoint.token_env));
+        let tls = self.endpoint.tls.for_api(&case.api).curl_args();
+        run.curl = Some(curl(&outgoing, self.http.token(), &self.endpoint.token_env) + &tls);
         let (records, received, notes) = self.http.send_all(outgoing, start).await;
         self.health
             .record_action(&case.api, received.as_ref().err());

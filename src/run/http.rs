@@ -7,11 +7,11 @@
 //! that signs is signed last, over the headers set here (see
 //! [`crate::endpoint::AkSk::sign`]), afresh for every hop and retry.
 
-use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
+use crate::endpoint::tls::{self, Tls, TlsPlan};
 use crate::endpoint::{AkSk, Lease, Secret, Tamper, TokenSource};
 use crate::model::Received;
 use crate::model::{ExchangeRecord, RequestRecord, ResponseRecord};
@@ -21,6 +21,10 @@ const REPORT_BODY_LIMIT: usize = 64 * 1024;
 
 pub struct Http {
     client: reqwest::Client,
+    /// Clients of APIs whose TLS differs from `client`'s, by base URL (see
+    /// [`Http::with_tls`]).
+    tls_clients: Vec<(String, reqwest::Client)>,
+    use_proxy: bool,
     /// The first token, for `curl` lines.
     token: Secret,
     /// Where each request's token comes from; a Keystone session renews it.
@@ -94,27 +98,15 @@ impl Http {
         use_proxy: bool,
         options: HttpOptions,
     ) -> Result<Http, ClientError> {
-        static PROVIDER: Once = Once::new();
-        PROVIDER.call_once(|| {
-            // Another part of the process may have installed one already; either is fine.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .retry(reqwest::retry::never())
-            .connect_timeout(timeout)
-            .timeout(timeout)
-            .user_agent(concat!("restart-conformance/", env!("CARGO_PKG_VERSION")));
-        if !use_proxy {
-            builder = builder.no_proxy();
-        }
         let tokens = tokens.into();
         let token = match &tokens {
             TokenSource::Static(s) => s.clone(),
             TokenSource::Keystone(_) => Secret::new(""),
         };
         Ok(Http {
-            client: builder.build().map_err(ClientError)?,
+            client: client(&Tls::default(), timeout, use_proxy)?,
+            tls_clients: Vec::new(),
+            use_proxy,
             token,
             tokens,
             timeout,
@@ -122,6 +114,45 @@ impl Http {
             options,
             next_slot: tokio::sync::Mutex::new(None),
         })
+    }
+
+    /// The clients built from `plan`: one per API whose TLS is its own
+    /// (several APIs may share a host), the shared settings for everything else.
+    pub fn with_tls(
+        mut self,
+        plan: &TlsPlan,
+        apis: &std::collections::BTreeMap<String, crate::endpoint::ApiEndpoint>,
+    ) -> Result<Http, ClientError> {
+        if *plan.shared() != Tls::default() {
+            self.client = client(plan.shared(), self.timeout, self.use_proxy)?;
+        }
+        self.tls_clients.clear();
+        for (api, a) in apis {
+            let tls = plan.for_api(api);
+            if tls == plan.shared() {
+                continue;
+            }
+            self.tls_clients.push((
+                a.base_url.clone(),
+                client(tls, self.timeout, self.use_proxy)?,
+            ));
+        }
+        // The longest base URL first, so that `…/clouddb-ha` is not taken for `…/clouddb`.
+        self.tls_clients
+            .sort_by_key(|(base, _)| std::cmp::Reverse(base.len()));
+        Ok(self)
+    }
+
+    /// The client for `url`: that of the API whose base URL it is under,
+    /// else the shared one.
+    fn client_for(&self, url: &str) -> &reqwest::Client {
+        self.tls_clients
+            .iter()
+            .find(|(base, _)| {
+                url.strip_prefix(base.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+            })
+            .map_or(&self.client, |(_, c)| c)
     }
 
     pub fn token(&self) -> &Secret {
@@ -370,7 +401,10 @@ impl Http {
         }
         let method =
             reqwest::Method::from_bytes(out.method.as_bytes()).unwrap_or(reqwest::Method::POST);
-        let mut req = self.client.request(method, out.url).headers(headers);
+        let mut req = self
+            .client_for(out.url)
+            .request(method, out.url)
+            .headers(headers);
         if let Some(b) = out.body {
             req = req.body(b.to_vec());
         }
@@ -384,7 +418,7 @@ impl Http {
         };
         let result = match req.send().await {
             Ok(resp) => self.read(resp).await,
-            Err(e) => Err((describe(&e, self.timeout), None)),
+            Err(e) => Err((describe(&e, self.timeout, out.url), None)),
         };
         let elapsed_ms = ms(started.elapsed());
         let (response, received, error) = match result {
@@ -537,6 +571,18 @@ fn sign_into(
     }
 }
 
+/// One client with the harness's transport rules and `tls`.
+fn client(tls: &Tls, timeout: Duration, use_proxy: bool) -> Result<reqwest::Client, ClientError> {
+    let mut builder = tls::client_builder(tls)
+        .map_err(ClientError)?
+        .connect_timeout(timeout)
+        .timeout(timeout);
+    if !use_proxy {
+        builder = builder.no_proxy();
+    }
+    builder.build().map_err(ClientError)
+}
+
 /// `scheme://host:port` of a URL, the unit the token may be sent to.
 fn origin(url: &str) -> Option<(String, String, Option<u16>)> {
     let u = reqwest::Url::parse(url).ok()?;
@@ -583,7 +629,12 @@ pub const NOT_HTTP: &str = "no valid HTTP response";
 
 /// A plain sentence for a transport error; `run::health` tells the kinds
 /// apart by the openings above.
-fn describe(e: &reqwest::Error, timeout: Duration) -> String {
+fn describe(e: &reqwest::Error, timeout: Duration, url: &str) -> String {
+    // A TLS failure says which, for which host and what to set, whatever
+    // stage of the connection it came in.
+    if let Some(sentence) = tls::explain(e, url) {
+        return format!("{NO_CONNECTION}: {sentence}");
+    }
     if e.is_timeout() {
         format!(
             "{NO_RESPONSE} {:.1} s (--request-timeout)",

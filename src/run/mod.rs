@@ -232,7 +232,8 @@ pub fn execute(
         settings.max_body,
         !session.is_embedded(),
         options,
-    )?;
+    )?
+    .with_tls(&session.endpoint.tls, &session.endpoint.apis)?;
     let selected: Vec<Case> = cases
         .into_iter()
         .filter(|c| is_selected(args, &c.name))
@@ -444,6 +445,7 @@ pub fn embedded_endpoint(server: &ReferenceServer, token: Secret) -> Endpoint {
         token,
         token_env: "OS_AUTH_TOKEN".into(),
         sign_in: None,
+        tls: Default::default(),
     }
 }
 
@@ -559,6 +561,7 @@ pub fn dry_run(cases: &[Case], endpoint: &Endpoint) -> Vec<(String, String)> {
                             .map(|k| (k, c.request.tamper)),
                     };
                     case::curl(&out, &endpoint.token, &endpoint.token_env)
+                        + &endpoint.tls.for_api(&c.api).curl_args()
                 }
             };
             (c.name.clone(), line)

@@ -136,7 +136,8 @@ impl std::error::Error for Located {}
 /// very name.
 pub fn is_credential_key(key: &str) -> bool {
     let lower = key.to_ascii_lowercase();
-    if lower.contains("env") {
+    // `token_env` names a variable, `key_file` a file: neither is the secret.
+    if lower.contains("env") || lower.ends_with("_file") {
         return false;
     }
     // `sk` is a secret key (AK/SK); a word would match too much (`disk`).
@@ -335,6 +336,7 @@ mod tests {
             "vars",
             "auth",
             "project_id",
+            "key_file",
         ] {
             assert!(!is_credential_key(key), "{key}");
         }

@@ -19,6 +19,7 @@ use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use restart_conformance::check::{self, CheckId, LifecycleRun, Received};
+use restart_conformance::endpoint::tls::TlsError;
 use restart_conformance::endpoint::{self, EndpointError};
 use restart_conformance::plan::{Case, plan};
 use restart_conformance::report::model::{CheckOutcome, Observation, Severity};
@@ -492,6 +493,11 @@ fn check_target_error(
         | EndpointError::Keystone(_)
         | EndpointError::Catalog(_)
         | EndpointError::KeyUnset(_) => Ok(()),
+        // A fuzzed `tls` block names a file that is not there: located like any other.
+        EndpointError::Tls(TlsError::Located(l)) => {
+            check_located(std::slice::from_ref(l.as_ref()), files)
+        }
+        EndpointError::Tls(TlsError::Plain { .. }) => Ok(()),
         EndpointError::Io { .. } => {
             Err(TestCaseError::fail(format!("parse_bytes does no I/O: {e}")))
         }

@@ -18,3 +18,4 @@ mod negative;
 mod partition;
 mod signing;
 mod specs;
+mod tls;

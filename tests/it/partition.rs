@@ -34,6 +34,7 @@ fn endpoint(n: usize) -> Endpoint {
         token: Secret::new("t"),
         token_env: "OS_AUTH_TOKEN".into(),
         sign_in: None,
+        tls: Default::default(),
     }
 }
 
