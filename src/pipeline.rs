@@ -226,12 +226,7 @@ fn journal_header(
         cases: cases
             .iter()
             .filter(|c| run::is_selected(&opts.args, &c.name))
-            .map(|c| PlannedCase {
-                name: c.name.clone(),
-                api: c.api.clone(),
-                group: c.group,
-                source: c.source.clone(),
-            })
+            .map(|c| PlannedCase::new(&c.name, &c.api, c.group, &c.source))
             .collect(),
     }
 }

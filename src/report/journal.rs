@@ -82,6 +82,17 @@ pub struct PlannedCase {
     pub source: String,
 }
 
+impl PlannedCase {
+    pub fn new(name: &str, api: &str, group: Group, source: &str) -> PlannedCase {
+        PlannedCase {
+            name: name.to_owned(),
+            api: api.to_owned(),
+            group,
+            source: source.to_owned(),
+        }
+    }
+}
+
 /// A journal read back.
 #[derive(Debug, Clone)]
 pub struct JournalRead {
@@ -409,12 +420,7 @@ mod tests {
             cases: report
                 .cases
                 .iter()
-                .map(|c| PlannedCase {
-                    name: c.name.clone(),
-                    api: c.api.clone(),
-                    group: c.group,
-                    source: c.source.clone(),
-                })
+                .map(|c| PlannedCase::new(&c.name, &c.api, c.group, &c.source))
                 .collect(),
         }
     }

@@ -131,6 +131,23 @@ const PACE: [&str; 6] = [
     "10",
 ];
 
+/// `run --resume` of the run against `target` with the cases of `filter`.
+fn resume(filter: Option<&str>, target: &Path, reports: &Path) -> std::process::Output {
+    let mut cmd = harness();
+    cmd.arg("run");
+    if let Some(f) = filter {
+        cmd.arg(f);
+    }
+    cmd.arg("--target")
+        .arg(target)
+        .arg("--report-dir")
+        .arg(reports)
+        .args(PACE)
+        .arg("--resume")
+        .output()
+        .unwrap()
+}
+
 /// Starts a run against `target` and kills it with SIGKILL once its
 /// journal holds `lines` lines.
 fn killed_run(target: &Path, reports: &Path, lines: usize) {
@@ -210,16 +227,7 @@ fn a_killed_run_resumes_without_sending_its_finished_cases_again() {
     // Resume: only the unfinished cases are sent.
     let server = served.server.as_ref().unwrap();
     let before = server.action_requests();
-    let out = harness()
-        .arg("run")
-        .arg("--target")
-        .arg(&target)
-        .arg("--report-dir")
-        .arg(&reports)
-        .args(PACE)
-        .arg("--resume")
-        .output()
-        .unwrap();
+    let out = resume(None, &target, &reports);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("are not sent again"), "{stderr}");
@@ -328,17 +336,7 @@ fn journal_of_a_run(filter: &str) -> (Served, tempfile::TempDir, PathBuf, PathBu
 fn a_journal_of_another_run_is_refused_naming_what_differs() {
     let (served, _tmp, target, reports) = journal_of_a_run("modelarts::");
     let before = served.server.as_ref().unwrap().requests();
-    let out = harness()
-        .arg("run")
-        .arg("ecs::")
-        .arg("--target")
-        .arg(&target)
-        .arg("--report-dir")
-        .arg(&reports)
-        .args(PACE)
-        .arg("--resume")
-        .output()
-        .unwrap();
+    let out = resume(Some("ecs::"), &target, &reports);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("is of another run"), "{stderr}");
@@ -386,17 +384,7 @@ fn a_torn_last_line_is_skipped_with_a_warning() {
     f.write_all(&text.as_bytes()[..keep]).unwrap();
     drop(f);
     let before = served.server.as_ref().unwrap().action_requests();
-    let out = harness()
-        .arg("run")
-        .arg("modelarts::")
-        .arg("--target")
-        .arg(&target)
-        .arg("--report-dir")
-        .arg(&reports)
-        .args(PACE)
-        .arg("--resume")
-        .output()
-        .unwrap();
+    let out = resume(Some("modelarts::"), &target, &reports);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("ignored a torn last line"), "{stderr}");
