@@ -157,7 +157,7 @@ pub fn judge_case(case: &Case, observed: CaseRun, strict: bool) -> CaseReport {
             .clone()
             .or_else(|| observed.second.as_ref()?.as_ref().err().cloned())
     });
-    CaseReport {
+    let mut entry = CaseReport {
         name: case.name.clone(),
         api: case.api.clone(),
         group: case.group,
@@ -176,7 +176,12 @@ pub fn judge_case(case: &Case, observed: CaseRun, strict: bool) -> CaseReport {
         notes: observed.notes,
         curl: observed.curl,
         resource: observed.resource,
+        restart: None,
+    };
+    if let Some(lc) = &case.spec.lifecycle {
+        entry.restart = report::timing::restart_timing(&entry, &lc.restarting, &lc.steady);
     }
+    entry
 }
 
 fn run_meta(specs: &SpecSet, session: &Session, opts: &SuiteOptions) -> RunMeta {
@@ -204,6 +209,9 @@ fn run_meta(specs: &SpecSet, session: &Session, opts: &SuiteOptions) -> RunMeta 
         filters,
         interrupted: false,
         sign_in: endpoint.sign_in_info(),
+        poll_interval_ms: Some(
+            u64::try_from(opts.settings.polling.interval.as_millis()).unwrap_or(u64::MAX),
+        ),
     }
 }
 

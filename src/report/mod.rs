@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod matrix;
 pub mod merge;
 pub mod model;
+pub mod timing;
 pub mod write;
 
 #[cfg(test)]
