@@ -37,7 +37,13 @@ pub struct SuiteOptions {
     pub report_dir: Option<PathBuf>,
     /// An earlier `report.json` to compare with at the top of the pages.
     pub baseline: Option<Report>,
+    /// What else keeps a record of the run (history, metrics): called with the report of an
+    /// interrupted run once its reports are written. A finished run's report is the caller's.
+    pub keep: Option<KeepHook>,
 }
+
+/// Called with the report of an interrupted run, after its reports are written.
+pub type KeepHook = Arc<dyn Fn(&Report) + Send + Sync>;
 
 impl SuiteOptions {
     /// Options for an in-process run that writes no report.
@@ -48,6 +54,7 @@ impl SuiteOptions {
             partition: None,
             report_dir: None,
             baseline: None,
+            keep: None,
         }
     }
 }
@@ -223,6 +230,7 @@ fn interrupt_hook(
     redactor: Redactor,
 ) -> run::InterruptHook {
     let (dir, baseline) = (dir.to_owned(), opts.baseline.clone());
+    let keep = opts.keep.clone();
     let started = std::time::Instant::now();
     Box::new(move |cases| {
         let report = report::build(
@@ -242,6 +250,9 @@ fn interrupt_hook(
                 "\ninterrupted: {}",
                 redactor.redact_str(&crate::error_chain::one_line(&e))
             ),
+        }
+        if let Some(keep) = &keep {
+            keep(&report);
         }
         // The trials are still blocked on cases that will not finish: end
         // here, with the code of a run that did not pass.
