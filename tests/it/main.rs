@@ -8,6 +8,7 @@ mod conformant;
 mod export;
 mod faults;
 mod fuzz;
+mod history;
 mod hostile;
 mod keystone;
 mod merge;
