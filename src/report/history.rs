@@ -194,6 +194,13 @@ pub fn parse(text: &str) -> History {
             continue;
         }
         let line_no = i + 1;
+        // The common case in one pass; the slower path below only explains a bad line.
+        if let Ok(run) = serde_json::from_str::<HistoryLine>(line)
+            && run.history == HISTORY_TAG
+        {
+            history.runs.push(run);
+            continue;
+        }
         let skip = |why: String| Skipped { line: line_no, why };
         // The tag first: a line of another tool should say so, not report a missing field.
         let value: serde_json::Value = match serde_json::from_str(line) {
