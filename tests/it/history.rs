@@ -112,6 +112,10 @@ fn timings_of_the_embedded_server_land_within_a_poll_interval_of_its_reboot_time
     assert!(md.contains(&format!("| ecs | {timed} |")), "{md}");
     let html = restart_conformance::report::to_html(&report, None).unwrap();
     assert!(html.contains("id=\"restart-times\""));
+    assert!(
+        html.contains("ms after the answer"),
+        "each restart case shows its bounds"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -668,4 +672,62 @@ fn a_push_to_nothing_fails_the_run_with_a_clear_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(!tmp.path().join("never").exists());
+}
+
+#[test]
+fn an_interrupted_run_adds_its_line_once_with_the_metrics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("history.jsonl");
+    let metrics = tmp.path().join("conformance.prom");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("restart-conformance"))
+        .args([
+            "run",
+            "--fault",
+            "hang",
+            "--request-timeout",
+            "60",
+            "--report-dir",
+        ])
+        .arg(tmp.path().join("reports"))
+        .arg("--history")
+        .arg(&path)
+        .arg("--metrics")
+        .arg(&metrics)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for a finished case (the hanging DDM ones never finish), then stop the run.
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.ends_with("... ok") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    assert!(
+        rx.recv_timeout(Duration::from_secs(120)).is_ok(),
+        "no case finished"
+    );
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+    let h = history::read(&path).unwrap();
+    assert_eq!(h.runs.len(), 1);
+    assert!(h.runs[0].interrupted && !h.runs[0].passed());
+    let text = std::fs::read_to_string(&metrics).unwrap();
+    assert!(text.contains("restart_conformance_cases{outcome=\"skipped\"} "));
+    assert!(
+        !text.contains("last_success"),
+        "an interrupted run is no success"
+    );
 }
