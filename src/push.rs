@@ -62,7 +62,7 @@ pub fn target_name(label: &str) -> String {
 /// The URL a push goes to: `base/metrics/job/restart_conformance/target/<target>`.
 pub fn push_url(base: &str, target: &str) -> Result<url::Url, PushError> {
     let bad = |why: String| PushError::BadUrl {
-        url: base.to_owned(),
+        url: crate::redact::Redactor::default().redact_str(base),
         why,
     };
     let mut url = url::Url::parse(base).map_err(|e| bad(e.to_string()))?;
@@ -79,10 +79,11 @@ pub fn push_url(base: &str, target: &str) -> Result<url::Url, PushError> {
 /// POSTs `metrics` to the gateway at `base` under `target`; `timeout` bounds the whole request.
 pub fn push(base: &str, target: &str, metrics: &str, timeout: Duration) -> Result<(), PushError> {
     let url = push_url(base, target)?;
-    let shown = url.to_string();
+    // A gateway behind basic auth may carry `user:password@` in its URL: never shown.
+    let shown = crate::redact::Redactor::default().redact_url(url.as_str());
     let unreachable = |why: String| PushError::Unreachable {
         url: shown.clone(),
-        why,
+        why: crate::redact::Redactor::default().redact_str(&why),
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -161,6 +162,28 @@ mod tests {
             Err(PushError::BadUrl { .. })
         ));
         Ok(())
+    }
+
+    #[test]
+    fn a_password_in_the_gateway_url_is_never_shown() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or(9);
+        let err = push(
+            &format!("http://ops:gw-secret-81@127.0.0.1:{port}"),
+            "t",
+            "",
+            Duration::from_secs(2),
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(
+            err.contains("cannot reach the Pushgateway at http://ops:***@127.0.0.1"),
+            "{err}"
+        );
+        assert!(!err.contains("gw-secret-81"));
     }
 
     #[test]
