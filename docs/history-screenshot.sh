@@ -34,7 +34,7 @@ night --fault accept-bad-enum --reboot-seconds 0.8
 night --fault accept-bad-enum --reboot-seconds 0.8
 night --fault ddm-missing-job-id --fault accept-bad-enum
 night --fault ha-never-active --fault accept-bad-enum
-night --fault accept-bad-enum --fault clouddb-body-on-202
+night --fault accept-bad-enum --fault modelarts-wrong-type
 
 "$bin" report history "$out/history.jsonl" --report-dir "$out"
 
