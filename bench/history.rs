@@ -159,6 +159,7 @@ fn seeded(runs: usize) -> Result<Vec<HistoryLine>, String> {
             .collect();
         lines.push(HistoryLine {
             history: HISTORY_TAG.into(),
+            run_id: String::new(),
             started_at: format!(
                 "{}",
                 (chrono::DateTime::UNIX_EPOCH + chrono::Duration::days(20_000 + r as i64))

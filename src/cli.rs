@@ -72,6 +72,13 @@ pub enum ReportCommand {
         #[command(flatten)]
         records: RecordArgs,
     },
+    /// Write the four reports from DIR/journal.jsonl alone, for a run that was killed and
+    /// cannot be resumed: the cases it never finished are marked "not run".
+    Rebuild {
+        /// The report directory of the run (where its journal.jsonl is).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
     /// Write history.html and history.md from a history file (`run --history FILE`).
     History {
         /// The history file (JSON Lines, one run a line).
@@ -132,6 +139,10 @@ pub struct RunArgs {
     /// Compare with an earlier report.json at the top of the HTML and Markdown reports.
     #[arg(long, value_name = "OLD.json")]
     pub baseline: Option<PathBuf>,
+    /// Continue the interrupted run whose journal is in --report-dir: its finished cases are
+    /// not sent again, the rest run, and the reports cover the whole run.
+    #[arg(long)]
+    pub resume: bool,
     /// Should-level findings fail the run too.
     #[arg(long)]
     pub strict: bool,

@@ -64,6 +64,9 @@ fn main() -> ExitCode {
                     window,
                 },
         } => cmd_report_history(&file, &report_dir, window),
+        Command::Report {
+            command: ReportCommand::Rebuild { dir },
+        } => cmd_report_rebuild(&dir),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -160,6 +163,7 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
     let settings = run_settings(&args);
     check_records(&args.records)?;
     let records = args.records.clone();
+    let report_dir = args.report_dir.clone();
     let options = SuiteOptions {
         settings,
         args: args.libtest,
@@ -172,9 +176,17 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
                 eprintln!("{}", redact(&format!("error: {e:#}")));
             }
         })),
+        resume: args.resume,
     };
     let result = pipeline::run_suite(&specs, choice, options).map_err(|e| match e {
         SuiteError::Write { dir, source } => Failure::Write { dir, error: source },
+        // The journal is started before any case is sent: a report directory that cannot be
+        // written is found then, and nothing was sent.
+        SuiteError::Journal(report::journal::JournalError::Report(error)) => config_msg(format!(
+            "{}\n  = help: nothing was sent; give a --report-dir that can be written",
+            write_error(&report_dir, &error)
+        )),
+        SuiteError::Journal(e) => config(e),
         other => Failure::from(other),
     })?;
     let Some(rep) = result.report else {
@@ -329,6 +341,28 @@ fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
         writeln!(out, "{}", server.clouds_yaml("reference", &args.token_env))?;
         writeln!(out, "# target file for `run --target FILE --cloud reference`")?;
         writeln!(out, "{}", server.cloud_target_yaml("reference"))?;
+        writeln!(
+            out,
+            "# target file signing every request with AK/SK (SDK-HMAC-SHA256): export HUAWEICLOUD_SDK_AK={} HUAWEICLOUD_SDK_SK=\"${}\"",
+            server.access_key(),
+            args.token_env
+        )?;
+        writeln!(
+            out,
+            "{}",
+            server.aksk_target_yaml("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK")
+        )?;
+        writeln!(
+            out,
+            "# clouds.yaml for a Rackspace API key (Identity v2.0 at {}; the API key is the value of ${}); use it with the cloud target file above, naming `rackspace`",
+            server.identity_v2_url(),
+            args.token_env
+        )?;
+        writeln!(
+            out,
+            "{}",
+            server.rackspace_clouds_yaml("rackspace", &args.token_env)
+        )?;
         out.flush()?;
         drop(out);
         tokio::signal::ctrl_c().await?;
@@ -494,4 +528,35 @@ fn cmd_report_history(file: &Path, dir: &Path, window: usize) -> Result<u8, Fail
         written.join(", ")
     );
     Ok(exit::SUCCESS)
+}
+
+/// `report rebuild DIR`: the four reports from the journal alone. Exit 2 when the journal
+/// cannot be read, 1 when a case failed or never ran, else 0.
+fn cmd_report_rebuild(dir: &std::path::Path) -> Result<u8, Failure> {
+    let read = report::journal::read(dir).map_err(config)?;
+    for w in &read.warnings {
+        eprintln!("warning: {}", redact(w));
+    }
+    let rebuilt = report::journal::rebuild(&read);
+    let written = report::write_all(&rebuilt, dir, None).map_err(|error| Failure::Write {
+        dir: dir.to_owned(),
+        error,
+    })?;
+    let not_run = rebuilt
+        .cases
+        .iter()
+        .filter(|c| c.reason.as_deref() == Some(report::journal::NOT_RUN))
+        .count();
+    let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    eprintln!(
+        "rebuilt from {}: {} cases, {not_run} not run: {}",
+        read.path.display(),
+        rebuilt.cases.len(),
+        names.join(", ")
+    );
+    Ok(if rebuilt.summary.failed > 0 || not_run > 0 {
+        exit::TESTS_FAILED
+    } else {
+        exit::SUCCESS
+    })
 }

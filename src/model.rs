@@ -280,6 +280,10 @@ pub struct CaseReport {
     /// For an accepted restart: when it went through its states, read from the polls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart: Option<RestartTiming>,
+    /// True when the entry comes from the journal of an interrupted run
+    /// (`run --resume`): the case finished then and was not sent again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_journal: bool,
 }
 
 /// One request and what came back. The token is shown as `***`.
@@ -441,6 +445,18 @@ pub struct RunInfo {
     /// are that bound each restart transition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poll_interval_ms: Option<u64>,
+    /// A fresh id per run, kept when the run is resumed: what tells two
+    /// runs apart in a history.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub run_id: String,
+    /// How many cases came from the journal of the interrupted run, when
+    /// this run resumed one (`run --resume`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub resumed_cases: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Who signed in where; never a password or secret.

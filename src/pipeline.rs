@@ -5,8 +5,10 @@
 //!   ──► run::Session::open      the endpoint (target file, or the embedded server)
 //!   ──► plan::plan + plan::bind  Vec<Case>, each with its URLs and resource
 //!   ──► Partition::select        this partition's resources, with all their cases
+//!   ──► journal (resume)         the cases an interrupted run finished, left out
 //!   ──► run::execute             CaseRun per case: exchanges, observations, no verdict
 //!         └─ judge: check::judge + check::outcome ──► CaseReport
+//!              └─ journal::append  each entry on disk as its case ends
 //!   ──► report::build            Report
 //!   ──► report::write_all        report.json, junit.xml, report.html, summary.md
 //! ```
@@ -15,8 +17,10 @@
 //! of them imports a later one. This module is the only place that knows
 //! them all.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use libtest_mimic::{Arguments, Conclusion};
 
@@ -24,8 +28,9 @@ use crate::check;
 use crate::model::{CaseReport, CaseRun};
 use crate::plan::{self, Case, Partition};
 use crate::redact::Redactor;
+use crate::report::journal::{self, Journal, JournalError, JournalHeader, PlannedCase, Selection};
 use crate::report::{self, Report, RunMeta};
-use crate::run::{self, EndpointChoice, Judge, Session, Settings};
+use crate::run::{self, EndpointChoice, Hooks, Judge, Session, Settings};
 use crate::spec::SpecSet;
 
 /// Everything a suite run needs besides the specs and the endpoint.
@@ -40,6 +45,8 @@ pub struct SuiteOptions {
     /// What else keeps a record of the run (history, metrics): called with the report of an
     /// interrupted run once its reports are written. A finished run's report is the caller's.
     pub keep: Option<KeepHook>,
+    /// Continue the run whose journal is in `report_dir` (`run --resume`).
+    pub resume: bool,
 }
 
 /// Called with the report of an interrupted run, after its reports are written.
@@ -55,6 +62,7 @@ impl SuiteOptions {
             report_dir: None,
             baseline: None,
             keep: None,
+            resume: false,
         }
     }
 }
@@ -71,6 +79,9 @@ pub struct SuiteResult {
 pub enum SuiteError {
     #[error(transparent)]
     Run(#[from] run::RunError),
+    /// The journal cannot be started, or not resumed: nothing was sent.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
     /// The run finished but its reports could not be written.
     #[error("cannot write the reports to {dir}")]
     Write {
@@ -84,8 +95,9 @@ pub enum SuiteError {
 pub fn run_suite(
     specs: &SpecSet,
     choice: EndpointChoice,
-    opts: SuiteOptions,
+    mut opts: SuiteOptions,
 ) -> Result<SuiteResult, SuiteError> {
+    let identity = target_identity(&choice);
     let session = Session::open(choice)?;
     let cases = planned(specs, &session, opts.partition);
     if opts.args.list {
@@ -109,25 +121,52 @@ pub fn run_suite(
             entry
         })
     };
-    let meta = run_meta(specs, &session, &opts);
-    let on_interrupt = opts
-        .report_dir
-        .as_ref()
-        .map(|dir| interrupt_hook(meta.clone(), dir, &opts, redactor.clone()));
-    let executed = run::execute(
-        &session,
-        cases,
-        &opts.settings,
-        &opts.args,
-        judge,
-        on_interrupt,
-    )?;
+    let mut meta = run_meta(specs, &session, &opts);
+    let order: Vec<String> = cases
+        .iter()
+        .filter(|c| run::is_selected(&opts.args, &c.name))
+        .map(|c| c.name.clone())
+        .collect();
+    let header = journal_header(
+        &meta,
+        &redactor.redact_str(&identity),
+        &opts,
+        &cases,
+        &redactor,
+    );
+    let (journal, recorded) = match opts.report_dir.clone() {
+        Some(dir) => open_journal(&dir, header, &mut meta, &mut opts)?,
+        None => (None, BTreeMap::new()),
+    };
+    let cases: Vec<Case> = cases
+        .into_iter()
+        .filter(|c| !recorded.contains_key(&c.name))
+        .collect();
+    let recorded = Arc::new(recorded);
+    let hooks = Hooks {
+        on_interrupt: opts.report_dir.as_ref().map(|dir| {
+            interrupt_hook(
+                meta.clone(),
+                dir,
+                &opts,
+                redactor.clone(),
+                (order.clone(), recorded.clone()),
+            )
+        }),
+        on_finished: journal.map(journal_hook),
+        recorded: recorded.values().cloned().collect(),
+    };
+    let executed = run::execute(&session, cases, &opts.settings, &opts.args, judge, hooks)?;
     session.close();
     let report = report::build(
-        executed.cases,
+        in_plan_order(&order, executed.cases, &recorded),
         RunMeta {
-            started_at: executed.started_at,
-            duration: executed.duration,
+            started_at: if meta.resumed_cases > 0 {
+                meta.started_at
+            } else {
+                executed.started_at
+            },
+            duration: executed.duration + recorded_span(&recorded),
             ..meta
         },
     );
@@ -142,12 +181,173 @@ pub fn run_suite(
     })
 }
 
+/// What the cases go to, as the journal records it: a resumed run must go
+/// to the same place.
+fn target_identity(choice: &EndpointChoice) -> String {
+    match choice {
+        EndpointChoice::File(e) => {
+            let urls: Vec<String> = e
+                .apis
+                .iter()
+                .map(|(api, t)| format!("{api}={}", t.base_url))
+                .collect();
+            format!("{} ({})", e.label, urls.join(", "))
+        }
+        EndpointChoice::Embedded(c) => {
+            let faults: Vec<&str> = c.faults.iter().map(|f| f.name()).collect();
+            format!(
+                "embedded reference server ({} resources per API, faults: {})",
+                c.resources,
+                if faults.is_empty() {
+                    "none".to_owned()
+                } else {
+                    faults.join(", ")
+                }
+            )
+        }
+    }
+}
+
+/// The journal's first line for this run.
+fn journal_header(
+    meta: &RunMeta,
+    target_identity: &str,
+    opts: &SuiteOptions,
+    cases: &[Case],
+    redactor: &Redactor,
+) -> JournalHeader {
+    // The header goes through the redactor as every case entry does.
+    let mut shell = report::build(Vec::new(), meta.clone());
+    redactor.redact_report(&mut shell);
+    JournalHeader {
+        journal: journal::JOURNAL_FORMAT,
+        tool: shell.tool,
+        run: shell.run,
+        target_identity: target_identity.to_owned(),
+        selection: Selection {
+            filter: opts.args.filter.clone(),
+            skip: opts.args.skip.clone(),
+            exact: opts.args.exact,
+            partition: opts.partition.map(|p| p.to_string()),
+        },
+        cases: cases
+            .iter()
+            .filter(|c| run::is_selected(&opts.args, &c.name))
+            .map(|c| PlannedCase {
+                name: c.name.clone(),
+                api: c.api.clone(),
+                group: c.group,
+                source: c.source.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// A new journal, or (`--resume`) the interrupted run's, checked against
+/// this run, with the cases it finished.
+fn open_journal(
+    dir: &Path,
+    header: JournalHeader,
+    meta: &mut RunMeta,
+    opts: &mut SuiteOptions,
+) -> Result<(Option<Journal>, BTreeMap<String, CaseReport>), SuiteError> {
+    if !opts.resume {
+        let journal = Journal::create(dir, &header).map_err(JournalError::from)?;
+        return Ok((Some(journal), BTreeMap::new()));
+    }
+    let read = journal::read(dir)?;
+    let differences = journal::differences(&read.header, &header);
+    if !differences.is_empty() {
+        return Err(JournalError::Mismatch {
+            path: read.path,
+            differences,
+        }
+        .into());
+    }
+    for w in &read.warnings {
+        eprintln!("warning: {w}");
+    }
+    let started = read.header.run.started_at.clone();
+    let mut recorded = read.cases;
+    recorded.retain(|name, _| header.cases.iter().any(|c| &c.name == name));
+    // The resumed run is the interrupted one, continued.
+    meta.run_id = read.header.run.run_id.clone();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&started) {
+        meta.started_at = t.with_timezone(&chrono::Utc);
+    }
+    meta.resumed_cases = recorded.len();
+    opts.settings.settle_first = true;
+    let journal =
+        Journal::reopen(dir, &read.header, recorded.values()).map_err(JournalError::from)?;
+    if !opts.args.quiet {
+        eprintln!(
+            "resuming: {} of {} cases are in the journal and are not sent again; {} to run",
+            recorded.len(),
+            header.cases.len(),
+            header.cases.len() - recorded.len()
+        );
+    }
+    for case in recorded.values_mut() {
+        case.from_journal = true;
+        case.notes.push(format!(
+            "from the journal: finished in the interrupted run started {started}, not sent again"
+        ));
+    }
+    Ok((Some(journal), recorded))
+}
+
+/// Appends each finished case to the journal; a failed write is said once
+/// and the run goes on (the reports at the end still hold every case).
+fn journal_hook(journal: Journal) -> run::FinishedHook {
+    let warned = AtomicBool::new(false);
+    Arc::new(move |case| {
+        if let Err(e) = journal.append(case)
+            && !warned.swap(true, Ordering::Relaxed)
+        {
+            eprintln!(
+                "warning: {}; the run goes on, but a killed run cannot be resumed",
+                crate::error_chain::one_line(&e)
+            );
+        }
+    })
+}
+
+/// The run's entries in plan order: those that ran now and those from the
+/// journal.
+fn in_plan_order(
+    order: &[String],
+    executed: Vec<CaseReport>,
+    recorded: &BTreeMap<String, CaseReport>,
+) -> Vec<CaseReport> {
+    if recorded.is_empty() {
+        return executed;
+    }
+    let mut now: BTreeMap<String, CaseReport> =
+        executed.into_iter().map(|c| (c.name.clone(), c)).collect();
+    order
+        .iter()
+        .filter_map(|n| now.remove(n).or_else(|| recorded.get(n).cloned()))
+        .collect()
+}
+
+/// How long the interrupted run spent on the cases it finished.
+fn recorded_span(recorded: &BTreeMap<String, CaseReport>) -> std::time::Duration {
+    let ms = recorded
+        .values()
+        .map(|c| c.started_ms.saturating_add(c.duration_ms))
+        .max()
+        .unwrap_or(0);
+    std::time::Duration::from_millis(ms)
+}
+
 /// The plan stage: every case of the specs, bound to the session's
 /// endpoint, cut to the partition.
 fn planned(specs: &SpecSet, session: &Session, partition: Option<Partition>) -> Vec<Case> {
     // A fresh id per run for the unknown-resource cases.
     let unknown_id = uuid::Uuid::new_v4().to_string();
-    let cases = plan::bind(plan::plan(specs), session.endpoint(), &unknown_id);
+    let endpoint = session.endpoint();
+    let signed = |api: &str| endpoint.apis.get(api).is_some_and(|a| a.signer.is_some());
+    let cases = plan::bind(plan::plan_with(specs, &signed), endpoint, &unknown_id);
     match partition {
         Some(p) => p.select(cases),
         None => cases,
@@ -183,6 +383,7 @@ pub fn judge_case(case: &Case, observed: CaseRun, strict: bool) -> CaseReport {
         notes: observed.notes,
         curl: observed.curl,
         resource: observed.resource,
+        from_journal: false,
         restart: None,
     };
     if let Some(lc) = &case.spec.lifecycle {
@@ -219,8 +420,13 @@ fn run_meta(specs: &SpecSet, session: &Session, opts: &SuiteOptions) -> RunMeta 
         poll_interval_ms: Some(
             u64::try_from(opts.settings.polling.interval.as_millis()).unwrap_or(u64::MAX),
         ),
+        run_id: uuid::Uuid::new_v4().to_string(),
+        resumed_cases: 0,
     }
 }
+
+/// The cases' names in plan order, and the entries from the journal.
+type Recorded = (Vec<String>, Arc<BTreeMap<String, CaseReport>>);
 
 /// On SIGINT or SIGTERM: write what finished, the rest marked not run.
 fn interrupt_hook(
@@ -228,13 +434,14 @@ fn interrupt_hook(
     dir: &Path,
     opts: &SuiteOptions,
     redactor: Redactor,
+    (order, recorded): Recorded,
 ) -> run::InterruptHook {
     let (dir, baseline) = (dir.to_owned(), opts.baseline.clone());
     let keep = opts.keep.clone();
     let started = std::time::Instant::now();
     Box::new(move |cases| {
         let report = report::build(
-            cases,
+            in_plan_order(&order, cases, &recorded),
             RunMeta {
                 duration: started.elapsed(),
                 interrupted: true,

@@ -144,7 +144,9 @@ impl Redactor {
     /// Masks credential header values and secrets in header values, in place.
     pub fn redact_headers(&self, headers: &mut [(String, String)]) {
         for (name, value) in headers.iter_mut() {
-            *value = if is_credential_header(name) {
+            *value = if let Some(shown) = signed_authorization(name, value) {
+                shown
+            } else if is_credential_header(name) {
                 MASK.to_owned()
             } else {
                 self.redact_str(value)
@@ -222,6 +224,25 @@ fn redact_opt(r: &Redactor, text: &mut Option<String>) {
     if let Some(t) = text {
         *t = r.redact_str(t);
     }
+}
+
+/// The algorithm of an AK/SK `Authorization` value (Huawei API signing guide).
+const SIGNED_SCHEME: &str = "SDK-HMAC-SHA256 ";
+
+/// An AK/SK `Authorization` value with only its signature masked: the access key and the
+/// signed header list are what one needs to read a refusal, the signature could be replayed.
+fn signed_authorization(name: &str, value: &str) -> Option<String> {
+    if !name.trim().eq_ignore_ascii_case("authorization") {
+        return None;
+    }
+    let v = value.trim();
+    if !v.starts_with(SIGNED_SCHEME) {
+        return None;
+    }
+    Some(match v.find("Signature=") {
+        Some(at) => format!("{}Signature={MASK}", &v[..at]),
+        None => v.to_owned(),
+    })
 }
 
 /// Whether a header's value is a credential: a known name, or one containing a credential word.
@@ -323,7 +344,15 @@ fn header_values_in_text(line: &str) -> Vec<(usize, usize)> {
             .find(['\'', '"', '\n'])
             .map_or(line.len(), |e| colon + 1 + e);
         let value = line[colon + 1..end].trim();
-        if !value.is_empty() && !value.starts_with('$') && value != MASK {
+        if value.starts_with(SIGNED_SCHEME) {
+            // Only a literal signature is a secret; `Signature=<…>` is a placeholder.
+            if let Some(at) = line[colon + 1..end].find("Signature=") {
+                let sig = colon + 1 + at + "Signature=".len();
+                if !line[sig..end].starts_with(['<', '$']) && sig < end {
+                    cuts.push((sig, end));
+                }
+            }
+        } else if !value.is_empty() && !value.starts_with('$') && value != MASK {
             cuts.push((colon + 1, end));
         }
         from = end.max(from);
@@ -430,6 +459,33 @@ mod tests {
         assert_eq!(h[0].1, MASK);
         assert_eq!(h[1].1, "https://u:***@h/?t=***");
         assert_eq!(h[2].1, "application/json");
+    }
+
+    #[test]
+    fn signed_authorization_keeps_the_access_key_and_masks_the_signature() {
+        let r = Redactor::new(["the-sk"]);
+        let mut h = vec![
+            (
+                "Authorization".to_owned(),
+                "SDK-HMAC-SHA256 Access=AK1, SignedHeaders=host;x-sdk-date, Signature=7be66680"
+                    .to_owned(),
+            ),
+            ("X-Security-Token".to_owned(), "sts-abc".to_owned()),
+        ];
+        r.redact_headers(&mut h);
+        assert_eq!(
+            h[0].1,
+            "SDK-HMAC-SHA256 Access=AK1, SignedHeaders=host;x-sdk-date, Signature=***"
+        );
+        assert_eq!(h[1].1, MASK);
+        // In a command line, a literal signature is masked, a placeholder kept.
+        let line = "curl -H 'Authorization: SDK-HMAC-SHA256 Access=AK1, SignedHeaders=host, Signature=7be66680'";
+        assert_eq!(
+            r.redact_command(line),
+            "curl -H 'Authorization: SDK-HMAC-SHA256 Access=AK1, SignedHeaders=host, Signature= ***'"
+        );
+        let placeholder = "curl -H 'Authorization: SDK-HMAC-SHA256 Access='\"$AK\"', SignedHeaders=host, Signature=<hex HMAC-SHA256 keyed with $SK>'";
+        assert_eq!(r.redact_command(placeholder), placeholder);
     }
 
     #[test]

@@ -147,6 +147,16 @@ fn identity_401(body: &Value) -> bool {
         && e.get("title").is_none_or(Value::is_string)
 }
 
+/// The API gateway's answer to a refused AK/SK signature, in front of every
+/// Huawei Cloud API: `{"error_code": "APIGW.0301", "error_msg": …}` (Huawei API
+/// signing guide, "Error codes").
+fn gateway_401(body: &Value) -> bool {
+    body.get("error_code")
+        .and_then(Value::as_str)
+        .is_some_and(|c| c.starts_with("APIG"))
+        && body.get("error_msg").is_some_and(Value::is_string)
+}
+
 fn is_json_media_type(ct: &str) -> bool {
     let media = ct
         .split(';')
@@ -286,6 +296,17 @@ fn error_shape_check(case: &Case, r: &Received, parsed: &Parsed, ct: &str) -> Op
             Severity::Should,
             true,
             "the identity layer's 401 body {\"error\": {\"code\": 401, …}} (keystonemiddleware), accepted for every API",
+        ));
+    }
+    if r.status == 401
+        && let Some(Ok(body)) = parsed
+        && gateway_401(body)
+    {
+        return Some(verdict(
+            CheckId::BodyErrorShape,
+            Severity::Should,
+            true,
+            "the API gateway's 401 body {\"error_code\": \"APIGW.…\", \"error_msg\": …} (Huawei API signing guide), accepted for every API",
         ));
     }
     let doc = spec.responses.get(&r.status);
@@ -454,7 +475,8 @@ mod tests {
     use crate::model::CheckOutcome;
 
     fn cases() -> Vec<Case> {
-        crate::plan::plan(&crate::spec::load_builtin().unwrap_or_else(|e| panic!("{e}")))
+        let specs = crate::spec::load_builtin().unwrap_or_else(|e| panic!("{e}"));
+        crate::plan::plan_with(&specs, &|_| true)
     }
 
     fn case(name: &str) -> Case {
@@ -703,6 +725,34 @@ mod tests {
                 "{status}"
             );
         }
+    }
+
+    #[test]
+    fn the_gateways_401_to_a_bad_signature_is_accepted_and_a_success_fails() {
+        const APIGW: &str = r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: verify aksk signature fail","request_id":"r"}"#;
+        for name in [
+            "ddm::negative::signature_mismatch",
+            "modelarts::negative::signature_expired",
+        ] {
+            let c = case(name);
+            let v = response(&c, &json(401, "application/json", APIGW));
+            let k = outcome(&v, "body.error_shape");
+            assert!(k.message.contains("gateway"), "{}", k.message);
+            assert!(
+                v.iter().all(|v| v.outcome == CheckOutcome::Passed),
+                "{name}: {v:?}"
+            );
+            let v = response(&c, &json(200, "application/json", "{}"));
+            assert_eq!(outcome(&v, "status.expected").outcome, CheckOutcome::Failed);
+        }
+        // Not the gateway's shape: held to the API's own error shape (for a
+        // DDM 401, outside its table, a should).
+        let c = case("ddm::negative::signature_mismatch");
+        let v = response(&c, &json(401, "application/json", r#"{"error_code":"X"}"#));
+        assert_eq!(
+            outcome(&v, "body.error_shape").outcome,
+            CheckOutcome::Warning
+        );
     }
 
     #[test]

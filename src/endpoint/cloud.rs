@@ -36,6 +36,14 @@ pub enum Credential {
     ApplicationCredential { id: String, secret: Secret },
     /// `token` / `v3token`: an existing token exchanged for a scoped one.
     Token { token: Secret },
+    /// `rackspace_apikey`: Rackspace Identity v2.0 with a username and an API key.
+    RackspaceApiKey { username: String, api_key: Secret },
+    /// `aksk`: no sign-in; every request is signed with the key pair.
+    AkSk {
+        ak: String,
+        sk: Secret,
+        security_token: Option<Secret>,
+    },
 }
 
 impl Credential {
@@ -50,6 +58,8 @@ impl Credential {
                 .unwrap_or_default(),
             Credential::ApplicationCredential { id, .. } => format!("application credential {id}"),
             Credential::Token { .. } => "(existing token)".into(),
+            Credential::RackspaceApiKey { username, .. } => username.clone(),
+            Credential::AkSk { ak, .. } => format!("access key {ak}"),
         }
     }
 
@@ -59,6 +69,8 @@ impl Credential {
             Credential::Password { password, .. } => password,
             Credential::ApplicationCredential { secret, .. } => secret,
             Credential::Token { token } => token,
+            Credential::RackspaceApiKey { api_key, .. } => api_key,
+            Credential::AkSk { sk, .. } => sk,
         }
     }
 
@@ -68,6 +80,8 @@ impl Credential {
             Credential::Password { .. } => "OS_PASSWORD",
             Credential::ApplicationCredential { .. } => "OS_APPLICATION_CREDENTIAL_SECRET",
             Credential::Token { .. } => "OS_TOKEN",
+            Credential::RackspaceApiKey { .. } => "OS_API_KEY",
+            Credential::AkSk { .. } => super::signing::SK_ENV,
         }
     }
 }
@@ -94,6 +108,49 @@ pub struct Cloud {
     pub region: Option<String>,
     /// `public`, `internal` or `admin`.
     pub interface: String,
+    /// `identity_api_version` (`2`, `3`), as given or from the profile.
+    pub identity_api_version: Option<String>,
+    /// The vendor profile (`rackspace`, `otc`), when the entry names one.
+    pub profile: Option<String>,
+}
+
+impl Cloud {
+    /// Keystone v2.0 (Rackspace Cloud Identity): by `identity_api_version`,
+    /// an auth URL ending in `/v2.0`, or an API key credential.
+    pub fn identity_v2(&self) -> bool {
+        self.identity_api_version
+            .as_deref()
+            .is_some_and(|v| v == "2" || v.starts_with("2."))
+            || self.auth_url.trim_end_matches('/').ends_with("/v2.0")
+            || matches!(self.credential, Credential::RackspaceApiKey { .. })
+    }
+
+    /// The catalog service type of `api` under this cloud's profile, if it
+    /// differs from the usual one.
+    pub fn service_type(&self, api: &str) -> Option<&'static str> {
+        super::profile::service_type(self.profile.as_deref()?, api)
+    }
+}
+
+/// The key pair of an `auth_type: aksk` cloud, ready to sign with.
+pub fn aksk_of(cloud: &Cloud) -> Option<std::sync::Arc<super::AkSk>> {
+    let Credential::AkSk {
+        ak,
+        sk,
+        security_token,
+    } = &cloud.credential
+    else {
+        return None;
+    };
+    Some(std::sync::Arc::new(super::AkSk {
+        ak: ak.clone(),
+        sk: sk.clone(),
+        project_id: cloud.project.as_ref().and_then(|p| p.id.clone()),
+        security_token: security_token.clone(),
+        ak_env: super::signing::AK_ENV.into(),
+        sk_env: super::signing::SK_ENV.into(),
+        security_token_env: super::signing::SECURITY_TOKEN_ENV.into(),
+    }))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +191,35 @@ struct CloudEntry {
     auth_type: Option<String>,
     region_name: Option<String>,
     interface: Option<String>,
+    #[serde(default)]
+    identity_api_version: Option<Version>,
+    profile: Option<String>,
+}
+
+/// `identity_api_version`, written as a number (`2`, `3`) or a string.
+#[derive(Debug, Clone, Default)]
+struct Version(String);
+
+impl<'de> Deserialize<'de> for Version {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Version, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Version;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a version such as 2 or 3")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Version, E> {
+                Ok(Version(v.to_owned()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Version, E> {
+                Ok(Version(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Version, E> {
+                Ok(Version(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -154,6 +240,10 @@ struct AuthEntry {
     application_credential_id: Option<String>,
     application_credential_secret: Option<String>,
     token: Option<String>,
+    api_key: Option<String>,
+    ak: Option<String>,
+    sk: Option<String>,
+    security_token: Option<String>,
 }
 
 impl AuthEntry {
@@ -180,6 +270,10 @@ impl AuthEntry {
                 .application_credential_secret
                 .or(o.application_credential_secret),
             token: self.token.or(o.token),
+            api_key: self.api_key.or(o.api_key),
+            ak: self.ak.or(o.ak),
+            sk: self.sk.or(o.sk),
+            security_token: self.security_token.or(o.security_token),
         }
     }
 }
@@ -191,6 +285,8 @@ impl CloudEntry {
             auth_type: self.auth_type.or(o.auth_type),
             region_name: self.region_name.or(o.region_name),
             interface: self.interface.or(o.interface),
+            identity_api_version: self.identity_api_version.or(o.identity_api_version),
+            profile: self.profile.or(o.profile),
         }
     }
 }
@@ -230,9 +326,10 @@ fn secret_values(text: &str) -> Vec<String> {
                 .trim_start_matches('-')
                 .trim()
                 .to_ascii_lowercase();
-            if !["password", "secret", "token"]
+            if !["password", "secret", "token", "api_key"]
                 .iter()
                 .any(|k| key.contains(k))
+                && key != "sk"
             {
                 return None;
             }
@@ -330,12 +427,18 @@ pub fn from_env(env: Env<'_>) -> Result<Cloud, CloudError> {
         application_credential_id: env("OS_APPLICATION_CREDENTIAL_ID"),
         application_credential_secret: env("OS_APPLICATION_CREDENTIAL_SECRET"),
         token: env("OS_TOKEN"),
+        api_key: env("OS_API_KEY"),
+        ak: None,
+        sk: None,
+        security_token: None,
     };
     let entry = CloudEntry {
         auth,
         auth_type: env("OS_AUTH_TYPE"),
         region_name: env("OS_REGION_NAME"),
         interface: env("OS_INTERFACE"),
+        identity_api_version: env("OS_IDENTITY_API_VERSION").map(Version),
+        profile: None,
     };
     build("OS_* variables", "the environment", entry)
 }
@@ -360,10 +463,20 @@ fn build(name: &str, source: &str, e: CloudEntry) -> Result<Cloud, CloudError> {
         what: m.what,
         help: m.help.into(),
     };
+    let e = apply_profile(e).map_err(incomplete)?;
     let a = &e.auth;
-    let auth_url = checked_auth_url(a).map_err(incomplete)?;
-    let credential = credential(&auth_type(&e), a).map_err(incomplete)?;
-    let project = project_scope(&credential, a).map_err(incomplete)?;
+    let kind = auth_type(&e);
+    // An AK/SK cloud signs requests itself: no sign-in, no auth URL.
+    let auth_url = if kind == "aksk" {
+        a.auth_url.clone().unwrap_or_default()
+    } else {
+        checked_auth_url(a).map_err(incomplete)?
+    };
+    let credential = credential(&kind, a).map_err(incomplete)?;
+    let version = e.identity_api_version.clone().map(|v| v.0);
+    let v2 = version.as_deref().is_some_and(|v| v.starts_with('2'))
+        || auth_url.trim_end_matches('/').ends_with("/v2.0");
+    let project = project_scope(&credential, a, v2).map_err(incomplete)?;
     Ok(Cloud {
         name: name.into(),
         source: source.into(),
@@ -372,7 +485,37 @@ fn build(name: &str, source: &str, e: CloudEntry) -> Result<Cloud, CloudError> {
         project,
         region: e.region_name,
         interface: e.interface.unwrap_or_else(|| "public".into()),
+        identity_api_version: version,
+        profile: e.profile,
     })
+}
+
+/// The entry with the gaps its `profile` fills.
+fn apply_profile(mut e: CloudEntry) -> Result<CloudEntry, Missing> {
+    let Some(name) = e.profile.clone() else {
+        return Ok(e);
+    };
+    let Some(p) = super::profile::find(&name) else {
+        return Err(missing(
+            format!("unknown profile `{name}`"),
+            "use profile rackspace or otc, or give auth.auth_url yourself",
+        ));
+    };
+    if e.auth.auth_url.is_none() {
+        match super::profile::auth_url(p, e.region_name.as_deref()) {
+            Some(url) => e.auth.auth_url = Some(url),
+            None => {
+                return Err(missing(
+                    format!("profile `{name}` needs a region for its auth URL"),
+                    "set region_name (OS_REGION_NAME), e.g. eu-de",
+                ));
+            }
+        }
+    }
+    if e.identity_api_version.is_none() {
+        e.identity_api_version = Some(Version(p.identity_api_version.into()));
+    }
+    Ok(e)
 }
 
 /// `auth_url`: present, and an http(s) URL.
@@ -398,6 +541,10 @@ fn auth_type(e: &CloudEntry) -> String {
     e.auth_type.clone().unwrap_or_else(|| {
         if a.application_credential_id.is_some() {
             "v3applicationcredential".into()
+        } else if a.password.is_none() && a.api_key.is_some() {
+            "rackspace_apikey".into()
+        } else if a.password.is_none() && a.ak.is_some() && a.sk.is_some() {
+            "aksk".into()
         } else if a.password.is_none() && a.token.is_some() {
             "token".into()
         } else {
@@ -450,16 +597,45 @@ fn credential(auth_type: &str, a: &AuthEntry) -> Result<Credential, Missing> {
                 token: Secret::new(token),
             })
         }
+        "rackspace_apikey" | "rackspace-apikey" => {
+            let (Some(username), Some(api_key)) = (a.username.clone(), a.api_key.clone()) else {
+                return Err(missing(
+                    "a Rackspace API key sign-in needs auth.username and auth.api_key",
+                    "set auth.username, and put auth.api_key in secure.yaml (or export OS_API_KEY)",
+                ));
+            };
+            Ok(Credential::RackspaceApiKey {
+                username,
+                api_key: Secret::new(api_key),
+            })
+        }
+        "aksk" => {
+            let (Some(ak), Some(sk)) = (a.ak.clone(), a.sk.clone()) else {
+                return Err(missing(
+                    "an AK/SK cloud needs auth.ak and auth.sk",
+                    "set auth.ak, and put auth.sk (and auth.security_token for temporary keys) in secure.yaml",
+                ));
+            };
+            Ok(Credential::AkSk {
+                ak,
+                sk: Secret::new(sk),
+                security_token: a.security_token.clone().map(Secret::new),
+            })
+        }
         other => Err(missing(
             format!("auth_type `{other}` is not supported"),
-            "use password, v3applicationcredential or token",
+            "use password, v3applicationcredential, token, rackspace_apikey or aksk",
         )),
     }
 }
 
 /// The project a password or token sign-in is scoped to; an application
 /// credential carries its own scope.
-fn project_scope(credential: &Credential, a: &AuthEntry) -> Result<Option<ProjectScope>, Missing> {
+fn project_scope(
+    credential: &Credential,
+    a: &AuthEntry,
+    v2: bool,
+) -> Result<Option<ProjectScope>, Missing> {
     if let Credential::ApplicationCredential { .. } = credential {
         return Ok(None);
     }
@@ -472,7 +648,17 @@ fn project_scope(credential: &Credential, a: &AuthEntry) -> Result<Option<Projec
             .or_else(|| a.domain_name.clone()),
         domain_id: a.project_domain_id.clone(),
     };
+    // A v2.0 sign-in (and an AK/SK cloud) falls back to the user's default
+    // tenant (or the API's project variable).
+    let optional = v2
+        || matches!(
+            credential,
+            Credential::RackspaceApiKey { .. } | Credential::AkSk { .. }
+        );
     if scope.id.is_none() && scope.name.is_none() {
+        if optional {
+            return Ok(None);
+        }
         return Err(missing(
             "no project",
             "set auth.project_name or auth.project_id (OS_PROJECT_NAME, OS_PROJECT_ID): the catalog comes with a project-scoped token",
@@ -572,6 +758,79 @@ mod tests {
             "{e}"
         );
         assert!(e.contains(&c), "{e}");
+    }
+
+    fn clouds(text: &str) -> (tempfile::TempDir, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let clouds = dir.path().join("clouds.yaml");
+        std::fs::write(&clouds, text).unwrap();
+        let c = clouds.display().to_string();
+        (dir, c)
+    }
+
+    #[test]
+    fn vendor_profiles_fill_the_auth_url_version_and_service_type() {
+        let (_d, c) = clouds(
+            "clouds:\n  rax:\n    profile: rackspace\n    auth_type: rackspace_apikey\n    auth:\n      username: alice\n      api_key: k-Secret-1\n    region_name: ORD\n  otc:\n    profile: otc\n    auth:\n      username: bob\n      password: pw\n      project_name: eu-de_demo\n      user_domain_name: OTC00000000001000000001\n    region_name: eu-de\n  otc-noregion:\n    profile: otc\n    auth: { username: bob, password: pw, project_name: p }\n",
+        );
+        let env = env_of(&[("OS_CLIENT_CONFIG_FILE", c.as_str())]);
+        let rax = from_clouds_yaml("rax", &env).unwrap();
+        assert_eq!(
+            rax.auth_url,
+            "https://identity.api.rackspacecloud.com/v2.0/"
+        );
+        assert!(rax.identity_v2());
+        assert_eq!(rax.service_type("clouddb"), Some("rax:database"));
+        assert_eq!(rax.project, None, "v2.0 falls back to the default tenant");
+        assert!(
+            matches!(rax.credential, Credential::RackspaceApiKey { ref username, .. } if username == "alice")
+        );
+        assert_eq!(rax.credential.secret().expose(), "k-Secret-1");
+        let otc = from_clouds_yaml("otc", &env).unwrap();
+        assert_eq!(otc.auth_url, "https://iam.eu-de.otc.t-systems.com/v3");
+        assert!(!otc.identity_v2());
+        assert_eq!(otc.service_type("ddm"), None);
+        let e = from_clouds_yaml("otc-noregion", &env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("needs a region") && e.contains("region_name"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_aksk_cloud_needs_no_auth_url_and_both_keys() {
+        let (_d, c) = clouds(
+            "clouds:\n  hw:\n    auth_type: aksk\n    auth:\n      ak: AK1\n      sk: sk-Secret-2\n      project_id: p1\n  half:\n    auth_type: aksk\n    auth:\n      ak: AK1\n",
+        );
+        let env = env_of(&[("OS_CLIENT_CONFIG_FILE", c.as_str())]);
+        let hw = from_clouds_yaml("hw", &env).unwrap();
+        let key = aksk_of(&hw).unwrap();
+        assert_eq!(
+            (key.ak.as_str(), key.sk.expose(), key.project_id.as_deref()),
+            ("AK1", "sk-Secret-2", Some("p1"))
+        );
+        assert!(!format!("{hw:?}").contains("sk-Secret-2"));
+        let e = from_clouds_yaml("half", &env).unwrap_err().to_string();
+        assert!(
+            e.contains("auth.ak and auth.sk") && e.contains("secure.yaml"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_broken_clouds_yaml_hides_an_sk_and_an_api_key() {
+        let (_d, c) = clouds(
+            "clouds:\n  mine:\n    auth:\n      sk: skSECRETsk\n      api_key: apiSECRETkey\n      username: [unclosed\n",
+        );
+        let env = env_of(&[("OS_CLIENT_CONFIG_FILE", c.as_str())]);
+        let e = from_clouds_yaml("mine", &env).unwrap_err().to_string();
+        assert!(e.contains("clouds.yaml:"), "{e}");
+        assert!(
+            !e.contains("skSECRETsk") && !e.contains("apiSECRETkey"),
+            "{e}"
+        );
     }
 
     #[test]

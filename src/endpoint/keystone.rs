@@ -40,7 +40,7 @@ pub enum KeystoneError {
         reason: String,
         cloud: String,
     },
-    #[error("error: {auth_url} did not answer as Keystone v3 does: {what}")]
+    #[error("error: {auth_url} did not answer as Keystone does: {what}")]
     Invalid { auth_url: String, what: String },
 }
 
@@ -111,6 +111,9 @@ pub fn tokens_url(auth_url: &str) -> String {
 /// The sign-in body. With `reveal` false, the secret is the placeholder
 /// `$VAR` (for `--dry-run`), so the real one never leaves the process.
 pub fn request_body(cloud: &Cloud, reveal: bool) -> Value {
+    if cloud.identity_v2() {
+        return super::identity_v2::request_body(cloud, reveal);
+    }
     let secret = |s: &Secret| {
         if reveal {
             s.expose().to_owned()
@@ -149,6 +152,8 @@ pub fn request_body(cloud: &Cloud, reveal: bool) -> Value {
             "methods": ["token"],
             "token": { "id": secret(token) },
         }),
+        // v2.0 only, and no sign-in at all.
+        Credential::RackspaceApiKey { .. } | Credential::AkSk { .. } => json!({}),
     };
     let mut auth = json!({ "identity": identity });
     if let Some(p) = &cloud.project {
@@ -169,8 +174,17 @@ pub fn curl(cloud: &Cloud) -> String {
     let body = body.replace(&var, &format!("'\"{var}\"'"));
     format!(
         "curl -i -X POST '{}' -H 'Content-Type: application/json' -d '{body}'",
-        tokens_url(&cloud.auth_url)
+        sign_in_url(cloud)
     )
+}
+
+/// Where a cloud signs in: v3 `auth/tokens`, or v2.0 `tokens`.
+pub fn sign_in_url(cloud: &Cloud) -> String {
+    if cloud.identity_v2() {
+        super::identity_v2::tokens_url(&cloud.auth_url)
+    } else {
+        tokens_url(&cloud.auth_url)
+    }
 }
 
 /// Signs in once.
@@ -179,7 +193,7 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
     PROVIDER.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
-    let url = tokens_url(&cloud.auth_url);
+    let url = sign_in_url(cloud);
     let secret = cloud.credential.secret().clone();
     let unreachable = |reason: String| KeystoneError::Unreachable {
         auth_url: cloud.auth_url.clone(),
@@ -222,6 +236,9 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
         auth_url: cloud.auth_url.clone(),
         what,
     };
+    if cloud.identity_v2() {
+        return super::identity_v2::parse(&bytes, started).map_err(invalid);
+    }
     let Some(value) = token.filter(|t| !t.is_empty()) else {
         return Err(invalid(format!(
             "{status} without an X-Subject-Token header"
@@ -272,11 +289,18 @@ fn refusal_message(text: &str) -> String {
 /// When to sign in again: a quarter of the token's lifetime (at most a
 /// minute) before it expires, counted from when the sign-in was sent.
 fn refresh_at(t: &TokenInner, started: Instant) -> Option<Instant> {
-    let exp = chrono::DateTime::parse_from_rfc3339(t.expires_at.as_deref()?).ok()?;
+    refresh_at_of(t.expires_at.as_deref(), t.issued_at.as_deref(), started)
+}
+
+/// [`refresh_at`] from the expiry and issue times as the server wrote them.
+pub(super) fn refresh_at_of(
+    expires: Option<&str>,
+    issued: Option<&str>,
+    started: Instant,
+) -> Option<Instant> {
+    let exp = chrono::DateTime::parse_from_rfc3339(expires?).ok()?;
     // The lifetime by the server's own clock, so skew does not matter.
-    let issued = t
-        .issued_at
-        .as_deref()
+    let issued = issued
         .and_then(|i| chrono::DateTime::parse_from_rfc3339(i).ok())
         .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
     let life = (exp - issued).to_std().unwrap_or(Duration::ZERO);
@@ -517,6 +541,8 @@ mod tests {
             }),
             region: None,
             interface: "public".into(),
+            identity_api_version: None,
+            profile: None,
         }
     }
 

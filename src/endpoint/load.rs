@@ -8,9 +8,10 @@ use serde_saphyr::Spanned;
 
 use std::sync::Arc;
 
-use super::Secret;
 use super::cloud::{self, Cloud, CloudError, Env, process_env};
 use super::keystone::{self, KeystoneError, Session, TokenSource};
+use super::signing::{self, KeyUnset};
+use super::{AkSk, Secret};
 use crate::model::SignInInfo;
 use crate::spec::location::{Located, Pos};
 use crate::spec::{SpecSet, parse_yaml_file};
@@ -31,6 +32,27 @@ struct AuthFile {
     /// A clouds.yaml entry to sign in with.
     #[serde(default)]
     cloud: Option<Spanned<String>>,
+    /// AK/SK signing for every API: the variables holding the key pair.
+    #[serde(default)]
+    ak_env: Option<Spanned<String>>,
+    #[serde(default)]
+    sk_env: Option<Spanned<String>>,
+    #[serde(default)]
+    security_token_env: Option<Spanned<String>>,
+    #[serde(default)]
+    project_id_env: Option<Spanned<String>>,
+}
+
+impl AuthFile {
+    /// The key pair's variables, when this section signs every API.
+    fn key_names(&self) -> Option<signing::KeyNames> {
+        signing::names(
+            self.ak_env.as_ref(),
+            self.sk_env.as_ref(),
+            self.security_token_env.as_ref(),
+            self.project_id_env.as_ref(),
+        )
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,6 +70,9 @@ struct ApiFile {
     interface: Option<Spanned<String>>,
     #[serde(default)]
     vars: BTreeMap<String, Spanned<VarValue>>,
+    /// This API signs its requests with AK/SK (the others keep the token).
+    #[serde(default)]
+    auth: Option<signing::ApiAuthFile>,
 }
 
 /// A path variable's value: one string, or (for the resource variable) a
@@ -117,6 +142,8 @@ pub struct ApiEndpoint {
     /// The resource variable's values, in order (one for a plain string);
     /// `vars` holds the first.
     pub resources: Vec<String>,
+    /// Requests to this API are signed with this AK/SK instead of carrying a token.
+    pub signer: Option<Arc<AkSk>>,
 }
 
 /// A checked target: every configured API exists, has its variables and a
@@ -191,6 +218,10 @@ impl Endpoint {
         if let Some(s) = &self.sign_in {
             out.push(s.cloud.credential.secret().expose().to_owned());
         }
+        for key in self.apis.values().filter_map(|a| a.signer.as_ref()) {
+            out.push(key.sk.expose().to_owned());
+            out.extend(key.security_token.as_ref().map(|t| t.expose().to_owned()));
+        }
         out.retain(|v| !v.is_empty());
         out
     }
@@ -221,6 +252,8 @@ pub enum EndpointError {
     Keystone(#[from] KeystoneError),
     #[error("error: {0}")]
     Catalog(String),
+    #[error(transparent)]
+    KeyUnset(#[from] KeyUnset),
 }
 
 /// The raw file, parsed but not yet checked against specs.
@@ -286,6 +319,8 @@ enum AuthChoice {
     Token(String),
     Cloud(String),
     EnvVars,
+    /// No `auth` and no token variable, but the Huawei SDKs' AK/SK variables.
+    EnvAkSk,
 }
 
 fn auth_choice(file: &TargetFile, opts: &ResolveOptions<'_>) -> AuthChoice {
@@ -307,6 +342,9 @@ fn auth_choice(file: &TargetFile, opts: &ResolveOptions<'_>) -> AuthChoice {
     }
     if (opts.env)("OS_AUTH_URL").is_some() {
         return AuthChoice::EnvVars;
+    }
+    if auth.is_none() && (opts.env)("OS_AUTH_TOKEN").is_none() && signing::in_env(opts.env) {
+        return AuthChoice::EnvAkSk;
     }
     AuthChoice::Token("OS_AUTH_TOKEN".to_owned())
 }
@@ -357,7 +395,8 @@ pub fn resolve_with(
         errors: Vec::new(),
     };
     let choice = auth_choice(&file, opts);
-    let signing_in = !matches!(choice, AuthChoice::Token(_));
+    let keys = key_names(&file, &choice);
+    let signing_in = !matches!(choice, AuthChoice::Token(_) | AuthChoice::EnvAkSk);
     check_auth(&file, &mut errs);
     let mut apis = BTreeMap::new();
     let mut lookups: Vec<(String, Lookup)> = Vec::new();
@@ -376,20 +415,51 @@ pub fn resolve_with(
     let label = path.display().to_string();
     let cloud = match choice {
         AuthChoice::Token(token_env) => {
+            sign_apis(&mut apis, &keys, opts)?;
+            let all_signed = !apis.is_empty() && apis.values().all(|a| a.signer.is_some());
+            if all_signed && (opts.env)(&token_env).is_none() {
+                return token_endpoint(
+                    label,
+                    apis,
+                    token_env,
+                    &ResolveOptions {
+                        require_token: false,
+                        ..*opts
+                    },
+                );
+            }
             return token_endpoint(label, apis, token_env, opts);
+        }
+        AuthChoice::EnvAkSk => {
+            sign_apis(&mut apis, &keys, opts)?;
+            return token_endpoint(
+                label,
+                apis,
+                "OS_AUTH_TOKEN".into(),
+                &ResolveOptions {
+                    require_token: false,
+                    ..*opts
+                },
+            );
         }
         AuthChoice::Cloud(name) => cloud::from_clouds_yaml(&name, opts.env)?,
         AuthChoice::EnvVars => cloud::from_env(opts.env)?,
     };
+    if let Some(key) = cloud::aksk_of(&cloud) {
+        return aksk_cloud_endpoint(label, apis, lookups, key, &keys, opts, &errs);
+    }
     let cloud = Arc::new(cloud);
     if !opts.require_token {
-        return Ok(dry_run_endpoint(label, apis, lookups, cloud));
+        let mut e = dry_run_endpoint(label, apis, lookups, cloud);
+        sign_apis(&mut e.apis, &keys, opts)?;
+        return Ok(e);
     }
     let token = keystone::sign_in_blocking(&cloud)?;
     for (api, l) in lookups {
         let endpoint = catalog_api(&api, l, &token, &cloud, &errs)?;
         apis.insert(api, endpoint);
     }
+    sign_apis(&mut apis, &keys, opts)?;
     let session = Arc::new(Session::new((*cloud).clone(), &token));
     Ok(Endpoint {
         label,
@@ -405,6 +475,84 @@ pub fn resolve_with(
     })
 }
 
+/// The variables each API's key pair comes from, for the APIs that sign:
+/// the API's own `auth`, else the file's, else (with no `auth` at all) the
+/// Huawei SDKs' variables.
+fn key_names(file: &TargetFile, choice: &AuthChoice) -> BTreeMap<String, signing::KeyNames> {
+    let top = file
+        .auth
+        .as_ref()
+        .and_then(AuthFile::key_names)
+        .or_else(|| matches!(choice, AuthChoice::EnvAkSk).then(signing::KeyNames::default));
+    file.apis
+        .iter()
+        .filter_map(|(api, conf)| {
+            let own = conf
+                .value
+                .auth
+                .as_ref()
+                .and_then(signing::ApiAuthFile::names);
+            Some((api.clone(), own.or_else(|| top.clone())?))
+        })
+        .collect()
+}
+
+/// Reads the key pair of every API that signs.
+fn sign_apis(
+    apis: &mut BTreeMap<String, ApiEndpoint>,
+    keys: &BTreeMap<String, signing::KeyNames>,
+    opts: &ResolveOptions<'_>,
+) -> Result<(), EndpointError> {
+    for (api, names) in keys {
+        if let Some(a) = apis.get_mut(api) {
+            let project = signing::project_var(&a.vars);
+            a.signer = Some(signing::read(names, project, opts.env, opts.require_token)?);
+        }
+    }
+    Ok(())
+}
+
+/// A `clouds.yaml` entry with `auth_type: aksk`: nobody signs in, every API
+/// is signed with its key pair (an API's own `auth` wins) and needs its
+/// base URL, since there is no catalog.
+fn aksk_cloud_endpoint(
+    label: String,
+    mut apis: BTreeMap<String, ApiEndpoint>,
+    lookups: Vec<(String, Lookup)>,
+    key: Arc<AkSk>,
+    keys: &BTreeMap<String, signing::KeyNames>,
+    opts: &ResolveOptions<'_>,
+    errs: &FileErrors<'_>,
+) -> Result<Endpoint, EndpointError> {
+    if let Some((api, l)) = lookups.into_iter().next() {
+        return Err(EndpointError::Invalid(vec![
+            Located::new(
+                errs.path,
+                errs.text,
+                Some(Pos::from_saphyr(&l.pos)),
+                format!("missing base_url for `{api}`"),
+            )
+            .label("an AK/SK cloud has no catalog to take it from")
+            .help(format!("add `base_url: \"https://…\"` under `apis.{api}`")),
+        ]));
+    }
+    for a in apis.values_mut() {
+        let mut k = (*key).clone();
+        if k.project_id.is_none() {
+            k.project_id = signing::project_var(&a.vars).map(str::to_owned);
+        }
+        a.signer = Some(Arc::new(k));
+    }
+    sign_apis(&mut apis, keys, opts)?;
+    Ok(Endpoint {
+        label,
+        apis,
+        token: Secret::new(""),
+        token_env: "OS_AUTH_TOKEN".into(),
+        sign_in: None,
+    })
+}
+
 /// `auth` names one token source: a variable or a cloud, not both.
 fn check_auth(file: &TargetFile, errs: &mut FileErrors<'_>) {
     if let Some(a) = &file.auth
@@ -415,6 +563,16 @@ fn check_auth(file: &TargetFile, errs: &mut FileErrors<'_>) {
             "both `token_env` and `cloud`",
             "the token comes either from a variable or from signing in",
             "keep one of the two",
+        );
+    }
+    if let Some(a) = &file.auth
+        && let (Some(_), Some(k)) = (&a.token_env, a.ak_env.as_ref().or(a.sk_env.as_ref()))
+    {
+        errs.at(
+            &k.referenced,
+            "both `token_env` and AK/SK",
+            "`auth` at the top either sends a token or signs every API",
+            "keep one of the two; to sign only some APIs, put `auth: { ak_env, sk_env }` under those APIs",
         );
     }
 }
@@ -477,6 +635,7 @@ fn check_api(
             base_url,
             vars,
             resources,
+            signer: None,
         }),
         None => Placement::Catalog(Lookup {
             service_type: conf
@@ -614,6 +773,7 @@ fn dry_run_endpoint(
                 base_url: format!("{{{} endpoint from the catalog}}", l.service_type),
                 vars,
                 resources: l.resources,
+                signer: None,
             },
         );
     }
@@ -643,7 +803,12 @@ fn catalog_api(
     let label = errs.path.display();
     let interface = l.interface.as_deref().unwrap_or(&cloud.interface);
     let region = l.region.as_deref().or(cloud.region.as_deref());
-    let url = keystone::find_endpoint(&token.catalog, &l.service_type, interface, region)
+    // A vendor profile's service type, unless the file names one.
+    let service_type = match cloud.service_type(api) {
+        Some(t) if l.service_type == default_service_type(api) => t,
+        _ => l.service_type.as_str(),
+    };
+    let url = keystone::find_endpoint(&token.catalog, service_type, interface, region)
         .map_err(|e| {
             EndpointError::Catalog(format!(
                 "`{api}` has no endpoint: {e}\n  = help: set `service_type` (or `region`, `interface`) under `apis.{api}` in {label}, or give its `base_url`"
@@ -681,6 +846,7 @@ fn catalog_api(
         base_url,
         vars,
         resources: l.resources,
+        signer: None,
     })
 }
 
@@ -838,6 +1004,149 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("an empty list for `server_id`"), "{e}");
+    }
+
+    fn resolve_env(
+        yaml: &str,
+        vars: &[(&str, &str)],
+        require_token: bool,
+    ) -> Result<Endpoint, EndpointError> {
+        let vars: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let env = move |k: &str| vars.get(k).cloned();
+        let parsed = parse_bytes(Path::new("t.yaml"), yaml.as_bytes())?;
+        resolve_with(
+            parsed,
+            &specs(),
+            &ResolveOptions {
+                token_env: None,
+                cloud: None,
+                require_token,
+                env: &env,
+            },
+        )
+    }
+
+    const TWO_APIS: &str = "  ddm: { base_url: \"http://h\", vars: { project_id: p1, instance_id: i } }\n  ecs: { base_url: \"http://h\", vars: { project_id: p2, server_id: s } }\n";
+
+    #[test]
+    fn an_api_of_its_own_signs_and_the_others_keep_the_token() {
+        let yaml = format!(
+            "auth: {{ token_env: T }}\napis:\n{}",
+            TWO_APIS.replace(
+                "instance_id: i }",
+                "instance_id: i }, auth: { ak_env: A, sk_env: S }"
+            )
+        );
+        let e = resolve_env(
+            &yaml,
+            &[("T", "tok"), ("A", "ak1"), ("S", "sk-Secret")],
+            true,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let key = e.apis["ddm"].signer.as_ref().unwrap();
+        assert_eq!(
+            (key.ak.as_str(), key.project_id.as_deref()),
+            ("ak1", Some("p1"))
+        );
+        assert!(e.apis["ecs"].signer.is_none());
+        assert_eq!(e.token.expose(), "tok");
+        assert!(e.secrets().contains(&"sk-Secret".to_owned()));
+        // Every API signed: no token needed.
+        let yaml = format!("auth: {{ ak_env: A, sk_env: S }}\napis:\n{TWO_APIS}");
+        let e = resolve_env(&yaml, &[("A", "ak1"), ("S", "sk")], true)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(e.apis.values().all(|a| a.signer.is_some()));
+        // A dry run needs no key.
+        let e = resolve_env(&yaml, &[], false).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(e.apis["ddm"].signer.as_ref().unwrap().sk_env, "S");
+        let e = resolve_env(&yaml, &[("A", "ak1")], true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`S` is not set"), "{e}");
+    }
+
+    /// Rackspace: a `rax:database` endpoint at the host root gives no
+    /// account; the token's `tenant.id` does.
+    #[test]
+    fn the_account_comes_from_the_tenant_when_the_catalog_url_lacks_it() {
+        let service: keystone::Service = serde_json::from_value(serde_json::json!({
+            "type": "rax:database",
+            "endpoints": [{"interface": "public", "region": "ORD", "url": "https://ord.db.example"}]
+        }))
+        .unwrap();
+        let token = keystone::Token {
+            value: Secret::new("t"),
+            refresh_at: None,
+            project_id: Some("123456".into()),
+            project_name: None,
+            user_name: None,
+            catalog: vec![service],
+        };
+        let cloud = Cloud {
+            name: "rax".into(),
+            source: "test".into(),
+            auth_url: "https://identity.api.rackspacecloud.com/v2.0/".into(),
+            credential: cloud::Credential::RackspaceApiKey {
+                username: "u".into(),
+                api_key: Secret::new("k"),
+            },
+            project: None,
+            region: Some("ORD".into()),
+            interface: "public".into(),
+            identity_api_version: Some("2".into()),
+            profile: Some("rackspace".into()),
+        };
+        let spec_set = specs();
+        let spec = spec_set.specs.iter().find(|s| s.api == "clouddb").unwrap();
+        let lookup = Lookup {
+            service_type: default_service_type("clouddb").into(),
+            region: None,
+            interface: None,
+            vars: [
+                ("version".to_owned(), "v1.0".to_owned()),
+                ("instanceId".to_owned(), "i1".to_owned()),
+            ]
+            .into_iter()
+            .collect(),
+            resources: vec!["i1".into()],
+            uris: spec.uris.iter().map(|u| u.path.clone()).collect(),
+            needed: spec.target_vars.clone(),
+            pos: serde_saphyr::Location::UNKNOWN,
+        };
+        let errs = FileErrors {
+            path: Path::new("t.yaml"),
+            text: "",
+            errors: Vec::new(),
+        };
+        let api =
+            catalog_api("clouddb", lookup, &token, &cloud, &errs).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(api.base_url, "https://ord.db.example");
+        assert_eq!(api.vars["accountId"], "123456");
+    }
+
+    #[test]
+    fn a_token_and_a_key_pair_at_the_top_are_refused_where_written() {
+        let yaml = format!("auth: {{ token_env: T, sk_env: S }}\napis:\n{TWO_APIS}");
+        let e = resolve_env(&yaml, &[("T", "t"), ("S", "s")], true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("both `token_env` and AK/SK") && e.contains("t.yaml:1:"),
+            "{e}"
+        );
+        // A value in the file where a variable name belongs is refused and not shown.
+        let yaml = format!(
+            "apis:\n{}",
+            TWO_APIS.replace(
+                "instance_id: i }",
+                "instance_id: i }, auth: { sk: sk-Value-9 }"
+            )
+        );
+        let e = resolve_env(&yaml, &[], true).unwrap_err().to_string();
+        assert!(e.contains("t.yaml:2:") && !e.contains("sk-Value-9"), "{e}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::negative::{MutationClass, body_mutations};
 use super::uri::fill;
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Endpoint, Tamper};
 pub use crate::model::Group;
 use crate::spec::{Expect, Spec, SpecSet, StatusPattern, UriTemplate};
 
@@ -33,6 +33,8 @@ pub struct RequestTemplate {
     pub send_token: bool,
     /// Replace the resource variable with an id the target cannot know.
     pub unknown_resource: bool,
+    /// How a signed API's request is signed: right, or wrong on purpose.
+    pub tamper: Tamper,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +104,14 @@ pub fn bind(cases: Vec<Case>, endpoint: &Endpoint, unknown_id: &str) -> Vec<Case
     let mut dealt: BTreeMap<(String, bool), usize> = BTreeMap::new();
     cases
         .into_iter()
+        // The signature cases are for APIs that sign (see `plan_with`).
+        .filter(|case| {
+            case.request.tamper == Tamper::None
+                || endpoint
+                    .apis
+                    .get(&case.api)
+                    .is_some_and(|a| a.signer.is_some())
+        })
         .map(|mut case| {
             let Some(api) = endpoint.apis.get(&case.api) else {
                 return case;
@@ -142,7 +152,7 @@ pub fn bind(cases: Vec<Case>, endpoint: &Endpoint, unknown_id: &str) -> Vec<Case
         .collect()
 }
 
-fn json_bytes(v: &Value) -> Vec<u8> {
+pub(super) fn json_bytes(v: &Value) -> Vec<u8> {
     serde_json::to_vec(v).unwrap_or_default()
 }
 
@@ -158,36 +168,46 @@ fn must_not_succeed() -> Expect {
     }
 }
 
-/// Every case of every spec, in spec order.
+/// Every case of every spec, in spec order, for an endpoint that signs no API.
 pub fn plan(specs: &SpecSet) -> Vec<Case> {
+    plan_with(specs, &|_| false)
+}
+
+/// Every case of every spec, in spec order; the APIs for which `signed`
+/// is true also get the cases only signing has.
+pub fn plan_with(specs: &SpecSet, signed: &dyn Fn(&str) -> bool) -> Vec<Case> {
     let mut out = Vec::new();
     for spec in &specs.specs {
-        plan_spec(Arc::new(spec.clone()), &mut out);
+        let signs = signed(&spec.api);
+        plan_spec(Arc::new(spec.clone()), signs, &mut out);
     }
     out
 }
 
 /// Every case of one spec, class by class; the order is that of reports.
-fn plan_spec(spec: Arc<Spec>, out: &mut Vec<Case>) {
+fn plan_spec(spec: Arc<Spec>, signed: bool, out: &mut Vec<Case>) {
     let success = spec.cases.first().map(|c| c.expect.clone());
     positive_cases(&spec, out);
     body_mutation_cases(&spec, success.as_ref(), out);
     out.push(malformed_json_case(&spec));
     out.push(media_type_case(&spec));
     out.extend(no_token_case(&spec));
+    if signed {
+        out.extend(super::signing::signature_cases(&spec));
+    }
     out.push(unknown_id_case(&spec));
     out.extend(method_cases(&spec));
     out.extend(concurrency_case(&spec, success.as_ref()));
 }
 
 /// The URI negative and concurrency cases use.
-fn primary_uri(spec: &Spec) -> &UriTemplate {
+pub(super) fn primary_uri(spec: &Spec) -> &UriTemplate {
     &spec.uris[spec.primary_uri.min(spec.uris.len().saturating_sub(1))]
 }
 
 /// The spec's request on `uri`, with the token; a body brings the spec's
 /// content type.
-fn request(spec: &Spec, uri: &UriTemplate, body: Option<Vec<u8>>) -> RequestTemplate {
+pub(super) fn request(spec: &Spec, uri: &UriTemplate, body: Option<Vec<u8>>) -> RequestTemplate {
     RequestTemplate {
         method: spec.method.clone(),
         uri: uri.clone(),
@@ -195,6 +215,7 @@ fn request(spec: &Spec, uri: &UriTemplate, body: Option<Vec<u8>>) -> RequestTemp
         body,
         send_token: true,
         unknown_resource: false,
+        tamper: Tamper::None,
     }
 }
 
@@ -313,7 +334,7 @@ fn body_mutation_cases(spec: &Arc<Spec>, success: Option<&Expect>, out: &mut Vec
 
 /// A negative case `<api>::negative::<what>` on the primary URI; without a
 /// declared expectation it must not succeed.
-fn negative_case(
+pub(super) fn negative_case(
     spec: &Arc<Spec>,
     what: &str,
     expect: Option<&Expect>,

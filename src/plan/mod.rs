@@ -8,9 +8,10 @@
 mod case;
 mod negative;
 mod partition;
+mod signing;
 mod uri;
 
-pub use case::{Bound, Case, CaseKind, Group, RequestTemplate, bind, plan};
+pub use case::{Bound, Case, CaseKind, Group, RequestTemplate, bind, plan, plan_with};
 pub use negative::{Mutation, body_mutations};
 pub use partition::{Partition, PartitionError};
 pub use uri::fill;

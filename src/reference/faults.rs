@@ -78,6 +78,13 @@ pub enum Fault {
     NovaLike,
     /// clouddb answers as OpenStack Trove 26 does, its 500 to `{}` included.
     TroveLike,
+    /// Every action request is answered with its documented success, and no
+    /// resource ever restarts: the lenient target of long runs.
+    AcceptAllNoRestart,
+    /// An AK/SK signature that does not match the request is accepted.
+    AcceptTamperedSignature,
+    /// An AK/SK signature whose `X-Sdk-Date` is past the 15-minute skew is accepted.
+    AcceptStaleSignature,
 }
 
 impl Fault {
@@ -117,6 +124,9 @@ impl Fault {
         Fault::NotHttp,
         Fault::NovaLike,
         Fault::TroveLike,
+        Fault::AcceptAllNoRestart,
+        Fault::AcceptTamperedSignature,
+        Fault::AcceptStaleSignature,
     ];
 
     /// The kebab-case name used on the command line and in test tables.
@@ -156,6 +166,9 @@ impl Fault {
             Fault::NotHttp => "not-http",
             Fault::NovaLike => "nova-like",
             Fault::TroveLike => "trove-like",
+            Fault::AcceptAllNoRestart => "accept-all-no-restart",
+            Fault::AcceptTamperedSignature => "accept-tampered-signature",
+            Fault::AcceptStaleSignature => "accept-stale-signature",
         }
     }
 
@@ -227,8 +240,17 @@ impl Fault {
             Fault::NovaLike => {
                 "ecs: as OpenStack Nova 34: GET/PUT/DELETE on the action URI answer the framework's 404 JSON, a text/plain body holding JSON is accepted (202)"
             }
+            Fault::AcceptTamperedSignature => {
+                "all: an AK/SK signature that does not match the request received is accepted"
+            }
+            Fault::AcceptStaleSignature => {
+                "all: an AK/SK signature with an X-Sdk-Date more than 15 minutes off is accepted"
+            }
             Fault::TroveLike => {
                 "clouddb: as OpenStack Trove 26: 404 itemNotFound for GET/PUT/DELETE on the action URI, the identity layer's 401, framework-bodied 400/415, 500 instanceFault to {}"
+            }
+            Fault::AcceptAllNoRestart => {
+                "all: every POST on an action URI answers the documented success, whatever it holds, and no resource ever restarts"
             }
         }
     }

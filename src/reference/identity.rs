@@ -25,6 +25,18 @@ use super::response;
 use super::server::Shared;
 use super::state::ids;
 
+/// The access key of the reference server; its secret key is the server's token.
+pub const REFERENCE_AK: &str = "REFERENCEAK000000000";
+/// The temporary access key; it needs `X-Security-Token: sts-<token>`.
+pub const REFERENCE_STS_AK: &str = "REFERENCESTSAK000000";
+
+/// One key pair the gateway knows.
+pub(crate) struct GatewayKey {
+    pub(crate) ak: String,
+    pub(crate) sk: String,
+    pub(crate) security_token: Option<String>,
+}
+
 /// The region every catalog endpoint is in.
 pub const REGION: &str = "RegionOne";
 
@@ -43,6 +55,11 @@ pub struct IdentityConfig {
     /// The lifetime `expires_at` announces, when it is to differ from `token_ttl` (a token
     /// that dies early shows a client's renewal on 401).
     pub announced_ttl: Option<Duration>,
+    /// The access key whose secret key is `password`, for AK/SK signatures.
+    pub ak: String,
+    /// A temporary access key (same secret key) and the security token it needs.
+    pub sts_ak: String,
+    pub sts_token: String,
 }
 
 impl IdentityConfig {
@@ -59,6 +76,9 @@ impl IdentityConfig {
             app_credential_secret: password.into(),
             token_ttl: Duration::from_secs(3600),
             announced_ttl: None,
+            ak: REFERENCE_AK.into(),
+            sts_ak: REFERENCE_STS_AK.into(),
+            sts_token: format!("sts-{password}"),
         }
     }
 }
@@ -103,11 +123,32 @@ impl Identity {
         tokens.get(token).is_some_and(|exp| Instant::now() < *exp)
     }
 
+    /// The key pairs signatures may be made with.
+    pub(crate) fn keys(&self) -> Vec<GatewayKey> {
+        let c = &self.config;
+        vec![
+            GatewayKey {
+                ak: c.ak.clone(),
+                sk: c.password.clone(),
+                security_token: None,
+            },
+            GatewayKey {
+                ak: c.sts_ak.clone(),
+                sk: c.password.clone(),
+                security_token: Some(c.sts_token.clone()),
+            },
+        ]
+    }
+
+    pub(crate) fn config(&self) -> &IdentityConfig {
+        &self.config
+    }
+
     pub(crate) fn issued(&self) -> usize {
         self.issued.load(Ordering::Relaxed)
     }
 
-    fn issue(&self) -> (String, Duration) {
+    pub(crate) fn issue(&self) -> (String, Duration) {
         let token = format!("gAAAA{}", uuid::Uuid::new_v4().simple());
         let mut tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();

@@ -5,14 +5,22 @@
 //! misreading in one shows up as a disagreement with the other. Each API is nested under its
 //! id (`/ddm`, `/clouddb`, `/clouddb-ha`, `/modelarts`, `/ecs`) and serves its action URI and
 //! the status URI of its companion document, with `--resources N` known resources (two by
-//! default) whose states go, each on its own, from steady to restarting and back. Fault modes
+//! default) whose states go, each on its own, from steady to restarting and back. Beside them,
+//! what OpenStack clients read around a restart: version documents (`discovery`), compute
+//! microversions (`microversion`) and the documented show bodies (`readback`). Fault modes
 //! make it wrong on purpose, one change each, so that every conformance check can be seen
 //! failing.
 
+mod aksk;
 mod apis;
+mod counter;
+mod discovery;
 mod faults;
 mod hostile;
 mod identity;
+mod identity_v2;
+mod microversion;
+mod readback;
 mod request;
 mod response;
 mod server;
@@ -22,5 +30,5 @@ mod state;
 mod tests;
 
 pub use faults::Fault;
-pub use identity::IdentityConfig;
+pub use identity::{IdentityConfig, REFERENCE_AK, REFERENCE_STS_AK};
 pub use server::{DEFAULT_RESOURCES, ReferenceApi, ReferenceConfig, ReferenceServer};

@@ -14,6 +14,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::apis;
+use super::counter::{self, Counter};
+use super::discovery;
 use super::faults::Fault;
 use super::hostile::{self, FrontMode};
 use super::identity::{self, Identity, IdentityConfig};
@@ -86,6 +88,8 @@ pub(crate) struct Shared {
     pub(crate) port: u16,
     /// Turns true (or closes) when the server shuts down.
     pub(crate) stop: watch::Receiver<bool>,
+    /// How many requests came, for tests that count what a run sent.
+    pub(crate) counter: Counter,
 }
 
 impl Shared {
@@ -153,12 +157,24 @@ impl ReferenceServer {
             identity: Identity::new(identity),
             port: addr.port(),
             stop: stop_rx.clone(),
+            counter: Counter::default(),
         });
         let resources = Api::ALL
             .iter()
             .map(|&api| shared.resources.ids(api))
             .collect();
-        let router = apis::router(shared.clone()).merge(identity::router(shared.clone()));
+        let router = apis::router(shared.clone())
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                super::aksk::gate,
+            ))
+            .merge(identity::router(shared.clone()))
+            .merge(super::identity_v2::router(shared.clone()))
+            .merge(discovery::router(shared.clone()))
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                counter::count,
+            ));
         let mut tasks = Vec::new();
         let serve_stop = stop_rx.clone();
         tasks.push(tokio::spawn(async move {
@@ -202,6 +218,16 @@ impl ReferenceServer {
     /// The address the server listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// How many requests the server received on action URIs (any method).
+    pub fn action_requests(&self) -> usize {
+        self.shared.counter.actions()
+    }
+
+    /// How many requests the server received in all.
+    pub fn requests(&self) -> usize {
+        self.shared.counter.all()
     }
 
     /// One entry per API id: "ddm", "clouddb", "clouddb-ha", "modelarts", "ecs" (in that order).
@@ -298,6 +324,38 @@ impl ReferenceServer {
             );
         }
         yaml
+    }
+
+    /// The Rackspace Identity v2.0 auth URL: `http://ADDR/identity/v2.0`.
+    pub fn identity_v2_url(&self) -> String {
+        format!("http://{}/identity/v2.0", dialable(self.addr))
+    }
+
+    /// The access key whose signatures the server accepts; its secret key is the token.
+    pub fn access_key(&self) -> &str {
+        &self.shared.identity.config().ak
+    }
+
+    /// A target file signing every API with AK/SK: the key pair is read from `ak_env` and
+    /// `sk_env` (the secret key is the server's token).
+    pub fn aksk_target_yaml(&self, ak_env: &str, sk_env: &str) -> String {
+        let fixed = self.target_yaml("UNUSED");
+        let apis = fixed.split_once("apis:\n").map_or("", |(_, rest)| rest);
+        format!(
+            "auth:\n  ak_env: {}\n  sk_env: {}\napis:\n{apis}",
+            quoted(ak_env),
+            quoted(sk_env)
+        )
+    }
+
+    /// A `clouds.yaml` with cloud `name` signing in to the v2.0 endpoint with a Rackspace
+    /// API key (user `demo`); the key is the value of `key_env`, for `secure.yaml`.
+    pub fn rackspace_clouds_yaml(&self, name: &str, key_env: &str) -> String {
+        format!(
+            "clouds:\n  {name}:\n    profile: rackspace\n    auth_type: rackspace_apikey\n    auth:\n      auth_url: {}\n      username: \"demo\"\n      # api_key: the value of ${key_env}; put it in secure.yaml\n    region_name: {}\n",
+            quoted(&self.identity_v2_url()),
+            quoted(identity::REGION),
+        )
     }
 
     /// Stops accepting connections, ends hanging requests, and waits (a few seconds at most)

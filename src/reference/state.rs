@@ -192,6 +192,11 @@ impl Resources {
         (0..self.count).map(|n| api.resource_id(n)).collect()
     }
 
+    /// The position of `id` among `api`'s resources (0 for the fixed one).
+    pub(crate) fn index(&self, api: Api, id: &str) -> Option<usize> {
+        (0..self.count).find(|&n| api.resource_id(n) == id)
+    }
+
     /// True when `id` names one of `api`'s resources.
     pub(crate) fn known(&self, api: Api, id: &str) -> bool {
         (0..self.count).any(|n| api.resource_id(n) == id)

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::*;
 
 mod conformant;
+mod discovery;
 mod faults;
 mod hostile;
 mod resources;

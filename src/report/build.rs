@@ -23,6 +23,10 @@ pub struct RunMeta {
     pub sign_in: Option<SignInInfo>,
     /// `--poll-interval` in milliseconds, for the restart timings.
     pub poll_interval_ms: Option<u64>,
+    /// The run's id, kept across `--resume`.
+    pub run_id: String,
+    /// Cases taken from the journal of an interrupted run.
+    pub resumed_cases: usize,
 }
 
 /// The report of `cases` (in plan order), with the summary counted.
@@ -47,6 +51,8 @@ pub fn build(mut cases: Vec<CaseReport>, meta: RunMeta) -> Report {
             interrupted: meta.interrupted,
             sign_in: meta.sign_in,
             poll_interval_ms: meta.poll_interval_ms,
+            run_id: meta.run_id,
+            resumed_cases: meta.resumed_cases,
         },
         summary: Summary::of(&cases),
         restart_times: super::timing::restart_times(&cases),

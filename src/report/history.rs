@@ -35,6 +35,9 @@ pub const DEFAULT_KEEP: usize = 100;
 pub struct HistoryLine {
     /// Always [`HISTORY_TAG`].
     pub history: String,
+    /// The run's id, kept when the run is resumed (empty in reports that predate it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub run_id: String,
     /// RFC 3339 start time.
     pub started_at: String,
     pub duration_ms: u64,
@@ -80,6 +83,7 @@ impl HistoryLine {
     pub fn from_report(report: &Report) -> HistoryLine {
         HistoryLine {
             history: HISTORY_TAG.to_owned(),
+            run_id: report.run.run_id.clone(),
             started_at: report.run.started_at.clone(),
             duration_ms: report.run.duration_ms,
             tool_version: report.tool.version.clone(),
@@ -123,11 +127,15 @@ impl HistoryLine {
         Some(end_ms as f64 / 1000.0)
     }
 
-    /// Two lines record the same run when they share start, target and partition.
+    /// Two lines record the same run when they share the run id (kept by `--resume`) and the
+    /// partition; lines without an id, when they share start, target and partition.
     fn same_run(&self, other: &HistoryLine) -> bool {
-        self.started_at == other.started_at
-            && self.target == other.target
-            && self.partition == other.partition
+        let same_id = if self.run_id.is_empty() || other.run_id.is_empty() {
+            self.started_at == other.started_at && self.target == other.target
+        } else {
+            self.run_id == other.run_id
+        };
+        same_id && self.partition == other.partition
     }
 }
 
@@ -360,6 +368,22 @@ mod tests {
         );
         assert_eq!(runs.len(), 1);
         assert!(!runs[0].interrupted);
+        // With run ids, the id decides: a resumed run keeps its id, another run has its own.
+        let mut first = run_at("2026-11-02T02:00:00Z");
+        first.run.run_id = "run-a".into();
+        first.run.interrupted = true;
+        let mut resumed = run_at("2026-11-02T02:30:00Z");
+        resumed.run.run_id = "run-a".into();
+        let mut other = run_at("2026-11-02T02:30:00Z");
+        other.run.run_id = "run-b".into();
+        for r in [&first, &resumed, &other] {
+            add(&mut runs, HistoryLine::from_report(r), 10);
+        }
+        let ids: Vec<(&str, bool)> = runs
+            .iter()
+            .map(|r| (r.run_id.as_str(), r.interrupted))
+            .collect();
+        assert_eq!(ids, [("", false), ("run-a", false), ("run-b", false)]);
     }
 
     #[test]

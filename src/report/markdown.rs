@@ -56,6 +56,14 @@ fn title(out: &mut String, report: &Report) {
     if report.run.interrupted {
         out.push_str("> **Interrupted**: not every case finished; the counts are partial.\n\n");
     }
+    if report.run.resumed_cases > 0 {
+        let _ = writeln!(
+            out,
+            "> **Resumed**: {} of {} cases come from the journal of the interrupted run and were not sent again.\n",
+            report.run.resumed_cases,
+            report.cases.len()
+        );
+    }
 }
 
 fn comparison(out: &mut String, diff: &ReportDiff) {

@@ -113,6 +113,10 @@ fn merge_runs(runs: &[&RunInfo]) -> RunInfo {
         interrupted: runs.iter().any(|r| r.interrupted),
         sign_in: runs.iter().find_map(|r| r.sign_in.clone()),
         poll_interval_ms: runs.iter().filter_map(|r| r.poll_interval_ms).max(),
+        // The partitions of one run each have their own id; the merged run
+        // is known by the first.
+        run_id: runs.first().map(|r| r.run_id.clone()).unwrap_or_default(),
+        resumed_cases: runs.iter().map(|r| r.resumed_cases).sum(),
     }
 }
 

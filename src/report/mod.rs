@@ -11,6 +11,7 @@ pub mod diff;
 mod format;
 pub mod history;
 pub mod html;
+pub mod journal;
 pub mod json;
 pub mod junit;
 pub mod markdown;

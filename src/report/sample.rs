@@ -82,6 +82,7 @@ pub fn case(name: &str, api: &str, group: Group, outcome: CaseOutcome) -> CaseRe
         curl: None,
         resource: None,
         restart: None,
+        from_journal: false,
     }
 }
 
@@ -222,6 +223,8 @@ pub fn report() -> Report {
             interrupted: false,
             sign_in: None,
             poll_interval_ms: None,
+            run_id: String::new(),
+            resumed_cases: 0,
         },
         summary: Summary::of(&cases),
         restart_times: BTreeMap::new(),

@@ -372,6 +372,7 @@ mod tests {
     fn run(day: u32, outcomes: &[(&str, CaseOutcome, Option<u64>)]) -> HistoryLine {
         HistoryLine {
             history: HISTORY_TAG.into(),
+            run_id: String::new(),
             started_at: format!("2026-11-{day:02}T02:00:00Z"),
             duration_ms: 1000,
             tool_version: "0.1.0".into(),

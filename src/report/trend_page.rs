@@ -531,6 +531,7 @@ mod tests {
     fn line(day: u32, name: &str, outcome: CaseOutcome) -> HistoryLine {
         HistoryLine {
             history: HISTORY_TAG.into(),
+            run_id: String::new(),
             started_at: format!("2026-11-{day:02}T02:00:00Z"),
             duration_ms: 1000,
             tool_version: if day > 2 { "0.2.0" } else { "0.1.0" }.into(),

@@ -11,6 +11,7 @@
 //! ├── junit.xml             one <testsuite> per API, for CI test tabs
 //! ├── report.html           one self-contained page: matrix, cases, exchanges, timelines
 //! ├── summary.md            CI job summary / PR comment
+//! ├── journal.jsonl         appended as each case ends (journal.rs), read by --resume
 //! └── report.json.tmp       only while that file is being written, renamed over report.json
 //! ```
 

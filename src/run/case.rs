@@ -7,14 +7,16 @@ use std::time::Instant;
 use super::Runner;
 use super::http::{Outgoing, ms};
 use super::lifecycle::{Poller, Stop, Watch};
+use super::pace::Accepted;
 use crate::endpoint::Secret;
 use crate::model::{CaseRun, Watched};
 use crate::plan::{Bound, Case, CaseKind};
 use crate::redact::Redactor;
 
 impl Runner {
-    /// Runs `case` against the endpoint and records what it saw.
-    pub(super) async fn run_case(&self, case: &Case) -> CaseRun {
+    /// Runs `case` against the endpoint and records what it saw; `first`
+    /// when it is the first case on its resource.
+    pub(super) async fn run_case(&self, case: &Case, first: bool) -> CaseRun {
         let start = Instant::now();
         let mut run = CaseRun {
             started_ms: ms(start.duration_since(self.started)),
@@ -37,6 +39,9 @@ impl Runner {
         if case.touches_resource
             && let Some(p) = &poller
         {
+            if first && self.settle_first {
+                run.notes.push(self.settle(p).await);
+            }
             let (note, last) = p.wait_not_restarting().await;
             run.notes.extend(note);
             run.before = last;
@@ -85,6 +90,7 @@ impl Runner {
             progress: self.progress,
             url,
             auth_header: case.spec.auth_header.as_ref().map(|(h, _)| h.as_str()),
+            signer: self.signer(case),
             lifecycle,
             polling: self.polling,
             case_start: start,
@@ -104,11 +110,15 @@ impl Runner {
     ) {
         match case.kind {
             CaseKind::Restart => {
-                let w = p.watch(false).await;
+                let w = self
+                    .paced_watch(case, p, Accepted::Restart, false, run)
+                    .await;
                 run.watch = Some(self.watched(w, run));
             }
             CaseKind::Negative if case.touches_resource => {
-                let w = p.watch(false).await;
+                let w = self
+                    .paced_watch(case, p, Accepted::Negative, false, run)
+                    .await;
                 let last = w
                     .observations
                     .iter()
@@ -128,6 +138,56 @@ impl Runner {
         }
     }
 
+    /// Watches for a restart with the wait the API's pacing allows, notes a
+    /// shortened wait, and teaches the pacing what the watch saw.
+    async fn paced_watch(
+        &self,
+        case: &Case,
+        p: &Poller<'_>,
+        kind: Accepted,
+        stop_at_restarting: bool,
+        run: &mut CaseRun,
+    ) -> Watch {
+        let wait = self.pacing.wait_for(&case.api, kind);
+        let w = p.watch(stop_at_restarting, wait.grace).await;
+        let silent = w.stop == Stop::SteadyNotSeen;
+        if silent || w.restarting.is_some() {
+            self.pacing
+                .learn(&case.api, &case.name, kind, &wait, w.restarting_after);
+        }
+        if silent && let Some(why) = wait.shortened {
+            run.notes.push(why);
+        }
+        w
+    }
+
+    /// A resumed run's first look at a resource: watched for the whole
+    /// grace, or through the restart it shows, before its first case.
+    async fn settle(&self, p: &Poller<'_>) -> String {
+        let w = p.watch(false, self.polling.grace).await;
+        let states: Vec<String> =
+            w.observations
+                .iter()
+                .filter_map(|o| o.state.clone())
+                .fold(Vec::new(), |mut v, s| {
+                    if v.last() != Some(&s) {
+                        v.push(s);
+                    }
+                    v
+                });
+        format!(
+            "resumed run: watched the resource for {:.1} s before its first case, in case the interrupted run left it restarting ({})",
+            w.observations
+                .last()
+                .map_or(0.0, |o| o.at_ms as f64 / 1000.0),
+            if states.is_empty() {
+                "no state read".to_owned()
+            } else {
+                states.join(" → ")
+            }
+        )
+    }
+
     /// Concurrency cases: waits for the restarting state, sends the same
     /// restart again, then waits for the steady state.
     async fn second_restart(
@@ -138,7 +198,9 @@ impl Runner {
         run: &mut CaseRun,
         start: Instant,
     ) {
-        let w = p.watch(true).await;
+        let w = self
+            .paced_watch(case, p, Accepted::Restart, true, run)
+            .await;
         let stopped_restarting = w.stop == Stop::Restarting;
         let restarting = w.restarting.is_some();
         let mut watched = self.watched(w, run);
@@ -155,7 +217,15 @@ impl Runner {
             run.second = Some(received.map_err(|e| format!("second restart: {e}")));
         }
         if stopped_restarting {
-            let rest = p.watch(false).await;
+            // The resource is restarting: it will come back; a shortened
+            // wait would only matter if a wrongly accepted second restart
+            // started another one, which the steady state then shows.
+            let rest = p
+                .watch(
+                    false,
+                    self.pacing.wait_for(&case.api, Accepted::Restart).grace,
+                )
+                .await;
             run.exchanges.extend(rest.exchanges);
             watched.observations.extend(rest.observations);
             watched.timed_out = rest.stop == Stop::TimedOut;
@@ -175,7 +245,7 @@ impl Runner {
     }
 
     /// The case's own request, as planned.
-    fn request<'a>(&self, case: &'a Case, url: &'a str) -> Outgoing<'a> {
+    fn request<'a>(&'a self, case: &'a Case, url: &'a str) -> Outgoing<'a> {
         let req = &case.request;
         let auth = case.spec.auth_header.as_ref().map(|(h, _)| h.as_str());
         Outgoing {
@@ -185,7 +255,13 @@ impl Runner {
             auth_header: if req.send_token { auth } else { None },
             content_type: req.content_type.as_deref(),
             body: req.body.as_deref(),
+            signer: self.signer(case).map(|k| (k, req.tamper)),
         }
+    }
+
+    /// The key pair of the case's API, when it signs.
+    fn signer(&self, case: &Case) -> Option<&crate::endpoint::AkSk> {
+        self.endpoint.apis.get(&case.api)?.signer.as_deref()
     }
 }
 
@@ -198,8 +274,22 @@ pub(super) fn curl(o: &Outgoing<'_>, token: &Secret, token_env: &str) -> String 
     };
     let redactor = Redactor::new([token.expose()]);
     let mut line = format!("curl -i -X {} {}", o.method, q(&redactor.redact_url(o.url)));
-    if let Some(h) = o.auth_header {
-        line.push_str(&format!(" -H \"{h}: ${token_env}\""));
+    match (o.auth_header, o.signer) {
+        (Some(_), Some((key, _))) => {
+            let mut set = vec![("Accept".to_owned(), "application/json".to_owned())];
+            set.extend(
+                o.content_type
+                    .map(|ct| ("Content-Type".to_owned(), ct.to_owned())),
+            );
+            if let Ok(url) = reqwest::Url::parse(o.url) {
+                for h in key.curl_headers(&url, &set) {
+                    line.push(' ');
+                    line.push_str(&h);
+                }
+            }
+        }
+        (Some(h), None) => line.push_str(&format!(" -H \"{h}: ${token_env}\"")),
+        (None, _) => {}
     }
     if let Some(ct) = o.content_type {
         line.push_str(&format!(" -H {}", q(&format!("Content-Type: {ct}"))));

@@ -3,14 +3,16 @@
 //! One `reqwest` client serves every trial. Redirects are never followed (a
 //! restart API that redirects is reported, and `X-Auth-Token` would follow a
 //! redirect to another host), nothing is retried, every request has a
-//! timeout, and bodies are read in chunks up to a cap.
+//! timeout, and bodies are read in chunks up to a cap. A request to an API
+//! that signs is signed last, over the headers set here (see
+//! [`crate::endpoint::AkSk::sign`]), afresh for every hop and retry.
 
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::endpoint::{Lease, Secret, TokenSource};
+use crate::endpoint::{AkSk, Lease, Secret, Tamper, TokenSource};
 use crate::model::Received;
 use crate::model::{ExchangeRecord, RequestRecord, ResponseRecord};
 
@@ -68,6 +70,9 @@ pub struct Outgoing<'a> {
     pub auth_header: Option<&'a str>,
     pub content_type: Option<&'a str>,
     pub body: Option<&'a [u8]>,
+    /// The API signs with AK/SK: a request that is to carry credentials
+    /// (`auth_header` set) is signed instead of carrying the token.
+    pub signer: Option<(&'a AkSk, Tamper)>,
 }
 
 /// What came of one request: the record for the report, and either the
@@ -172,6 +177,7 @@ impl Http {
                 auth_header: if same_origin { out.auth_header } else { None },
                 content_type: chain.content_type,
                 body: chain.body,
+                signer: out.signer,
             };
             let (sent, lease) = self.send_leased(this, case_start).await;
             records.push(sent.record);
@@ -182,8 +188,10 @@ impl Http {
                 Ok(r) => r,
                 Err(e) => return (records, Err(e), notes),
             };
+            // A signature is not renewed: a 401 to it is the answer.
             if same_origin
                 && out.auth_header.is_some()
+                && out.signer.is_none()
                 && self
                     .renew_on_401(&r, &mut chain, lease.generation, &mut notes)
                     .await
@@ -311,6 +319,7 @@ impl Http {
         let refused = matches!(&sent.received, Ok(r) if r.status == 401);
         if refused
             && again.auth_header.is_some()
+            && again.signer.is_none()
             && let Ok(true) = self.tokens.refused(lease.generation).await
         {
             return self.send_leased(again, case_start).await.0;
@@ -320,7 +329,8 @@ impl Http {
 
     /// Sends one request with the current token; also says which token.
     async fn send_leased(&self, out: Outgoing<'_>, case_start: Instant) -> (Sent, Lease) {
-        let lease = if out.auth_header.is_some() {
+        let signing = out.auth_header.and(out.signer);
+        let lease = if out.auth_header.is_some() && signing.is_none() {
             self.tokens.current().await
         } else {
             Lease {
@@ -344,7 +354,11 @@ impl Http {
             headers.insert(reqwest::header::CONTENT_TYPE, v);
             shown.push(("Content-Type".into(), ct.into()));
         }
-        if let Some(name) = out.auth_header
+        if let Some((key, tamper)) = signing {
+            // Signed last, over the headers set so far plus the ones the
+            // signer adds; exactly these go on the wire.
+            sign_into(key, tamper, &out, &mut headers, &mut shown);
+        } else if let Some(name) = out.auth_header
             && let (Ok(n), Ok(mut v)) = (
                 HeaderName::from_bytes(name.as_bytes()),
                 HeaderValue::from_str(lease.token.expose()),
@@ -488,6 +502,41 @@ impl Http {
     }
 }
 
+/// Signs the request as it stands (`headers`, the URL, the body) and adds
+/// the signer's headers to it and to the record.
+fn sign_into(
+    key: &AkSk,
+    tamper: Tamper,
+    out: &Outgoing<'_>,
+    headers: &mut HeaderMap,
+    shown: &mut Vec<(String, String)>,
+) {
+    let Ok(url) = reqwest::Url::parse(out.url) else {
+        return;
+    };
+    let set: Vec<(String, String)> = shown.clone();
+    let signed = key.sign(
+        out.method,
+        &url,
+        &set,
+        out.body.unwrap_or_default(),
+        chrono::Utc::now(),
+        tamper,
+    );
+    for (name, value) in signed.headers.into_iter().skip(set.len()) {
+        let (Ok(n), Ok(mut v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) else {
+            continue;
+        };
+        let secret = name.eq_ignore_ascii_case("x-security-token");
+        v.set_sensitive(secret || name.eq_ignore_ascii_case("authorization"));
+        headers.insert(n, v);
+        shown.push((name, if secret { "***".into() } else { value }));
+    }
+}
+
 /// `scheme://host:port` of a URL, the unit the token may be sent to.
 fn origin(url: &str) -> Option<(String, String, Option<u16>)> {
     let u = reqwest::Url::parse(url).ok()?;
@@ -589,6 +638,109 @@ mod tests {
             http.pace().await;
         }
         assert_eq!(t0.elapsed(), Duration::from_millis(1000));
+    }
+
+    /// A same-origin redirect is followed with a signature of its own: the
+    /// second request is signed over its own path, and the server sees the
+    /// headers the record shows.
+    #[tokio::test]
+    async fn a_followed_redirect_is_signed_afresh_over_its_own_path() {
+        use axum::http::{HeaderMap as AxHeaders, StatusCode};
+        use axum::routing::post;
+        let app = axum::Router::new()
+            .route(
+                "/a",
+                post(|| async { (StatusCode::TEMPORARY_REDIRECT, [("location", "/b")]) }),
+            )
+            .route(
+                "/b",
+                post(|h: AxHeaders| async move {
+                    let get = |n: &str| {
+                        h.get(n)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_owned()
+                    };
+                    format!(
+                        "{}\n{}\n{}",
+                        get("host"),
+                        get("x-sdk-date"),
+                        get("authorization")
+                    )
+                }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let key = AkSk {
+            ak: "AK".into(),
+            sk: Secret::new("SK"),
+            project_id: Some("p".into()),
+            security_token: None,
+            ak_env: "A".into(),
+            sk_env: "S".into(),
+            security_token_env: "T".into(),
+        };
+        let options = HttpOptions {
+            follow_redirects: true,
+            ..HttpOptions::default()
+        };
+        let http = Http::new(
+            Secret::new(""),
+            Duration::from_secs(5),
+            1024,
+            false,
+            options,
+        )
+        .unwrap();
+        let url = format!("http://{addr}/a");
+        let out = Outgoing {
+            purpose: "request",
+            method: "POST",
+            url: &url,
+            auth_header: Some("X-Auth-Token"),
+            content_type: Some("application/json"),
+            body: Some(b"{}"),
+            signer: Some((&key, Tamper::None)),
+        };
+        let (records, received, _) = http.send_all(out, Instant::now()).await;
+        server.abort();
+        assert_eq!(records.len(), 2);
+        let seen = String::from_utf8(received.unwrap().body).unwrap();
+        let lines: Vec<&str> = seen.lines().collect();
+        assert_eq!(lines[0], format!("127.0.0.1:{}", addr.port()));
+        let sent: Vec<(String, String)> = records[1].request.headers.clone();
+        let value = |n: &str| {
+            sent.iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        assert_eq!(value("X-Sdk-Date"), lines[1]);
+        assert_eq!(value("Authorization"), lines[2]);
+        assert!(sent.iter().all(|(k, _)| k != "X-Auth-Token"));
+        // The signature the server saw is the one over /b with what was sent.
+        let (canonical, names) = crate::endpoint::aksk::canonical_request(
+            "POST",
+            "/b",
+            None,
+            &sent,
+            &crate::endpoint::aksk::hex_sha256(b"{}"),
+        );
+        let sig = crate::endpoint::aksk::signature(
+            "SK",
+            &crate::endpoint::aksk::string_to_sign(lines[1], &canonical),
+        );
+        assert_eq!(
+            lines[2],
+            crate::endpoint::aksk::authorization("AK", &names, &sig)
+        );
+        let first = records[0]
+            .request
+            .headers
+            .iter()
+            .find(|(k, _)| k == "Authorization");
+        assert_ne!(first.map(|(_, v)| v.as_str()), Some(lines[2]));
     }
 
     #[test]

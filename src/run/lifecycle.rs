@@ -34,6 +34,8 @@ pub struct Poller<'a> {
     pub progress: Progress,
     pub url: &'a str,
     pub auth_header: Option<&'a str>,
+    /// The API's key pair, when its requests are signed.
+    pub signer: Option<&'a crate::endpoint::AkSk>,
     pub lifecycle: &'a Lifecycle,
     pub polling: Polling,
     pub case_start: Instant,
@@ -61,6 +63,9 @@ pub struct Watch {
     pub stop: Stop,
     /// The first restarting state seen.
     pub restarting: Option<String>,
+    /// When the first poll that showed the restarting state was answered,
+    /// since watching started: an upper bound on when the restart began.
+    pub restarting_after: Option<Duration>,
 }
 
 impl Poller<'_> {
@@ -75,6 +80,7 @@ impl Poller<'_> {
                     auth_header: self.auth_header,
                     content_type: None,
                     body: None,
+                    signer: self.signer.map(|k| (k, crate::endpoint::Tamper::None)),
                 },
                 self.case_start,
             )
@@ -114,14 +120,16 @@ impl Poller<'_> {
     }
 
     /// Polls from now on until the resource is steady again after a restart
-    /// (or, with `stop_at_restarting`, until the restarting state shows).
-    pub async fn watch(&self, stop_at_restarting: bool) -> Watch {
+    /// (or, with `stop_at_restarting`, until the restarting state shows), or
+    /// until it has stayed steady for `grace` without restarting.
+    pub async fn watch(&self, stop_at_restarting: bool, grace: Duration) -> Watch {
         let started = Instant::now();
         let mut w = Watch {
             observations: Vec::new(),
             exchanges: Vec::new(),
             stop: Stop::TimedOut,
             restarting: None,
+            restarting_after: None,
         };
         let mut steady_since: Option<Instant> = None;
         let mut blind = 0;
@@ -143,6 +151,7 @@ impl Poller<'_> {
                     steady_since = None;
                     if w.restarting.is_none() {
                         w.restarting = Some(s.to_owned());
+                        w.restarting_after = Some(started.elapsed());
                     }
                     if stop_at_restarting {
                         w.stop = Stop::Restarting;
@@ -155,8 +164,7 @@ impl Poller<'_> {
                         w.stop = Stop::Steady;
                         break w;
                     }
-                    if steady_since.get_or_insert_with(Instant::now).elapsed() >= self.polling.grace
-                    {
+                    if steady_since.get_or_insert_with(Instant::now).elapsed() >= grace {
                         w.stop = Stop::SteadyNotSeen;
                         break w;
                     }

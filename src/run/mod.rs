@@ -16,6 +16,7 @@ mod case;
 mod health;
 mod http;
 mod lifecycle;
+mod pace;
 mod progress;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -53,6 +54,10 @@ pub struct Settings {
     /// Transport failures in a row after which an API's remaining cases
     /// are not sent (`--dead-after`); 0 never gives up.
     pub dead_after: usize,
+    /// Before the first case on each resource, watch it for the whole
+    /// grace: a resumed run's resources may still be restarting, or about
+    /// to, from the request the interrupted run sent last.
+    pub settle_first: bool,
 }
 
 impl Settings {
@@ -66,6 +71,7 @@ impl Settings {
             follow_redirects: false,
             rate: None,
             dead_after: 3,
+            settle_first: false,
         }
     }
 }
@@ -73,6 +79,19 @@ impl Settings {
 /// Called with the cases that finished (and the others marked not run)
 /// when SIGINT or SIGTERM stops the run. The process exits after the call.
 pub type InterruptHook = Box<dyn Fn(Vec<CaseReport>) + Send + Sync>;
+
+/// Called with each case's entry as the case finishes (the journal).
+pub type FinishedHook = Arc<dyn Fn(&CaseReport) + Send + Sync>;
+
+/// Who else hears of the cases as they end, and what ended before.
+#[derive(Default)]
+pub struct Hooks {
+    pub on_interrupt: Option<InterruptHook>,
+    pub on_finished: Option<FinishedHook>,
+    /// The entries of cases an interrupted run finished (`--resume`): each
+    /// is a trial with its recorded outcome, and nothing is sent for it.
+    pub recorded: Vec<CaseReport>,
+}
 
 /// Turns what a case saw into its report entry: checks and outcome. Given
 /// by the caller, so that the run stage never decides a verdict itself.
@@ -174,6 +193,10 @@ pub(crate) struct Runner {
     http: Http,
     endpoint: Endpoint,
     polling: Polling,
+    /// Watch each resource for the grace before its first case (`--resume`).
+    settle_first: bool,
+    /// How long to wait for restarts, learned from what each API showed.
+    pacing: pace::Pacing,
     health: Health,
     progress: Progress,
     /// When the cases started, for each case's `started_ms`.
@@ -196,7 +219,7 @@ pub fn execute(
     settings: &Settings,
     args: &Arguments,
     judge: Judge,
-    on_interrupt: Option<InterruptHook>,
+    hooks: Hooks,
 ) -> Result<Executed, RunError> {
     let options = HttpOptions {
         follow_redirects: settings.follow_redirects,
@@ -212,7 +235,7 @@ pub fn execute(
     )?;
     let selected: Vec<Case> = cases
         .into_iter()
-        .filter(|c| !is_filtered_out(args, &c.name))
+        .filter(|c| is_selected(args, &c.name))
         .collect();
     let apis: BTreeSet<String> = selected.iter().map(|c| c.api.clone()).collect();
     let rt = &session.rt;
@@ -225,6 +248,8 @@ pub fn execute(
         http,
         endpoint: session.endpoint.clone(),
         polling: settings.polling,
+        settle_first: settings.settle_first,
+        pacing: pace::Pacing::new(settings.polling),
         health,
         progress: progress_mode(args),
         started: Instant::now(),
@@ -235,14 +260,34 @@ pub fn execute(
     let sink: Arc<Mutex<BTreeMap<usize, CaseReport>>> = Arc::default();
     let budget =
         settings.polling.timeout * 3 + settings.request_timeout * 6 + Duration::from_secs(10);
-    let waiting = schedule(rt, &runner, &selected, &judge, &sink, budget);
-    if let Some(hook) = on_interrupt {
+    if let Some(hook) = hooks.on_interrupt {
+        // Listening starts here, before any case: a signal that comes while
+        // the first cases run is not lost.
+        let signals = {
+            let _guard = rt.enter();
+            interrupted()
+        };
         let (sink, selected, judge) = (sink.clone(), selected.clone(), judge.clone());
         rt.spawn(async move {
-            interrupted().await;
+            signals.await;
             hook(finished_or_not_run(&sink, &selected, &judge));
         });
     }
+    let waiting = schedule(
+        rt,
+        &runner,
+        &selected,
+        Finish {
+            judge: judge.clone(),
+            sink: sink.clone(),
+            hook: hooks.on_finished,
+        },
+        budget,
+    );
+    let recorded = hooks
+        .recorded
+        .into_iter()
+        .map(|report| Trial::ignorable_test(report.name.clone(), move || trial_result(&report)));
     let trials = selected
         .iter()
         .zip(waiting)
@@ -252,6 +297,7 @@ pub fn execute(
                 Err(_) => Err("the case's task stopped without a result".into()),
             })
         })
+        .chain(recorded)
         .collect();
     let conclusion = libtest_mimic::run(args, trials);
     let cases = std::mem::take(&mut *sink.lock().unwrap_or_else(|e| e.into_inner()))
@@ -267,6 +313,14 @@ pub fn execute(
 
 type TrialOutcome = Result<Completion, libtest_mimic::Failed>;
 
+/// What happens to a case's record once it ran: judged, kept, told.
+#[derive(Clone)]
+struct Finish {
+    judge: Judge,
+    sink: Arc<Mutex<BTreeMap<usize, CaseReport>>>,
+    hook: Option<FinishedHook>,
+}
+
 /// Starts every case as a task: one chain per resource for the cases that
 /// touch it, the rest on their own. Returns, per case, where its trial
 /// outcome will arrive.
@@ -274,8 +328,7 @@ fn schedule(
     rt: &tokio::runtime::Runtime,
     runner: &Arc<Runner>,
     cases: &[Case],
-    judge: &Judge,
-    sink: &Arc<Mutex<BTreeMap<usize, CaseReport>>>,
+    finish: Finish,
     budget: Duration,
 ) -> Vec<oneshot::Receiver<TrialOutcome>> {
     let mut chains: BTreeMap<String, Vec<(usize, oneshot::Sender<TrialOutcome>)>> = BTreeMap::new();
@@ -294,18 +347,22 @@ fn schedule(
         }
     }
     let cases: Arc<Vec<Case>> = Arc::new(cases.to_vec());
-    let (runner, judge, sink) = (runner.clone(), judge.clone(), sink.clone());
-    let one = move |index: usize, tx: oneshot::Sender<TrialOutcome>| {
-        let (runner, cases, judge, sink) =
-            (runner.clone(), cases.clone(), judge.clone(), sink.clone());
+    let runner = runner.clone();
+    let one = move |index: usize, first: bool, tx: oneshot::Sender<TrialOutcome>| {
+        let (runner, cases, finish) = (runner.clone(), cases.clone(), finish.clone());
         async move {
             let case = &cases[index];
-            let run = tokio::time::timeout(budget, runner.run_case(case))
+            let run = tokio::time::timeout(budget, runner.run_case(case, first))
                 .await
                 .unwrap_or_else(|_| timed_out(budget));
-            let report = judge(case, run);
+            let report = (finish.judge)(case, run);
             let outcome = trial_result(&report);
-            sink.lock()
+            if let Some(hook) = &finish.hook {
+                hook(&report);
+            }
+            finish
+                .sink
+                .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(index, report);
             // The trial may be gone (filtered by libtest itself): nothing to tell.
@@ -315,8 +372,8 @@ fn schedule(
     for chain in chains.into_values() {
         let one = one.clone();
         rt.spawn(async move {
-            for (index, tx) in chain {
-                one(index, tx).await;
+            for (n, (index, tx)) in chain.into_iter().enumerate() {
+                one(index, n == 0, tx).await;
             }
         });
     }
@@ -325,7 +382,7 @@ fn schedule(
         let (one, gate) = (one.clone(), gate.clone());
         rt.spawn(async move {
             let _permit = gate.acquire().await;
-            one(index, tx).await;
+            one(index, false, tx).await;
         });
     }
     receivers
@@ -376,6 +433,7 @@ pub fn embedded_endpoint(server: &ReferenceServer, token: Secret) -> Endpoint {
                     base_url: a.base_url,
                     vars: a.vars,
                     resources: a.resources,
+                    signer: None,
                 },
             )
         })
@@ -389,27 +447,41 @@ pub fn embedded_endpoint(server: &ReferenceServer, token: Secret) -> Endpoint {
     }
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-async fn interrupted() {
+/// Listens for SIGINT (Ctrl-C) and SIGTERM from the call on (inside the
+/// runtime); the future resolves on either.
+fn interrupted() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
-        let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
-        match term {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        use tokio::signal::unix::{SignalKind, signal};
+        let streams = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        );
+        async move {
+            match streams {
+                (Ok(mut int), Ok(mut term)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
+}
+
+/// Whether libtest's filters select `name` (mirrors its rules).
+pub fn is_selected(args: &Arguments, name: &str) -> bool {
+    !is_filtered_out(args, name)
 }
 
 /// Whether libtest's filters leave `name` out (mirrors its rules).
@@ -443,6 +515,7 @@ async fn preflight(
             auth_header: None,
             content_type: None,
             body: None,
+            signer: None,
         };
         if let Err(e) = http.send(probe, start).await.received {
             let why = http.redact(&format!("{api} cannot be reached at {}: {e}", t.base_url));
@@ -479,6 +552,11 @@ pub fn dry_run(cases: &[Case], endpoint: &Endpoint) -> Vec<(String, String)> {
                         auth_header: auth,
                         content_type: c.request.content_type.as_deref(),
                         body: c.request.body.as_deref(),
+                        signer: endpoint
+                            .apis
+                            .get(&c.api)
+                            .and_then(|a| a.signer.as_deref())
+                            .map(|k| (k, c.request.tamper)),
                     };
                     case::curl(&out, &endpoint.token, &endpoint.token_env)
                 }

@@ -397,6 +397,17 @@ fn help_for(message: &str, what: &str) -> Option<String> {
     if message.contains("unknown field `token`") {
         return Some("the token is never read from a file: set `auth.token_env` to the name of the environment variable that holds it".into());
     }
+    for (key, var) in [
+        ("sk", "sk_env"),
+        ("ak", "ak_env"),
+        ("security_token", "security_token_env"),
+    ] {
+        if message.contains(&format!("unknown field `{key}`")) {
+            return Some(format!(
+                "AK/SK are never read from a target file: set `{var}` to the name of the environment variable that holds it"
+            ));
+        }
+    }
     if message.contains("duplicate mapping key") {
         return Some("keep one of the two entries".into());
     }

@@ -139,9 +139,12 @@ pub fn is_credential_key(key: &str) -> bool {
     if lower.contains("env") {
         return false;
     }
-    ["token", "password", "passwd", "secret", "credential", "key"]
-        .iter()
-        .any(|w| lower.contains(w))
+    // `sk` is a secret key (AK/SK); a word would match too much (`disk`).
+    lower == "sk"
+        || lower.ends_with("_sk")
+        || ["token", "password", "passwd", "secret", "credential", "key"]
+            .iter()
+            .any(|w| lower.contains(w))
 }
 
 /// Byte ranges of the values of credential-looking keys on one line, block (`token: abc`) or

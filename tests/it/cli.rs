@@ -338,7 +338,7 @@ fn report_diff_on_a_broken_file_names_its_line_and_column() {
 }
 
 #[test]
-fn a_report_directory_that_cannot_be_written_is_its_own_error_and_exit_1() {
+fn a_report_directory_that_cannot_be_written_is_found_before_anything_is_sent() {
     let dir = tempfile::tempdir().unwrap();
     // A file where the report directory should be.
     let blocked = dir.path().join("file");
@@ -350,8 +350,10 @@ fn a_report_directory_that_cannot_be_written_is_its_own_error_and_exit_1() {
         .arg("ddm::negative::no_token")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    // The journal is started first: the directory is refused before any case.
+    assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nothing was sent"), "{stderr}");
     let expected = format!("error: cannot write reports to {}: ", reports.display());
     assert!(stderr.contains(&expected), "{stderr}");
     assert!(

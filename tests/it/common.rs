@@ -100,6 +100,11 @@ pub struct Served {
 
 impl Served {
     pub fn start(faults: &[&str], token: &str) -> Served {
+        Served::start_with(faults, token, Duration::from_millis(200))
+    }
+
+    /// As [`Served::start`], with restarts lasting `reboot`.
+    pub fn start_with(faults: &[&str], token: &str, reboot: Duration) -> Served {
         use restart_conformance::reference::{ReferenceConfig, ReferenceServer};
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -107,7 +112,7 @@ impl Served {
             .build()
             .unwrap();
         let config = ReferenceConfig {
-            reboot: Duration::from_millis(200),
+            reboot,
             faults: faults.iter().map(|f| f.parse().unwrap()).collect(),
             token: token.to_owned(),
             resources: restart_conformance::reference::DEFAULT_RESOURCES,
@@ -148,6 +153,33 @@ impl Served {
         let token = restart_conformance::endpoint::Secret::new(self.token.clone());
         run::embedded_endpoint(self.server.as_ref().unwrap(), token)
     }
+}
+
+impl Served {
+    /// An endpoint for this server with every API signed with its access key.
+    pub fn signed_target(&self) -> restart_conformance::endpoint::Endpoint {
+        use restart_conformance::endpoint::{AkSk, Secret};
+        let mut e = self.target();
+        for a in e.apis.values_mut() {
+            a.signer = Some(std::sync::Arc::new(AkSk {
+                ak: restart_conformance::reference::REFERENCE_AK.into(),
+                sk: Secret::new(self.token.clone()),
+                project_id: a.vars.get("project_id").cloned(),
+                security_token: None,
+                ak_env: "HUAWEICLOUD_SDK_AK".into(),
+                sk_env: "HUAWEICLOUD_SDK_SK".into(),
+                security_token_env: "HUAWEICLOUD_SDK_SECURITY_TOKEN".into(),
+            }));
+        }
+        e
+    }
+}
+
+/// Runs the suite with every API signed, against a server with `faults`.
+pub fn run_signed(faults: &[&str], settings: Settings, filter: Option<&str>) -> Report {
+    let served = Served::start(faults, "sk-of-the-run-Qw7");
+    let choice = EndpointChoice::File(served.signed_target());
+    run_choice(&builtin(), choice, settings, args(filter))
 }
 
 impl Drop for Served {

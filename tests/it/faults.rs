@@ -593,6 +593,81 @@ const TABLE: &[Row] = &[
             ),
         ],
     },
+    // The lenient target of long runs: every refusal is missing, and no
+    // restart ever shows (a should-level finding, as a short restart may
+    // fall between two polls).
+    Row {
+        fault: "accept-all-no-restart",
+        filter: "modelarts::",
+        strict: false,
+        failing: &[
+            "modelarts::negative::missing_action",
+            "modelarts::negative::action_not_in_enum",
+            "modelarts::negative::action_not_string",
+            "modelarts::negative::malformed_json",
+            "modelarts::negative::no_token",
+            "modelarts::negative::unknown_id",
+        ],
+        checks: &[
+            seen(
+                "modelarts::restart",
+                "lifecycle.restarting_seen",
+                Is::Warning,
+                "never saw REBOOTING or RESTARTING",
+            ),
+            seen(
+                "modelarts::negative::no_token",
+                "status.expected",
+                Is::Failed,
+                "expected 4xx, got 200",
+            ),
+        ],
+    },
+    // The two signature faults run with every API signed (see `run_row`).
+    Row {
+        fault: "accept-tampered-signature",
+        filter: "::negative::signature_",
+        strict: false,
+        failing: &[
+            "ddm::negative::signature_mismatch",
+            "clouddb::negative::signature_mismatch",
+            "clouddb-ha::negative::signature_mismatch",
+            "modelarts::negative::signature_mismatch",
+            "ecs::negative::signature_mismatch",
+        ],
+        checks: &[
+            seen(
+                "ddm::negative::signature_mismatch",
+                "status.expected",
+                Is::Failed,
+                "the target accepted a request it must refuse",
+            ),
+            seen(
+                "ddm::negative::signature_expired",
+                "body.error_shape",
+                Is::Passed,
+                "gateway",
+            ),
+        ],
+    },
+    Row {
+        fault: "accept-stale-signature",
+        filter: "::negative::signature_",
+        strict: false,
+        failing: &[
+            "ddm::negative::signature_expired",
+            "clouddb::negative::signature_expired",
+            "clouddb-ha::negative::signature_expired",
+            "modelarts::negative::signature_expired",
+            "ecs::negative::signature_expired",
+        ],
+        checks: &[seen(
+            "modelarts::negative::signature_expired",
+            "status.expected",
+            Is::Failed,
+            "X-Sdk-Date 20 minutes old",
+        )],
+    },
 ];
 
 fn row(fault: &str) -> &'static Row {
@@ -604,6 +679,11 @@ fn row(fault: &str) -> &'static Row {
 
 /// Runs the built-in specs against the embedded server with one fault.
 fn run_row(r: &Row) -> Report {
+    if r.fault.ends_with("-signature") {
+        let mut s = settings(Duration::from_secs(2));
+        s.strict = r.strict;
+        return run_signed(&[r.fault], s, Some(r.filter));
+    }
     let choice = EndpointChoice::embedded(
         Duration::from_millis(200),
         [r.fault.parse::<Fault>().unwrap()].into_iter().collect(),
@@ -716,6 +796,9 @@ fault_tests! {
     not_http_errors_the_api => "not-http",
     nova_like_ecs_passes_also_under_strict => "nova-like",
     trove_like_clouddb_fails_only_on_a_500 => "trove-like",
+    accept_all_no_restart_fails_every_refusal => "accept-all-no-restart",
+    accept_tampered_signature_fails_the_mismatch_cases => "accept-tampered-signature",
+    accept_stale_signature_fails_the_expired_cases => "accept-stale-signature",
 }
 
 #[test]

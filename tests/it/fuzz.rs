@@ -490,7 +490,8 @@ fn check_target_error(
         EndpointError::TokenUnset(_)
         | EndpointError::Cloud(_)
         | EndpointError::Keystone(_)
-        | EndpointError::Catalog(_) => Ok(()),
+        | EndpointError::Catalog(_)
+        | EndpointError::KeyUnset(_) => Ok(()),
         EndpointError::Io { .. } => {
             Err(TestCaseError::fail(format!("parse_bytes does no I/O: {e}")))
         }

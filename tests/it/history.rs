@@ -144,6 +144,7 @@ fn report_of(day: usize, (tool, cases): &Night) -> Report {
             notes: Vec::new(),
             curl: None,
             resource: None,
+            from_journal: false,
             restart: t.map(|t| RestartTiming {
                 answered_ms: 3,
                 poll_interval_ms: Some(100),
@@ -174,6 +175,8 @@ fn report_of(day: usize, (tool, cases): &Night) -> Report {
             interrupted: false,
             sign_in: None,
             poll_interval_ms: Some(100),
+            run_id: format!("night-{day}"),
+            resumed_cases: 0,
         },
         summary: Summary::of(&cases),
         restart_times: timing::restart_times(&cases),

@@ -3,6 +3,7 @@
 #![expect(clippy::unwrap_used, reason = "tests fail loudly on broken fixtures")]
 
 mod cli;
+mod clients;
 mod common;
 mod conformant;
 mod export;
@@ -11,7 +12,9 @@ mod fuzz;
 mod history;
 mod hostile;
 mod keystone;
+mod long_runs;
 mod merge;
 mod negative;
 mod partition;
+mod signing;
 mod specs;

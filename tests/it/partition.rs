@@ -24,6 +24,7 @@ fn endpoint(n: usize) -> Endpoint {
                 base_url: format!("http://127.0.0.1:9/{}", spec.api),
                 vars,
                 resources,
+                signer: None,
             },
         );
     }

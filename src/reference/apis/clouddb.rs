@@ -16,7 +16,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use crate::reference::discovery;
 use crate::reference::faults::Fault;
+use crate::reference::readback;
 use crate::reference::request::{self, BodyError, Refusal, Tolerance, Violation};
 use crate::reference::response;
 use crate::reference::server::Shared;
@@ -32,6 +34,7 @@ pub(super) fn router() -> Router<Arc<Shared>> {
             "/{version}/{account_id}/instances/{instance_id}",
             get(status).fallback(status_other_method),
         )
+        .route("/{version}/{account_id}/instances", get(list))
         .fallback(unknown_path)
 }
 
@@ -149,6 +152,9 @@ fn restart(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(), Refusal> {
+    if super::lenient(shared) {
+        return Ok(());
+    }
     request::admit(shared, headers, id.is_some())?;
     request::parse(shared, body, validate)?;
     if let Some(id) = id {
@@ -223,7 +229,7 @@ async fn action_other_method(State(shared): State<Arc<Shared>>) -> Response {
     })
 }
 
-/// Companion "List database instance status and details", trimmed.
+/// Companion "List database instance status and details" (`readback::trove_instance`).
 async fn status(
     State(shared): State<Arc<Shared>>,
     Path((version, account_id, instance_id)): Path<(String, String, String)>,
@@ -235,20 +241,46 @@ async fn status(
     if !known(&shared, &version, &account_id, &instance_id) {
         return refuse(&shared, Api::CloudDb, "instance", Refusal::NotFound);
     }
+    let status = shared.resources.status(Api::CloudDb, &instance_id);
+    let root = format!("{}/clouddb", discovery::origin(&shared, &headers));
+    let name = instance_name(&shared, &instance_id);
     response::json(
         StatusCode::OK,
-        &json!({ "instance": {
-            "id": instance_id,
-            "name": "json_rack_instance",
-            "status": shared.resources.status(Api::CloudDb, &instance_id),
-            "hostname": "e09ad9a3f73309469cf1f43d11e79549caf9acf2.rackspaceclouddb.com",
-            "datastore": { "type": "mysql", "version": "5.6" },
-            "flavor": { "id": "1" },
-            "volume": { "size": 2, "used": 0.16 },
-            "created": "2014-02-13T21:47:13",
-            "updated": "2014-02-13T21:47:18",
-        } }),
+        &readback::trove_instance(&root, &instance_id, &name, status),
     )
+}
+
+/// Each instance's own name (`readback::numbered`).
+fn instance_name(shared: &Shared, instance_id: &str) -> String {
+    readback::numbered(
+        "json_rack_instance",
+        shared.resources.index(Api::CloudDb, instance_id),
+    )
+}
+
+/// "List all database instances", as troveclient reads it to find an instance by name.
+async fn list(
+    State(shared): State<Arc<Shared>>,
+    Path((version, account_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if !request::token_ok(&shared, &headers) {
+        return refuse(&shared, Api::CloudDb, "instance", Refusal::Unauthorized);
+    }
+    if version != ids::TROVE_VERSION || account_id != ids::TROVE_ACCOUNT {
+        return refuse(&shared, Api::CloudDb, "instance", Refusal::UnknownPath);
+    }
+    let root = format!("{}/clouddb", discovery::origin(&shared, &headers));
+    let instances: Vec<Value> = shared
+        .resources
+        .ids(Api::CloudDb)
+        .iter()
+        .map(|id| {
+            let status = shared.resources.status(Api::CloudDb, id);
+            readback::trove_list_entry(&root, id, &instance_name(&shared, id), status)
+        })
+        .collect();
+    response::json(StatusCode::OK, &json!({ "instances": instances }))
 }
 
 async fn status_other_method(State(shared): State<Arc<Shared>>) -> Response {

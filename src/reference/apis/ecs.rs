@@ -7,39 +7,74 @@
 //! with an empty body labelled `application/json`, a missing or wrong token gets Keystone's
 //! `{"error": {...}}`, other errors use the fault wrapper (badRequest, itemNotFound,
 //! conflictingRequest...). The status shows `REBOOT` or `HARD_REBOOT`, then `ACTIVE`; a restart
-//! while either runs is a 409.
+//! while either runs is a 409. The v2.1 API negotiates Nova microversions and also serves the
+//! server URIs without the project (`microversion`, `readback::server`).
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware;
 use axum::response::Response;
 use axum::routing::{get, post};
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::ecs_list;
+use crate::reference::discovery;
 use crate::reference::faults::Fault;
+use crate::reference::microversion::{self, Microversion};
+use crate::reference::readback;
 use crate::reference::request::{self, BodyError, Refusal, Tolerance, Violation};
 use crate::reference::response;
 use crate::reference::server::Shared;
 use crate::reference::state::{Api, Lasting, ids};
 
-/// The `/v2/` paths are left out under `ecs-v2-missing`.
-pub(super) fn router(with_v2: bool) -> Router<Arc<Shared>> {
-    let versions: &[&str] = if with_v2 { &["v2.1", "v2"] } else { &["v2.1"] };
-    let mut router = Router::new();
-    for version in versions {
+/// The `/v2/` paths are left out under `ecs-v2-missing`. The v2.1 paths also exist without
+/// the project (`/v2.1/servers/{server_id}`), as Nova routes them and as clients reach them
+/// from the version document; they negotiate a microversion (`microversion::negotiate`).
+/// The server lists (`ecs_list`) let clients find a server by name.
+pub(super) fn router(shared: &Arc<Shared>, with_v2: bool) -> Router<Arc<Shared>> {
+    let v21 = Router::new()
+        .route(
+            "/v2.1/{project_id}/servers/{server_id}/action",
+            post(action).fallback(action_other_method),
+        )
+        .route(
+            "/v2.1/{project_id}/servers/{server_id}",
+            get(status).fallback(status_other_method),
+        )
+        .route(
+            "/v2.1/servers/{server_id}/action",
+            post(action_here).fallback(action_other_method),
+        )
+        .route(
+            "/v2.1/servers/{server_id}",
+            get(status_here).fallback(status_other_method),
+        )
+        .route("/v2.1/{project_id}/servers", get(ecs_list::list))
+        .route("/v2.1/{project_id}/servers/detail", get(ecs_list::detail))
+        .route("/v2.1/servers", get(ecs_list::list_here))
+        .route("/v2.1/servers/detail", get(ecs_list::detail_here))
+        .route_layer(middleware::from_fn_with_state(
+            shared.clone(),
+            microversion::negotiate,
+        ));
+    let mut router = Router::new().merge(v21);
+    if with_v2 {
         router = router
             .route(
-                &format!("/{version}/{{project_id}}/servers/{{server_id}}/action"),
+                "/v2/{project_id}/servers/{server_id}/action",
                 post(action).fallback(action_other_method),
             )
             .route(
-                &format!("/{version}/{{project_id}}/servers/{{server_id}}"),
+                "/v2/{project_id}/servers/{server_id}",
                 get(status).fallback(status_other_method),
-            );
+            )
+            .route("/v2/{project_id}/servers", get(ecs_list::list))
+            .route("/v2/{project_id}/servers/detail", get(ecs_list::detail));
     }
     router.fallback(unknown_path)
 }
@@ -69,7 +104,7 @@ fn error(status: StatusCode, message: &str) -> Response {
     response::fault_wrapper(status, fault_name(status), message)
 }
 
-fn refuse(shared: &Shared, refusal: Refusal, server_id: &str) -> Response {
+pub(super) fn refuse(shared: &Shared, refusal: Refusal, server_id: &str) -> Response {
     match refusal {
         // Keystone's auth middleware answers before Nova, in its own shape.
         Refusal::Unauthorized => response::identity_401(),
@@ -211,6 +246,9 @@ fn restart(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(), Refusal> {
+    if super::lenient(shared) {
+        return Ok(());
+    }
     request::admit(shared, &nova_headers(shared, headers), id.is_some())?;
     let kind = request::parse(shared, body, validate)?;
     if let Some(id) = id {
@@ -234,11 +272,31 @@ async fn action(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    reboot(&shared, &project_id, &server_id, &headers, &body)
+}
+
+/// The action URI without the project: the token's project, the only one there is.
+async fn action_here(
+    State(shared): State<Arc<Shared>>,
+    Path(server_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    reboot(&shared, ids::PROJECT, &server_id, &headers, &body)
+}
+
+fn reboot(
+    shared: &Shared,
+    project_id: &str,
+    server_id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
     match restart(
-        &shared,
-        known(&shared, &project_id, &server_id).then_some(server_id.as_str()),
-        &headers,
-        &body,
+        shared,
+        known(shared, project_id, server_id).then_some(server_id),
+        headers,
+        body,
     ) {
         Ok(()) if shared.has(Fault::EcsSuccess200) => {
             let mut r = response::accepted_empty();
@@ -246,7 +304,7 @@ async fn action(
             r
         }
         Ok(()) => response::accepted_empty(),
-        Err(refusal) => refuse(&shared, refusal, &server_id),
+        Err(refusal) => refuse(shared, refusal, server_id),
     }
 }
 
@@ -262,36 +320,55 @@ async fn action_other_method(State(shared): State<Arc<Shared>>) -> Response {
         .unwrap_or_else(|| response::with_allow(refuse(&shared, Refusal::BadMethod, ""), "POST"))
 }
 
-/// Companion "Show Server Details", trimmed.
+/// Companion "Show Server Details" (`readback::server`), at the negotiated microversion; the
+/// v2 API has none and shows the 2.1 shape.
 async fn status(
     State(shared): State<Arc<Shared>>,
     Path((project_id, server_id)): Path<(String, String)>,
+    version: Option<Extension<Microversion>>,
     headers: HeaderMap,
 ) -> Response {
-    if !request::token_ok(&shared, &headers) {
-        return refuse(&shared, Refusal::Unauthorized, &server_id);
+    show(&shared, &project_id, &server_id, version, &headers)
+}
+
+/// The status URI without the project.
+async fn status_here(
+    State(shared): State<Arc<Shared>>,
+    Path(server_id): Path<String>,
+    version: Option<Extension<Microversion>>,
+    headers: HeaderMap,
+) -> Response {
+    show(&shared, ids::PROJECT, &server_id, version, &headers)
+}
+
+fn show(
+    shared: &Shared,
+    project_id: &str,
+    server_id: &str,
+    version: Option<Extension<Microversion>>,
+    headers: &HeaderMap,
+) -> Response {
+    if !request::token_ok(shared, headers) {
+        return refuse(shared, Refusal::Unauthorized, server_id);
     }
-    if !known(&shared, &project_id, &server_id) {
-        return refuse(&shared, Refusal::NotFound, &server_id);
+    if !known(shared, project_id, server_id) {
+        return refuse(shared, Refusal::NotFound, server_id);
     }
-    let status = shared.resources.status(Api::Ecs, &server_id);
-    let task_state = match status {
-        "REBOOT" => json!("rebooting"),
-        "HARD_REBOOT" => json!("rebooting_hard"),
-        _ => Value::Null,
-    };
+    let base = format!("{}/ecs", discovery::origin(shared, headers));
+    let version = version.map_or(microversion::MIN, |Extension(v)| v);
+    let status = shared.resources.status(Api::Ecs, server_id);
+    let name = server_name(shared, server_id);
     response::json(
         StatusCode::OK,
-        &json!({ "server": {
-            "id": server_id,
-            "name": "ecs-restart-test",
-            "status": status,
-            "tenant_id": ids::PROJECT,
-            "OS-EXT-STS:vm_state": "active",
-            "OS-EXT-STS:task_state": task_state,
-            "created": "2024-05-20T08:30:00Z",
-            "updated": "2024-05-20T08:45:00Z",
-        } }),
+        &readback::server(&base, server_id, &name, status, version),
+    )
+}
+
+/// Each server's own name (`readback::numbered`).
+pub(super) fn server_name(shared: &Shared, server_id: &str) -> String {
+    readback::numbered(
+        "ecs-restart-test",
+        shared.resources.index(Api::Ecs, server_id),
     )
 }
 

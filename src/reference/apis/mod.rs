@@ -18,11 +18,12 @@ mod clouddb;
 mod clouddb_ha;
 mod ddm;
 mod ecs;
+mod ecs_list;
 mod modelarts;
 
 /// All five APIs under `/ddm`, `/clouddb`, `/clouddb-ha`, `/modelarts` and `/ecs`.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    let ecs = ecs::router(!shared.has(Fault::EcsV2Missing));
+    let ecs = ecs::router(&shared, !shared.has(Fault::EcsV2Missing));
     Router::new()
         .nest("/ddm", ddm::router())
         .nest("/clouddb", clouddb::router())
@@ -49,4 +50,10 @@ fn any_method(shared: &Shared) -> Option<Response> {
     shared
         .has(Fault::AcceptAnyMethod)
         .then(|| response::json(StatusCode::OK, &json!({})))
+}
+
+/// Under `accept-all-no-restart`, every action request is accepted as it
+/// comes, and nothing restarts.
+fn lenient(shared: &Shared) -> bool {
+    shared.has(Fault::AcceptAllNoRestart)
 }

@@ -12,7 +12,7 @@ fn fault_names_round_trip_and_errors_list_them() {
         assert!(!fault.description().contains('\n'));
         assert!(names.insert(fault.name()), "duplicate {}", fault.name());
     }
-    assert_eq!(Fault::ALL.len(), 34);
+    assert_eq!(Fault::ALL.len(), 37);
     let error = "ddm-wrong".parse::<Fault>().unwrap_err();
     assert!(error.contains("ddm-wrong"), "{error}");
     for name in names {
@@ -452,4 +452,24 @@ async fn trove_like_answers_as_trove_26_does() {
     let reply = harness.post("clouddb", "{\"restart\":{}}").await;
     assert_eq!(reply.status, 202);
     assert_eq!(harness.state("clouddb").await, "REBOOT");
+}
+
+#[tokio::test]
+async fn accept_all_no_restart_accepts_anything_and_never_restarts() {
+    let harness = start(&[Fault::AcceptAllNoRestart]).await;
+    for api in APIS {
+        let valid = harness.post(api, valid_body(api)).await;
+        assert_eq!(valid.status, success_status(api), "{api}");
+        for body in bad_bodies(api) {
+            let reply = harness.post(api, body).await;
+            assert_eq!(reply.status, success_status(api), "{api} {body}");
+        }
+        let url = harness.action_url(api);
+        let no_token = harness
+            .send(Method::POST, &url, None, Some("text/plain"), "x")
+            .await;
+        assert_eq!(no_token.status, success_status(api), "{api} without token");
+        // Nothing restarted: the state is still the steady one.
+        assert_eq!(harness.state(api).await, steady_state(api), "{api}");
+    }
 }
