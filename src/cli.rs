@@ -83,6 +83,8 @@ pub enum ReportCommand {
         /// The report.json files to merge; the same case in two of them is an error.
         #[arg(value_name = "REPORT.json", required = true, num_args = 1..)]
         reports: Vec<PathBuf>,
+        #[command(flatten)]
+        records: RecordArgs,
     },
     /// Write the four reports from DIR/journal.jsonl alone, for a run that was killed and
     /// cannot be resumed: the cases it never finished are marked "not run".
@@ -91,6 +93,50 @@ pub enum ReportCommand {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
+    /// Write history.html and history.md from a history file (`run --history FILE`).
+    History {
+        /// The history file (JSON Lines, one run a line).
+        file: PathBuf,
+        /// Where history.html and history.md go.
+        #[arg(long, value_name = "DIR", default_value = "reports")]
+        report_dir: PathBuf,
+        /// How many recent runs the flaky-case and restart-time baseline rules look at.
+        #[arg(long, value_name = "N", default_value_t = crate::report::trend::DEFAULT_WINDOW, value_parser = window)]
+        window: usize,
+    },
+}
+
+/// What else keeps a record of a run: the history file, the metrics, the Pushgateway.
+#[derive(Debug, Clone, Args)]
+pub struct RecordArgs {
+    /// Append this run to a history file (JSON Lines, one run a line), for `report history`.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Keep at most N runs in the history file (the oldest go first).
+    #[arg(long, value_name = "N", default_value_t = crate::report::history::DEFAULT_KEEP, value_parser = keep)]
+    pub history_keep: usize,
+    /// Write Prometheus metrics (text format 0.0.4) to FILE, e.g. for node_exporter's textfile collector.
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
+    /// Push the same metrics to a Prometheus Pushgateway at URL (job restart_conformance).
+    #[arg(long, value_name = "URL")]
+    pub push: Option<String>,
+}
+
+/// Parses `--history-keep`: at least one run.
+fn keep(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{s}` is not a number of runs (1 or more)")),
+    }
+}
+
+/// Parses `--window`: two runs at least, or no change could be seen.
+fn window(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 2 => Ok(n),
+        _ => Err(format!("`{s}` is not a number of runs (2 or more)")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -169,6 +215,8 @@ pub struct RunArgs {
     /// Embedded server only: resources per API, each restarting on its own [default: 2].
     #[arg(long, value_name = "N", value_parser = resource_count)]
     pub resources: Option<usize>,
+    #[command(flatten)]
+    pub records: RecordArgs,
     #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,
 }

@@ -9,7 +9,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use clap::Parser;
-use restart_conformance::cli::{Cli, Command, ReportCommand, RunArgs, ServeArgs, SpecsCommand};
+use restart_conformance::cli::{
+    Cli, Command, RecordArgs, ReportCommand, RunArgs, ServeArgs, SpecsCommand,
+};
 use restart_conformance::error_chain::one_line;
 use restart_conformance::exit;
 use restart_conformance::pipeline::{self, SuiteError, SuiteOptions};
@@ -63,8 +65,17 @@ fn main() -> ExitCode {
                 ReportCommand::Merge {
                     report_dir,
                     reports,
+                    records,
                 },
-        } => cmd_report_merge(&report_dir, &reports),
+        } => cmd_report_merge(&report_dir, &reports, &records),
+        Command::Report {
+            command:
+                ReportCommand::History {
+                    file,
+                    report_dir,
+                    window,
+                },
+        } => cmd_report_history(&file, &report_dir, window),
         Command::Report {
             command: ReportCommand::Rebuild { dir },
         } => cmd_report_rebuild(&dir),
@@ -162,6 +173,8 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
         return dry_run(&specs, choice, args.partition);
     }
     let settings = run_settings(&args);
+    check_records(&args.records)?;
+    let records = args.records.clone();
     let report_dir = args.report_dir.clone();
     let options = SuiteOptions {
         settings,
@@ -169,6 +182,12 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
         partition: args.partition,
         report_dir: Some(args.report_dir),
         baseline,
+        // An interrupted run is recorded too, once (a resumed run replaces its line).
+        keep: Some(std::sync::Arc::new(move |rep: &report::Report| {
+            if let Err(e) = keep_records(rep, &records) {
+                eprintln!("{}", redact(&format!("error: {e:#}")));
+            }
+        })),
         resume: args.resume,
     };
     let result = pipeline::run_suite(&specs, choice, options).map_err(|e| match e {
@@ -198,6 +217,7 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
             tls.not_verified.join(", ")
         );
     }
+    keep_records(&rep, &args.records)?;
     let failed = result.conclusion.has_failed() || rep.summary.failed > 0;
     Ok(if failed {
         exit::TESTS_FAILED
@@ -520,7 +540,12 @@ fn cmd_specs_draft(
 
 /// `report merge`: exit 2 when an input cannot be read or the inputs overlap, else as `run`
 /// would for the union (1 when a case failed).
-fn cmd_report_merge(dir: &std::path::Path, paths: &[std::path::PathBuf]) -> Result<u8, Failure> {
+fn cmd_report_merge(
+    dir: &std::path::Path,
+    paths: &[std::path::PathBuf],
+    records: &RecordArgs,
+) -> Result<u8, Failure> {
+    check_records(records)?;
     let mut reports = Vec::with_capacity(paths.len());
     for path in paths {
         let rep = report::json::load(path).map_err(config)?;
@@ -538,11 +563,96 @@ fn cmd_report_merge(dir: &std::path::Path, paths: &[std::path::PathBuf]) -> Resu
         merged.cases.len(),
         names.join(", ")
     );
+    keep_records(&merged, records)?;
     Ok(if merged.summary.failed > 0 {
         exit::TESTS_FAILED
     } else {
         exit::SUCCESS
     })
+}
+
+/// Refuses record options that could only fail after the run: a push URL that is no URL.
+fn check_records(records: &RecordArgs) -> Result<(), Failure> {
+    if let Some(url) = &records.push {
+        restart_conformance::push::push_url(url, "check").map_err(config)?;
+    }
+    Ok(())
+}
+
+/// After the reports: the history line, the metrics file and the push, as asked.
+fn keep_records(rep: &report::Report, records: &RecordArgs) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let history = match &records.history {
+        Some(path) => {
+            let h = report::history::append(path, rep, records.history_keep)
+                .with_context(|| format!("cannot add the run to the history {}", path.display()))?;
+            for warning in h.warnings(path) {
+                eprintln!("{}", redact(&warning));
+            }
+            eprintln!("history: {} ({} runs)", path.display(), h.runs.len());
+            Some(h.runs)
+        }
+        None => None,
+    };
+    if records.metrics.is_none() && records.push.is_none() {
+        return Ok(());
+    }
+    let text = report::metrics::to_prometheus(rep, history.as_deref());
+    if let Some(path) = &records.metrics {
+        report::write_atomic(path, text.as_bytes())
+            .with_context(|| format!("cannot write the metrics to {}", path.display()))?;
+        eprintln!("metrics: {}", path.display());
+    }
+    if let Some(url) = &records.push {
+        let target = restart_conformance::push::target_name(&rep.run.target);
+        restart_conformance::push::push(url, &target, &text, Duration::from_secs(30))?;
+        eprintln!(
+            "metrics pushed to {url} (job {}, target {target})",
+            restart_conformance::push::JOB
+        );
+    }
+    Ok(())
+}
+
+/// `report history`: the trend page and its Markdown from a history file; exit 2 when the file
+/// cannot be read or holds no run.
+fn cmd_report_history(file: &Path, dir: &Path, window: usize) -> Result<u8, Failure> {
+    if !file.exists() {
+        return Err(config_msg(format!(
+            "error: no history file {}\n  = help: `run --history {0}` or `report merge --history {0}` writes one",
+            file.display()
+        )));
+    }
+    let history = report::history::read(file).map_err(config)?;
+    for warning in history.warnings(file) {
+        eprintln!("{}", redact(&warning));
+    }
+    let trend = report::trend::analyse(&history.runs, window);
+    let html = report::trend_page::to_history_html(&trend, &file.display().to_string()).map_err(
+        |error| Failure::Write {
+            dir: dir.to_owned(),
+            error,
+        },
+    )?;
+    let md = report::trend_page::to_history_md(&trend);
+    let mut written = Vec::new();
+    for (name, text) in [
+        (report::trend_page::HISTORY_HTML, html),
+        (report::trend_page::HISTORY_MD, md),
+    ] {
+        let path = dir.join(name);
+        report::write_atomic(&path, text.as_bytes()).map_err(|error| Failure::Write {
+            dir: dir.to_owned(),
+            error,
+        })?;
+        written.push(path.display().to_string());
+    }
+    eprintln!(
+        "history of {} runs: {}",
+        history.runs.len(),
+        written.join(", ")
+    );
+    Ok(exit::SUCCESS)
 }
 
 /// `report rebuild DIR`: the four reports from the journal alone. Exit 2 when the journal

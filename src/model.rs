@@ -277,6 +277,9 @@ pub struct CaseReport {
     /// The resource the case ran on, `api/id`, when it names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
+    /// For an accepted restart: when it went through its states, read from the polls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart: Option<RestartTiming>,
     /// True when the entry comes from the journal of an interrupted run
     /// (`run --resume`): the case finished then and was not sent again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -404,6 +407,10 @@ pub struct Report {
     pub tool: ToolInfo,
     pub run: RunInfo,
     pub summary: Summary,
+    /// API id → time from an accepted restart's answer to the first poll that saw the steady
+    /// state again, over the run's restarts.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub restart_times: std::collections::BTreeMap<String, TimeStats>,
     pub cases: Vec<CaseReport>,
 }
 
@@ -434,6 +441,10 @@ pub struct RunInfo {
     /// Set when the token came from signing in to a cloud.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_in: Option<SignInInfo>,
+    /// Milliseconds between status polls (`--poll-interval`): how far apart the two polls
+    /// are that bound each restart transition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll_interval_ms: Option<u64>,
     /// A fresh id per run, kept when the run is resumed: what tells two
     /// runs apart in a history.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -508,6 +519,63 @@ impl Summary {
         }
         s
     }
+}
+
+/// When an accepted restart went through its states, as the status polls saw it.
+///
+/// The harness sees the resource only when it polls, so each change of state is known between
+/// two moments, never at one: [`Transition::after_ms`] and [`Transition::by_ms`] bound it. All
+/// times are milliseconds since the case started, like [`ExchangeRecord::at_ms`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RestartTiming {
+    /// When the answer accepting the restart came back.
+    pub answered_ms: u64,
+    /// The run's `--poll-interval`, when the report knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll_interval_ms: Option<u64>,
+    /// Status polls sent after the answer.
+    pub polls: usize,
+    /// The first poll that saw a restarting state; `None` when none did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restarting: Option<Transition>,
+    /// The first poll after the restarting state that saw a steady state again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steady: Option<Transition>,
+    /// Time from the answer to the steady state, as bounds: `steady` less `answered_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_steady: Option<Bounds>,
+}
+
+/// A change of state seen by a poll, bounded by the polls around it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Transition {
+    /// The state the poll read.
+    pub state: String,
+    /// When the first poll that read it was sent.
+    pub seen_ms: u64,
+    /// The change happened after this: when the poll before it was sent (for the restarting
+    /// state, when the restart request itself was sent, since the target may change state while
+    /// it handles the request).
+    pub after_ms: u64,
+    /// The change had happened by this: when the answer of the poll that saw it came back.
+    pub by_ms: u64,
+}
+
+/// A time known to lie between two bounds, in milliseconds.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Bounds {
+    pub after_ms: u64,
+    pub by_ms: u64,
+}
+
+/// Figures over a set of times, in milliseconds: the median is the middle value (the mean of
+/// the two middle ones for an even count, rounded down), p95 the nearest-rank 95th percentile.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TimeStats {
+    pub count: usize,
+    pub median_ms: u64,
+    pub p95_ms: u64,
+    pub max_ms: u64,
 }
 
 #[cfg(test)]

@@ -42,9 +42,15 @@ pub struct SuiteOptions {
     pub report_dir: Option<PathBuf>,
     /// An earlier `report.json` to compare with at the top of the pages.
     pub baseline: Option<Report>,
+    /// What else keeps a record of the run (history, metrics): called with the report of an
+    /// interrupted run once its reports are written. A finished run's report is the caller's.
+    pub keep: Option<KeepHook>,
     /// Continue the run whose journal is in `report_dir` (`run --resume`).
     pub resume: bool,
 }
+
+/// Called with the report of an interrupted run, after its reports are written.
+pub type KeepHook = Arc<dyn Fn(&Report) + Send + Sync>;
 
 impl SuiteOptions {
     /// Options for an in-process run that writes no report.
@@ -55,6 +61,7 @@ impl SuiteOptions {
             partition: None,
             report_dir: None,
             baseline: None,
+            keep: None,
             resume: false,
         }
     }
@@ -352,7 +359,7 @@ pub fn judge_case(case: &Case, observed: CaseRun, strict: bool) -> CaseReport {
             .clone()
             .or_else(|| observed.second.as_ref()?.as_ref().err().cloned())
     });
-    CaseReport {
+    let mut entry = CaseReport {
         name: case.name.clone(),
         api: case.api.clone(),
         group: case.group,
@@ -372,7 +379,12 @@ pub fn judge_case(case: &Case, observed: CaseRun, strict: bool) -> CaseReport {
         curl: observed.curl,
         resource: observed.resource,
         from_journal: false,
+        restart: None,
+    };
+    if let Some(lc) = &case.spec.lifecycle {
+        entry.restart = report::timing::restart_timing(&entry, &lc.restarting, &lc.steady);
     }
+    entry
 }
 
 fn run_meta(specs: &SpecSet, session: &Session, opts: &SuiteOptions) -> RunMeta {
@@ -400,6 +412,9 @@ fn run_meta(specs: &SpecSet, session: &Session, opts: &SuiteOptions) -> RunMeta 
         filters,
         interrupted: false,
         sign_in: endpoint.sign_in_info(),
+        poll_interval_ms: Some(
+            u64::try_from(opts.settings.polling.interval.as_millis()).unwrap_or(u64::MAX),
+        ),
         run_id: uuid::Uuid::new_v4().to_string(),
         resumed_cases: 0,
         tls: endpoint.tls_info(),
@@ -418,6 +433,7 @@ fn interrupt_hook(
     (order, recorded): Recorded,
 ) -> run::InterruptHook {
     let (dir, baseline) = (dir.to_owned(), opts.baseline.clone());
+    let keep = opts.keep.clone();
     let started = std::time::Instant::now();
     Box::new(move |cases| {
         let report = report::build(
@@ -437,6 +453,9 @@ fn interrupt_hook(
                 "\ninterrupted: {}",
                 redactor.redact_str(&crate::error_chain::one_line(&e))
             ),
+        }
+        if let Some(keep) = &keep {
+            keep(&report);
         }
         // The trials are still blocked on cases that will not finish: end
         // here, with the code of a run that did not pass.

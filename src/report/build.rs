@@ -21,6 +21,8 @@ pub struct RunMeta {
     pub interrupted: bool,
     /// How the run signed in, when it did (never a secret).
     pub sign_in: Option<SignInInfo>,
+    /// `--poll-interval` in milliseconds, for the restart timings.
+    pub poll_interval_ms: Option<u64>,
     /// The run's id, kept across `--resume`.
     pub run_id: String,
     /// Cases taken from the journal of an interrupted run.
@@ -30,7 +32,8 @@ pub struct RunMeta {
 }
 
 /// The report of `cases` (in plan order), with the summary counted.
-pub fn build(cases: Vec<CaseReport>, meta: RunMeta) -> Report {
+pub fn build(mut cases: Vec<CaseReport>, meta: RunMeta) -> Report {
+    super::timing::annotate(&mut cases, meta.poll_interval_ms);
     Report {
         format: REPORT_FORMAT,
         tool: ToolInfo {
@@ -49,11 +52,13 @@ pub fn build(cases: Vec<CaseReport>, meta: RunMeta) -> Report {
             filters: meta.filters,
             interrupted: meta.interrupted,
             sign_in: meta.sign_in,
+            poll_interval_ms: meta.poll_interval_ms,
             run_id: meta.run_id,
             resumed_cases: meta.resumed_cases,
             tls: meta.tls,
         },
         summary: Summary::of(&cases),
+        restart_times: super::timing::restart_times(&cases),
         cases,
     }
 }

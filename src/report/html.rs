@@ -54,6 +54,19 @@ struct Page<'a> {
     baseline: Option<BaselineView>,
     apis: Vec<&'a str>,
     cases: Vec<CaseView<'a>>,
+    /// Per API, the time from an accepted restart's answer to the steady state.
+    restart_times: Vec<RestartTimesRow>,
+    /// `every 20 ms`, or empty when the report does not say.
+    poll_interval: String,
+}
+
+/// One row of the restart-times table.
+struct RestartTimesRow {
+    api: String,
+    count: usize,
+    median: String,
+    p95: String,
+    max: String,
 }
 
 struct MatrixRowView {
@@ -262,6 +275,22 @@ impl<'a> Page<'a> {
             baseline: baseline.map(baseline_view),
             apis,
             cases: cases.into_iter().map(case_view).collect(),
+            restart_times: report
+                .restart_times
+                .iter()
+                .map(|(api, t)| RestartTimesRow {
+                    api: api.clone(),
+                    count: t.count,
+                    median: duration(t.median_ms),
+                    p95: duration(t.p95_ms),
+                    max: duration(t.max_ms),
+                })
+                .collect(),
+            poll_interval: report
+                .run
+                .poll_interval_ms
+                .map(|ms| format!("every {}", duration(ms)))
+                .unwrap_or_default(),
         }
     }
 }

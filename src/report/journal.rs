@@ -380,6 +380,7 @@ pub fn rebuild(read: &JournalRead) -> Report {
         tool: header.tool.clone(),
         run,
         summary: Summary::of(&cases),
+        restart_times: super::timing::restart_times(&cases),
         cases,
     }
 }
@@ -402,6 +403,7 @@ pub fn not_run(p: &PlannedCase) -> CaseReport {
         curl: None,
         resource: None,
         from_journal: false,
+        restart: None,
     }
 }
 

@@ -26,6 +26,7 @@ pub fn to_markdown(report: &Report, baseline: Option<&ReportDiff>) -> String {
         comparison(&mut out, diff);
     }
     matrix(&mut out, report);
+    restart_times(&mut out, report);
     failed_cases(&mut out, report);
     warning_list(&mut out, report);
     footer(&mut out, report);
@@ -151,6 +152,35 @@ fn matrix(out: &mut String, report: &Report) {
         out.push('\n');
     }
     out.push('\n');
+}
+
+fn restart_times(out: &mut String, report: &Report) {
+    if report.restart_times.is_empty() {
+        return;
+    }
+    out.push_str(
+        "## Restart times\n\n| API | restarts | median | p95 | max |\n|---|---|---|---|---|\n",
+    );
+    for (api, t) in &report.restart_times {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            cell(api),
+            t.count,
+            duration(t.median_ms),
+            duration(t.p95_ms),
+            duration(t.max_ms)
+        );
+    }
+    let interval = report
+        .run
+        .poll_interval_ms
+        .map(|ms| format!(", polled every {}", duration(ms)))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "\nFrom the answer accepting a restart to the first poll that saw the steady state again{interval}: an upper bound, the true time is at most one poll interval earlier.\n"
+    );
 }
 
 fn symbol(state: CellState) -> &'static str {

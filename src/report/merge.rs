@@ -69,6 +69,7 @@ pub fn merge(reports: &[(PathBuf, Report)]) -> Result<Report, MergeError> {
         tool: first.tool.clone(),
         run: merge_runs(&runs),
         summary: Summary::of(&cases),
+        restart_times: super::timing::restart_times(&cases),
         cases,
     })
 }
@@ -111,6 +112,7 @@ fn merge_runs(runs: &[&RunInfo]) -> RunInfo {
         filters,
         interrupted: runs.iter().any(|r| r.interrupted),
         sign_in: runs.iter().find_map(|r| r.sign_in.clone()),
+        poll_interval_ms: runs.iter().filter_map(|r| r.poll_interval_ms).max(),
         // The partitions of one run each have their own id; the merged run
         // is known by the first.
         run_id: runs.first().map(|r| r.run_id.clone()).unwrap_or_default(),

@@ -9,6 +9,7 @@
 pub mod build;
 pub mod diff;
 mod format;
+pub mod history;
 pub mod html;
 pub mod journal;
 pub mod json;
@@ -16,7 +17,11 @@ pub mod junit;
 pub mod markdown;
 pub mod matrix;
 pub mod merge;
+pub mod metrics;
 pub mod model;
+pub mod timing;
+pub mod trend;
+pub mod trend_page;
 pub mod write;
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! nothing else. Field names are public API for whoever consumes
 //! `report.json`: rename nothing without a version bump.
 
+pub use crate::model::{Bounds, RestartTiming, TimeStats, Transition};
 pub use crate::model::{
     CaseOutcome, CaseReport, CheckId, CheckOutcome, CheckReport, ExchangeRecord, Group,
     Observation, REPORT_FORMAT, Report, RequestRecord, ResponseRecord, RunInfo, Severity,

@@ -81,6 +81,7 @@ pub fn case(name: &str, api: &str, group: Group, outcome: CaseOutcome) -> CaseRe
         notes: Vec::new(),
         curl: None,
         resource: None,
+        restart: None,
         from_journal: false,
     }
 }
@@ -221,11 +222,13 @@ pub fn report() -> Report {
             filters: vec!["ecs::".to_owned()],
             interrupted: false,
             sign_in: None,
+            poll_interval_ms: None,
             run_id: String::new(),
             resumed_cases: 0,
             tls: None,
         },
         summary: Summary::of(&cases),
+        restart_times: BTreeMap::new(),
         cases,
     }
 }

@@ -10,6 +10,7 @@ mod draft;
 mod export;
 mod faults;
 mod fuzz;
+mod history;
 mod hostile;
 mod keystone;
 mod long_runs;

@@ -1,0 +1,440 @@
+//! What a run history says: pass rate per API, each case's outcomes, flaky cases, new failures,
+//! the cases failing longest, restart times per API and their regressions.
+//!
+//! The rules, stated once (the README repeats them):
+//!
+//! - **Comparable runs** share tool version, spec digest and target with the latest run.
+//! - **Flaky**: over the latest `window` comparable runs, a case whose outcome (passed versus
+//!   failed or errored; skipped and absent runs are left out) changes at least twice. One change
+//!   is a single regression or a single fix, not flakiness: `✓✓✗✗` is a regression, `✓✗✓` flaky.
+//! - **New failure**: failed or errored in the latest run, passed in the run before it.
+//! - **Failing longest**: cases failing in the latest run, by how many runs in a row they have
+//!   failed (runs where they were skipped or absent neither break nor lengthen the streak).
+//! - **Restart-time regression**: a run whose median time to steady for an API is above twice
+//!   the baseline and more than one poll interval above it; the baseline is the median of that
+//!   API's medians over the previous `window` runs against the same target in which every case
+//!   of that API that ran passed.
+//! - **Markers**: a run whose tool version, spec digest or target differs from the run before
+//!   is marked where it starts.
+//!
+//! A pure function from history lines to figures; [`super::trend_page`] draws them.
+
+use std::collections::BTreeMap;
+
+use super::history::HistoryLine;
+use super::model::{CaseOutcome, TimeStats};
+use super::timing::stats;
+
+/// `report history --window`'s default: how many recent runs the flaky and baseline rules use.
+pub const DEFAULT_WINDOW: usize = 10;
+/// At most this many cases in the "failing longest" list.
+const LONGEST_MAX: usize = 20;
+
+/// The figures of a history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trend {
+    pub runs: Vec<RunPoint>,
+    pub apis: Vec<ApiTrend>,
+    pub cases: Vec<CaseStrip>,
+    pub flaky: Vec<Flaky>,
+    pub new_failures: Vec<NewFailure>,
+    pub failing_longest: Vec<Streak>,
+    pub regressions: Vec<TimeRegression>,
+    pub window: usize,
+}
+
+/// One run of the history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunPoint {
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub tool_version: String,
+    pub spec_digest: String,
+    pub target: String,
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub interrupted: bool,
+    pub poll_interval_ms: Option<u64>,
+    /// What changed at this run: `tool 0.1.0 → 0.2.0`, `spec set … → …`, `target → …`.
+    pub changes: Vec<String>,
+}
+
+/// One API over the runs; every vector has one entry per run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiTrend {
+    pub api: String,
+    /// Passed cases over cases that ran (not skipped); `None` when none ran.
+    pub pass_rate: Vec<Option<f64>>,
+    /// Time to steady (the upper bound) over the run's restarts of this API.
+    pub times: Vec<Option<TimeStats>>,
+    /// The baseline median a run's median was compared with, when it had one.
+    pub baseline_ms: Vec<Option<u64>>,
+    pub regressed: Vec<bool>,
+}
+
+/// One case over the runs: its outcome in each (`None` where it did not appear).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseStrip {
+    pub name: String,
+    pub api: String,
+    pub outcomes: Vec<Option<CaseOutcome>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flaky {
+    pub name: String,
+    /// Changes between passed and failed over the comparable runs.
+    pub flips: usize,
+    /// The outcomes considered, oldest first: `✓` passed, `✗` failed or errored.
+    pub outcomes: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFailure {
+    pub name: String,
+    pub outcome: CaseOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Streak {
+    pub name: String,
+    /// Runs in a row in which the case failed, the latest included.
+    pub runs: usize,
+    /// Start of the first run of the streak.
+    pub since: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeRegression {
+    /// Index of the run in [`Trend::runs`].
+    pub run: usize,
+    pub started_at: String,
+    pub api: String,
+    pub median_ms: u64,
+    pub baseline_ms: u64,
+}
+
+/// The figures of `runs` (oldest first), with the flaky and baseline rules over `window` runs.
+pub fn analyse(runs: &[HistoryLine], window: usize) -> Trend {
+    let window = window.max(2);
+    let n = runs.len();
+
+    // Every case and API seen, the latest run's order first.
+    let mut names: Vec<&str> = Vec::new();
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for run in runs.iter().rev() {
+        for c in &run.cases {
+            if !index.contains_key(c.name.as_str()) {
+                index.insert(&c.name, names.len());
+                names.push(&c.name);
+            }
+        }
+    }
+    let mut cases: Vec<CaseStrip> = names
+        .iter()
+        .map(|name| CaseStrip {
+            name: (*name).to_owned(),
+            api: name.split("::").next().unwrap_or(name).to_owned(),
+            outcomes: vec![None; n],
+        })
+        .collect();
+    let mut api_names: Vec<String> = Vec::new();
+    for c in &cases {
+        if !api_names.contains(&c.api) {
+            api_names.push(c.api.clone());
+        }
+    }
+    api_names.sort();
+
+    let mut points = Vec::with_capacity(n);
+    // Per API and run: passed, ran, times, and whether every case that ran passed.
+    let mut per_api: BTreeMap<&str, Vec<ApiRun>> = api_names
+        .iter()
+        .map(|a| (a.as_str(), vec![(0, 0, Vec::new()); n]))
+        .collect();
+    for (r, run) in runs.iter().enumerate() {
+        let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+        for c in &run.cases {
+            if let Some(&i) = index.get(c.name.as_str()) {
+                cases[i].outcomes[r] = Some(c.outcome);
+            }
+            let Some(slot) = per_api.get_mut(c.api()).and_then(|v| v.get_mut(r)) else {
+                continue;
+            };
+            match c.outcome {
+                CaseOutcome::Passed => {
+                    passed += 1;
+                    slot.0 += 1;
+                    slot.1 += 1;
+                }
+                CaseOutcome::Failed | CaseOutcome::Errored => {
+                    failed += 1;
+                    slot.1 += 1;
+                }
+                CaseOutcome::Skipped => skipped += 1,
+            }
+            if let Some([_, by]) = c.to_steady_ms {
+                slot.2.push(by);
+            }
+        }
+        let mut changes = Vec::new();
+        if let Some(prev) = r.checked_sub(1).map(|p| &runs[p]) {
+            if prev.tool_version != run.tool_version {
+                changes.push(format!("tool {} → {}", prev.tool_version, run.tool_version));
+            }
+            if prev.spec_digest != run.spec_digest {
+                changes.push(format!(
+                    "spec set {} → {}",
+                    short(&prev.spec_digest),
+                    short(&run.spec_digest)
+                ));
+            }
+            if prev.target != run.target {
+                changes.push(format!("target → {}", run.target));
+            }
+        }
+        points.push(RunPoint {
+            started_at: run.started_at.clone(),
+            duration_ms: run.duration_ms,
+            tool_version: run.tool_version.clone(),
+            spec_digest: run.spec_digest.clone(),
+            target: run.target.clone(),
+            passed,
+            failed,
+            skipped,
+            interrupted: run.interrupted,
+            poll_interval_ms: run.poll_interval_ms,
+            changes,
+        });
+    }
+
+    let mut apis = Vec::new();
+    let mut regressions = Vec::new();
+    for api in &api_names {
+        let slots = &per_api[api.as_str()];
+        let times: Vec<Option<TimeStats>> = slots.iter().map(|s| stats(s.2.clone())).collect();
+        let api_passed: Vec<bool> = slots.iter().map(|s| s.1 > 0 && s.0 == s.1).collect();
+        let mut baseline_ms = vec![None; n];
+        let mut regressed = vec![false; n];
+        for r in 0..n {
+            let Some(now) = times[r] else { continue };
+            let earlier: Vec<u64> = (0..r)
+                .rev()
+                .filter(|&q| api_passed[q] && runs[q].target == runs[r].target)
+                .filter_map(|q| times[q].map(|t| t.median_ms))
+                .take(window)
+                .collect();
+            let Some(base) = stats(earlier).map(|s| s.median_ms) else {
+                continue;
+            };
+            baseline_ms[r] = Some(base);
+            let interval = runs[r].poll_interval_ms.unwrap_or(0);
+            if now.median_ms > 2 * base && now.median_ms - base > interval {
+                regressed[r] = true;
+                regressions.push(TimeRegression {
+                    run: r,
+                    started_at: runs[r].started_at.clone(),
+                    api: api.clone(),
+                    median_ms: now.median_ms,
+                    baseline_ms: base,
+                });
+            }
+        }
+        apis.push(ApiTrend {
+            api: api.clone(),
+            pass_rate: slots
+                .iter()
+                .map(|s| (s.1 > 0).then(|| s.0 as f64 / s.1 as f64))
+                .collect(),
+            times,
+            baseline_ms,
+            regressed,
+        });
+    }
+    regressions.sort_by(|a, b| b.run.cmp(&a.run).then_with(|| a.api.cmp(&b.api)));
+
+    Trend {
+        flaky: flaky(runs, &cases, window),
+        new_failures: new_failures(&cases, n),
+        failing_longest: failing_longest(&cases, &points),
+        runs: points,
+        apis,
+        cases,
+        regressions,
+        window,
+    }
+}
+
+/// One API in one run: cases passed, cases that ran (not skipped), times to steady.
+type ApiRun = (usize, usize, Vec<u64>);
+
+fn failed(o: CaseOutcome) -> bool {
+    matches!(o, CaseOutcome::Failed | CaseOutcome::Errored)
+}
+
+/// The first 12 characters of a digest.
+pub fn short(digest: &str) -> &str {
+    digest.get(..12).unwrap_or(digest)
+}
+
+fn flaky(runs: &[HistoryLine], cases: &[CaseStrip], window: usize) -> Vec<Flaky> {
+    let Some(latest) = runs.last() else {
+        return Vec::new();
+    };
+    let mut comparable: Vec<usize> = (0..runs.len())
+        .rev()
+        .filter(|&r| {
+            let run = &runs[r];
+            run.tool_version == latest.tool_version
+                && run.spec_digest == latest.spec_digest
+                && run.target == latest.target
+        })
+        .take(window)
+        .collect();
+    comparable.reverse();
+    let mut rows: Vec<Flaky> = cases
+        .iter()
+        .filter_map(|c| {
+            let seq: Vec<bool> = comparable
+                .iter()
+                .filter_map(|&r| c.outcomes[r])
+                .filter(|&o| o != CaseOutcome::Skipped)
+                .map(failed)
+                .collect();
+            let flips = seq.windows(2).filter(|w| w[0] != w[1]).count();
+            (flips >= 2).then(|| Flaky {
+                name: c.name.clone(),
+                flips,
+                outcomes: seq.iter().map(|&f| if f { '✗' } else { '✓' }).collect(),
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| b.flips.cmp(&a.flips).then_with(|| a.name.cmp(&b.name)));
+    rows
+}
+
+fn new_failures(cases: &[CaseStrip], n: usize) -> Vec<NewFailure> {
+    if n < 2 {
+        return Vec::new();
+    }
+    let mut rows: Vec<NewFailure> = cases
+        .iter()
+        .filter_map(|c| {
+            let now = c.outcomes[n - 1]?;
+            (failed(now) && c.outcomes[n - 2] == Some(CaseOutcome::Passed)).then(|| NewFailure {
+                name: c.name.clone(),
+                outcome: now,
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    rows
+}
+
+fn failing_longest(cases: &[CaseStrip], runs: &[RunPoint]) -> Vec<Streak> {
+    let Some(last) = runs.len().checked_sub(1) else {
+        return Vec::new();
+    };
+    let mut rows: Vec<Streak> = cases
+        .iter()
+        .filter(|c| c.outcomes[last].is_some_and(failed))
+        .map(|c| {
+            let mut streak = 0;
+            let mut since = last;
+            for r in (0..=last).rev() {
+                match c.outcomes[r] {
+                    Some(o) if failed(o) => {
+                        streak += 1;
+                        since = r;
+                    }
+                    Some(CaseOutcome::Passed) => break,
+                    _ => {}
+                }
+            }
+            Streak {
+                name: c.name.clone(),
+                runs: streak,
+                since: runs[since].started_at.clone(),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.runs.cmp(&a.runs).then_with(|| a.name.cmp(&b.name)));
+    rows.truncate(LONGEST_MAX);
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::history::{HISTORY_TAG, HistoryCase};
+    use super::*;
+
+    fn run(day: u32, outcomes: &[(&str, CaseOutcome, Option<u64>)]) -> HistoryLine {
+        HistoryLine {
+            history: HISTORY_TAG.into(),
+            run_id: String::new(),
+            started_at: format!("2026-11-{day:02}T02:00:00Z"),
+            duration_ms: 1000,
+            tool_version: "0.1.0".into(),
+            spec_digest: "d1".into(),
+            target: "t".into(),
+            partition: Vec::new(),
+            interrupted: false,
+            strict: false,
+            poll_interval_ms: Some(100),
+            cases: outcomes
+                .iter()
+                .map(|(name, outcome, t)| HistoryCase {
+                    name: (*name).into(),
+                    outcome: *outcome,
+                    to_steady_ms: t.map(|t| [t.saturating_sub(100), t]),
+                })
+                .collect(),
+        }
+    }
+
+    use CaseOutcome::{Failed as F, Passed as P, Skipped as S};
+
+    #[test]
+    fn one_change_is_no_flake_two_are() {
+        let seq = [P, F, F, F];
+        let flip = [P, F, P, S, F];
+        let runs: Vec<HistoryLine> = (0..seq.len().max(flip.len()))
+            .map(|i| {
+                let mut v = Vec::new();
+                if let Some(o) = seq.get(i) {
+                    v.push(("a::regressed", *o, None));
+                }
+                if let Some(o) = flip.get(i) {
+                    v.push(("a::flaky", *o, None));
+                }
+                run(i as u32 + 1, &v)
+            })
+            .collect();
+        let t = analyse(&runs, 10);
+        assert_eq!(
+            t.flaky,
+            [Flaky {
+                name: "a::flaky".into(),
+                flips: 3,
+                outcomes: "✓✗✓✗".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_regression_needs_twice_the_baseline_and_more_than_a_poll() {
+        let r = |day, t| run(day, &[("a::restart", P, Some(t))]);
+        // Baseline 300: 650 is over twice it, and more than a 100 ms poll above it.
+        let runs = vec![r(1, 300), r(2, 300), r(3, 650)];
+        let t = analyse(&runs, 10);
+        assert_eq!(t.regressions.len(), 1);
+        assert_eq!(
+            (t.regressions[0].median_ms, t.regressions[0].baseline_ms),
+            (650, 300)
+        );
+        // Over twice an 80 ms baseline, but less than one poll above it: polling noise.
+        let runs = vec![r(1, 80), r(2, 170)];
+        assert!(analyse(&runs, 10).regressions.is_empty());
+    }
+}
