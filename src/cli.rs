@@ -92,6 +92,8 @@ pub enum ReportCommand {
         /// The report directory of the run (where its journal.jsonl is).
         #[arg(value_name = "DIR")]
         dir: PathBuf,
+        #[command(flatten)]
+        records: RecordArgs,
     },
     /// Write history.html and history.md from a history file (`run --history FILE`).
     History {

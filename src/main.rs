@@ -77,8 +77,8 @@ fn main() -> ExitCode {
                 },
         } => cmd_report_history(&file, &report_dir, window),
         Command::Report {
-            command: ReportCommand::Rebuild { dir },
-        } => cmd_report_rebuild(&dir),
+            command: ReportCommand::Rebuild { dir, records },
+        } => cmd_report_rebuild(&dir, &records),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -657,7 +657,7 @@ fn cmd_report_history(file: &Path, dir: &Path, window: usize) -> Result<u8, Fail
 
 /// `report rebuild DIR`: the four reports from the journal alone. Exit 2 when the journal
 /// cannot be read, 1 when a case failed or never ran, else 0.
-fn cmd_report_rebuild(dir: &std::path::Path) -> Result<u8, Failure> {
+fn cmd_report_rebuild(dir: &std::path::Path, records: &RecordArgs) -> Result<u8, Failure> {
     let read = report::journal::read(dir).map_err(config)?;
     for w in &read.warnings {
         eprintln!("warning: {}", redact(w));
@@ -679,6 +679,8 @@ fn cmd_report_rebuild(dir: &std::path::Path) -> Result<u8, Failure> {
         rebuilt.cases.len(),
         names.join(", ")
     );
+    // The killed run's line in the history, keyed by its run id like any other.
+    keep_records(&rebuilt, records)?;
     Ok(if rebuilt.summary.failed > 0 || not_run > 0 {
         exit::TESTS_FAILED
     } else {

@@ -279,9 +279,12 @@ fn report_rebuild_of_a_killed_run_marks_what_never_ran() {
     killed_run(&target, &reports, 5);
     let read = journal::read(&reports).unwrap();
 
+    let history = tmp.path().join("history.jsonl");
     let out = harness()
         .args(["report", "rebuild"])
         .arg(&reports)
+        .arg("--history")
+        .arg(&history)
         .output()
         .unwrap();
     assert_eq!(
@@ -304,6 +307,10 @@ fn report_rebuild_of_a_killed_run_marks_what_never_ran() {
     }
     let junit = std::fs::read_to_string(reports.join("junit.xml")).unwrap();
     assert!(junit.contains(NOT_RUN), "{junit}");
+    // The killed run has its line in the history, once.
+    let lines = std::fs::read_to_string(&history).unwrap();
+    assert_eq!(lines.lines().count(), 1, "{lines}");
+    assert!(lines.contains(&read.header.run.run_id), "{lines}");
     assert!(
         std::fs::read_to_string(reports.join("report.html"))
             .unwrap()
