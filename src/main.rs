@@ -437,6 +437,11 @@ fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
         )?;
         writeln!(
             out,
+            "# Huawei Cloud SDKs (huaweicloudsdkddm, huaweicloudsdkmodelarts): with_endpoints([\"{scheme}://{}\"]) and BasicCredentials(ak, sk, project_id) with the key pair and project_id above; they keep only the endpoint's host, so DDM and ModelArts also answer at the root\n",
+            server.local_addr()
+        )?;
+        writeln!(
+            out,
             "# clouds.yaml for a Rackspace API key (Identity v2.0 at {}; the API key is the value of ${}); use it with the cloud target file above, naming `rackspace`",
             server.identity_v2_url(),
             args.token_env

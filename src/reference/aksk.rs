@@ -440,4 +440,49 @@ mod tests {
         assert_eq!(query_of("a=1&B=2&c"), "B=2&a=1&c=");
         assert!(parse_authorization("SDK-HMAC-SHA256 Access=A, Signature=s").is_err());
     }
+
+    /// huaweicloudsdkddm 3.1.219's `restart_instance` exactly as it reached `serve` (headers in
+    /// the order received, the endpoint override `http://127.0.0.1:18099`): every header it
+    /// sends is signed but `Accept`, `Accept-Encoding`, `Connection` and `Content-Length`, and
+    /// `host` keeps the port.
+    #[test]
+    fn the_ddm_sdks_captured_request_is_accepted_and_another_port_or_body_is_not() {
+        let wire = |host: &str| {
+            parts(
+                "POST",
+                "/v1/0b7a2f64c1e94d6c9f3e5a8d2c1b4e7f/instances/28e8841d0b9c4f6a9a30742ee60e1068in09/action",
+                &[
+                    (
+                        "user-agent",
+                        "huaweicloud-usdk-python/3.0; os/Linux##1_SMP_PREEMPT_DYNAMIC_@0#x86_64 python/3.11.7 impl/CPython; app/74a58055-5ef2-47a6-9940-18657f211728",
+                    ),
+                    ("accept-encoding", "gzip, deflate"),
+                    ("accept", "*/*"),
+                    ("connection", "keep-alive"),
+                    ("content-type", "application/json;charset=utf-8"),
+                    ("x-project-id", "0b7a2f64c1e94d6c9f3e5a8d2c1b4e7f"),
+                    ("x-sdk-date", "20261201T204658Z"),
+                    ("host", host),
+                    (
+                        "authorization",
+                        "SDK-HMAC-SHA256 Access=REFERENCEAK000000000, SignedHeaders=content-type;host;user-agent;x-project-id;x-sdk-date, Signature=76575b4c1f9a19658035efb2e81b90025461a3b667733ef71898c44b2b7d5540",
+                    ),
+                    ("content-length", "29"),
+                ],
+            )
+        };
+        let keys = vec![GatewayKey {
+            ak: "REFERENCEAK000000000".into(),
+            sk: "any-password".into(),
+            security_token: None,
+        }];
+        let now = at("20261201T204700Z");
+        let body = br#"{"restart": {"type": "soft"}}"#;
+        assert!(verify(&keys, Lax::default(), &wire("127.0.0.1:18099"), body, now).is_ok());
+        let e = verify(&keys, Lax::default(), &wire("127.0.0.1:18080"), body, now).unwrap_err();
+        assert_eq!(e.message, "verify aksk signature fail");
+        assert!(e.canonical.unwrap().contains("\nhost:127.0.0.1:18080\n"));
+        let hard = br#"{"restart": {"type": "hard"}}"#;
+        assert!(verify(&keys, Lax::default(), &wire("127.0.0.1:18099"), hard, now).is_err());
+    }
 }

@@ -219,3 +219,121 @@ async fn troveclient_restarts_an_instance_and_reads_it_back_until_active() {
     assert_eq!(seen, ["REBOOT", "ACTIVE"]);
     server.shutdown().await;
 }
+
+const PROJECT: &str = "0b7a2f64c1e94d6c9f3e5a8d2c1b4e7f";
+const DDM_INSTANCE: &str = "28e8841d0b9c4f6a9a30742ee60e1068in09";
+const NOTEBOOK: &str = "47cf4ff3-0c59-44fe-9821-2840a34c02a9";
+
+/// A request signed as huaweicloudsdkcore signs it: over every header it sends, its own
+/// `User-Agent` and the API's `Content-Type` included.
+async fn sdk_call(
+    http: &reqwest::Client,
+    signer: &restart_conformance::endpoint::AkSk,
+    method: &str,
+    url: &str,
+    body: &str,
+) -> (StatusCode, Value) {
+    use restart_conformance::endpoint::Tamper;
+    let url = url::Url::parse(url).unwrap();
+    let content_type = if body.is_empty() {
+        "application/json"
+    } else {
+        "application/json;charset=utf-8"
+    };
+    let sent = [
+        ("User-Agent".to_owned(), "huaweicloud-usdk-python/3.0; os/Linux python/3.11.7 impl/CPython; app/74a58055-5ef2-47a6-9940-18657f211728".to_owned()),
+        ("Content-Type".to_owned(), content_type.to_owned()),
+    ];
+    let signed = signer.sign(
+        method,
+        &url,
+        &sent,
+        body.as_bytes(),
+        chrono::Utc::now(),
+        Tamper::None,
+    );
+    let mut request = http.request(method.parse().unwrap(), url);
+    for (name, value) in &signed.headers {
+        request = request.header(name, value);
+    }
+    let response = request.body(body.to_owned()).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+/// The Huawei Cloud SDKs keep only the scheme and `host[:port]` of an endpoint override
+/// (huaweicloudsdkcore `Client._url_parse`), so DDM and ModelArts answer at the root as well
+/// as under their prefixes: one resource, whichever way it is reached, and the gateway
+/// verifies the root's signatures as it does the prefixed ones.
+#[tokio::test]
+async fn the_huawei_sdks_restart_ddm_and_modelarts_at_the_endpoint_root_with_aksk() {
+    use restart_conformance::endpoint::{AkSk, Secret};
+    let server = start().await;
+    let http = client();
+    let root = format!("http://{}", server.local_addr());
+    let signer = |sk: &str| AkSk {
+        ak: restart_conformance::reference::REFERENCE_AK.into(),
+        sk: Secret::new(sk),
+        project_id: Some(PROJECT.into()),
+        security_token: None,
+        ak_env: "HUAWEICLOUD_SDK_AK".into(),
+        sk_env: "HUAWEICLOUD_SDK_SK".into(),
+        security_token_env: "HUAWEICLOUD_SDK_SECURITY_TOKEN".into(),
+    };
+    let right = signer(PASSWORD);
+    for (prefix, path, body, steady, busy) in [
+        (
+            "/ddm",
+            format!("/v1/{PROJECT}/instances/{DDM_INSTANCE}"),
+            r#"{"restart": {"type": "soft"}}"#,
+            "RUNNING",
+            "RESTARTING",
+        ),
+        (
+            "/modelarts",
+            format!("/v1/{PROJECT}/demanager/instances/{NOTEBOOK}"),
+            r#"{"action": "restart"}"#,
+            "ACTIVE",
+            "REBOOTING",
+        ),
+    ] {
+        // A wrong secret key is refused at the root too, before the API sees the request.
+        let action = format!("{root}{path}/action");
+        let (status, refused) = sdk_call(&http, &signer("not-the-sk"), "POST", &action, body).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}: {refused}");
+        assert_eq!(refused["error_code"], "APIGW.0301", "{refused}");
+        let (status, shown) = sdk_call(&http, &right, "GET", &format!("{root}{path}"), "").await;
+        assert_eq!(
+            (status, shown["status"].as_str()),
+            (StatusCode::OK, Some(steady)),
+            "{shown}"
+        );
+
+        let (status, answer) = sdk_call(&http, &right, "POST", &action, body).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {answer}");
+        let (_, shown) = sdk_call(&http, &right, "GET", &format!("{root}{path}"), "").await;
+        assert_eq!(shown["status"], busy, "{shown}");
+        // The same resource under the API's prefix.
+        let prefixed: Value = http
+            .get(format!("{root}{prefix}{path}"))
+            .header("X-Auth-Token", "fixed-token-not-used-here")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(prefixed["status"], busy, "{prefixed}");
+    }
+    // Only the two APIs' URIs are at the root.
+    let (status, _) = sdk_call(
+        &http,
+        &right,
+        "GET",
+        &format!("{root}/v1/{PROJECT}/servers"),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    server.shutdown().await;
+}

@@ -541,6 +541,10 @@ fn serve_prints_how_to_sign_and_how_to_use_an_api_key_without_the_secret() {
         "{text}"
     );
     assert!(text.contains("ak_env: \"HUAWEICLOUD_SDK_AK\""), "{text}");
+    assert!(
+        text.contains("with_endpoints([\"http://127.0.0.1:"),
+        "{text}"
+    );
     assert!(text.contains("/identity/v2.0"), "{text}");
     assert!(text.contains("profile: rackspace"), "{text}");
 }

@@ -25,6 +25,11 @@ use crate::reference::server::{Shared, stopped};
 use crate::reference::state::{Api, Lasting, ids};
 
 pub(super) fn router() -> Router<Arc<Shared>> {
+    routes().fallback(unknown_path)
+}
+
+/// The action and status routes, without a fallback, so they can also be merged at the root.
+pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route(
             "/v1/{project_id}/instances/{instance_id}/action",
@@ -34,7 +39,6 @@ pub(super) fn router() -> Router<Arc<Shared>> {
             "/v1/{project_id}/instances/{instance_id}",
             get(status).fallback(status_other_method),
         )
-        .fallback(unknown_path)
 }
 
 fn known(shared: &Shared, project_id: &str, instance_id: &str) -> bool {

@@ -21,7 +21,11 @@ mod ecs;
 mod ecs_list;
 mod modelarts;
 
-/// All five APIs under `/ddm`, `/clouddb`, `/clouddb-ha`, `/modelarts` and `/ecs`.
+/// All five APIs under `/ddm`, `/clouddb`, `/clouddb-ha`, `/modelarts` and `/ecs`; DDM and
+/// ModelArts answer at the root as well. The Huawei Cloud SDKs keep only the scheme and
+/// `host[:port]` of an endpoint override (huaweicloudsdkcore `Client._url_parse`), as their
+/// real endpoints are hosts of their own; the two APIs' URIs (`/v1/{project_id}/instances/…`
+/// and `/v1/{project_id}/demanager/instances/…`) do not overlap.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let ecs = ecs::router(&shared, !shared.has(Fault::EcsV2Missing));
     Router::new()
@@ -30,6 +34,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .nest("/clouddb-ha", clouddb_ha::router())
         .nest("/modelarts", modelarts::router())
         .nest("/ecs", ecs)
+        .merge(ddm::routes())
+        .merge(modelarts::routes())
         .fallback(unknown_api)
         .with_state(shared)
 }
@@ -40,7 +46,7 @@ async fn unknown_api() -> Response {
         StatusCode::NOT_FOUND,
         &json!({ "error": {
             "code": 404,
-            "message": "no API at this path; the APIs are under /ddm, /clouddb, /clouddb-ha, /modelarts and /ecs",
+            "message": "no API at this path; the APIs are under /ddm, /clouddb, /clouddb-ha, /modelarts and /ecs (DDM and ModelArts also at /v1)",
         } }),
     )
 }

@@ -27,6 +27,11 @@ use crate::reference::state::{Api, Lasting, ids};
 const REBOOTING: &str = "REBOOTING";
 
 pub(super) fn router() -> Router<Arc<Shared>> {
+    routes().fallback(unknown_path)
+}
+
+/// The action and status routes, without a fallback, so they can also be merged at the root.
+pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route(
             "/v1/{project_id}/demanager/instances/{instance_id}/action",
@@ -36,7 +41,6 @@ pub(super) fn router() -> Router<Arc<Shared>> {
             "/v1/{project_id}/demanager/instances/{instance_id}",
             get(status).fallback(status_other_method),
         )
-        .fallback(unknown_path)
 }
 
 fn known(shared: &Shared, project_id: &str, instance_id: &str) -> bool {
