@@ -3,14 +3,18 @@
 //! blocks, nested field tables linked by `<a href="#anchor">`, fenced code
 //! examples, "None" for no response body.
 //!
-//! The tables are read with a small tag scanner: these pages use a handful of
-//! tags (`table`, `tr`, `th`, `td`, `p`, `a`, `strong`, `ul`, `li`), and the
-//! scanner needs nothing an HTML parser would add beyond them.
+//! Each `<table>` block is parsed with `scraper` (html5ever), so tags the
+//! pages leave open, attribute quoting and every named or numeric character
+//! reference are handled as a browser would. The parsed tree keeps no source
+//! positions, so a short pass over the block's lines finds where each `<tr`
+//! opens, for the row's line in citations and messages.
 
 use super::facts::{Cite, Example, Facts, MethodLine, StatusRow};
 use super::fields::{json_in, method_line, request_target, states_in, table_fields};
 use super::huawei::response_for;
 use super::rst::{Row, Table};
+use ego_tree::iter::Edge;
+use scraper::{ElementRef, Html, Node};
 
 pub const FORMAT: &str = "Markdown with HTML tables";
 
@@ -21,51 +25,37 @@ pub fn detect(text: &str) -> bool {
             .any(|l| l.starts_with("# ") || l.starts_with("## "))
 }
 
-/// Text with tags removed, entities decoded, `<strong>` as `**`, list items
-/// as `- ` lines and in-page links as `[[anchor]]`.
-fn cell_text(html: &str) -> String {
+/// Text of a `<td>`/`<th>` cell: entities decoded by the parser, `<strong>`
+/// and `<b>` as `**`, list items as `- ` lines, `</p>`, `<br>`, `</ul>` and
+/// `</ol>` as line breaks, in-page links as `[[anchor]]`, whitespace collapsed
+/// within each line and empty lines dropped.
+fn cell_text(cell: ElementRef<'_>) -> String {
     let mut out = String::new();
-    let mut rest = html;
-    while let Some(open) = rest.find('<') {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('>') else {
-            rest = "";
-            break;
-        };
-        let tag = &rest[open + 1..open + close];
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        match name.as_str() {
-            "strong" | "b" => out.push_str("**"),
-            "li" if !tag.starts_with('/') => out.push_str("\n- "),
-            "p" | "br" | "ul" | "ol" if tag.starts_with('/') || name == "br" => out.push('\n'),
-            "a" if !tag.starts_with('/') => {
-                if let Some(h) = tag
-                    .split("href=\"#")
-                    .nth(1)
-                    .and_then(|h| h.split('"').next())
-                {
-                    out.push_str(&format!(" [[{h}]] "));
-                }
-            }
-            _ => {}
+    for edge in cell.traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Text(t) => out.push_str(t),
+                Node::Element(e) => match e.name() {
+                    "strong" | "b" => out.push_str("**"),
+                    "li" => out.push_str("\n- "),
+                    "br" => out.push('\n'),
+                    "a" => {
+                        if let Some(h) = e.attr("href").and_then(|h| h.strip_prefix('#')) {
+                            out.push_str(&format!(" [[{h}]] "));
+                        }
+                    }
+                    _ => {}
+                },
+                _ => {}
+            },
+            Edge::Close(node) => match node.value().as_element().map(|e| e.name()) {
+                Some("strong" | "b") => out.push_str("**"),
+                Some("p" | "ul" | "ol") => out.push('\n'),
+                _ => {}
+            },
         }
-        rest = &rest[open + close + 1..];
     }
-    out.push_str(rest);
-    let decoded = out
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&nbsp;", " ")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
-    decoded
-        .lines()
+    out.lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
@@ -84,45 +74,13 @@ fn tables(lines: &[&str]) -> Vec<Table> {
             continue;
         }
         let start = i;
-        let mut rows: Vec<Row> = Vec::new();
-        let mut cur: Option<(String, usize)> = None;
         while i < lines.len() {
-            let l = lines[i];
-            let mut rest = l;
-            while !rest.is_empty() {
-                if let Some((buf, _)) = cur.as_mut() {
-                    match rest.find("</tr>") {
-                        Some(end) => {
-                            buf.push_str(&rest[..end]);
-                            rest = &rest[end + 5..];
-                            if let Some((html, line)) = cur.take() {
-                                rows.push(Row {
-                                    cells: cells(&html),
-                                    line,
-                                });
-                            }
-                        }
-                        None => {
-                            buf.push_str(rest);
-                            buf.push('\n');
-                            rest = "";
-                        }
-                    }
-                } else if let Some(at) = rest.find("<tr") {
-                    cur = Some((String::new(), i + 1));
-                    rest = &rest[at + 3..];
-                    if let Some(gt) = rest.find('>') {
-                        rest = &rest[gt + 1..];
-                    }
-                } else {
-                    rest = "";
-                }
-            }
             i += 1;
-            if l.contains("</table>") {
+            if lines[i - 1].contains("</table>") {
                 break;
             }
         }
+        let mut rows = rows(&lines[start..i], start + 1);
         let header = if rows.is_empty() {
             Vec::new()
         } else {
@@ -158,27 +116,43 @@ fn tables(lines: &[&str]) -> Vec<Table> {
     out
 }
 
-fn cells(row_html: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = row_html;
-    loop {
-        let open = match (rest.find("<td"), rest.find("<th")) {
-            (Some(a), Some(b)) => a.min(b),
-            (Some(a), None) | (None, Some(a)) => a,
-            (None, None) => break,
-        };
-        let after = &rest[open + 3..];
-        let Some(gt) = after.find('>') else { break };
-        let body = &after[gt + 1..];
-        let end = match (body.find("</td>"), body.find("</th>")) {
-            (Some(a), Some(b)) => a.min(b),
-            (Some(a), None) | (None, Some(a)) => a,
-            (None, None) => body.len(),
-        };
-        out.push(cell_text(&body[..end]));
-        rest = &body[end..];
-    }
-    out
+/// The rows of one `<table>` block whose first line is `first` (1-based).
+/// Cells come from the parsed tree; each row's line is where its `<tr` opens,
+/// found by [`tr_opens`] because the tree keeps no source positions.
+fn rows(block: &[&str], first: usize) -> Vec<Row> {
+    let opens: Vec<usize> = block
+        .iter()
+        .enumerate()
+        .flat_map(|(n, l)| std::iter::repeat_n(first + n, tr_opens(l)))
+        .collect();
+    let html = Html::parse_fragment(&block.join("\n"));
+    html.root_element()
+        .descendent_elements()
+        .filter(|e| e.value().name() == "tr")
+        .enumerate()
+        .map(|(k, tr)| Row {
+            cells: tr
+                .child_elements()
+                .filter(|c| matches!(c.value().name(), "td" | "th"))
+                .map(cell_text)
+                .collect(),
+            line: opens.get(k).copied().unwrap_or(first),
+        })
+        .collect()
+}
+
+/// How many `<tr` start tags open on `line` (not `<track`, `<tref`, ...).
+fn tr_opens(line: &str) -> usize {
+    let lower = line.to_ascii_lowercase();
+    lower
+        .match_indices("<tr")
+        .filter(|(at, _)| {
+            lower[at + 3..]
+                .chars()
+                .next()
+                .is_none_or(|c| c.is_ascii_whitespace() || c == '>' || c == '/')
+        })
+        .count()
 }
 
 fn heading(line: &str) -> Option<String> {
@@ -355,12 +329,55 @@ pub fn read(text: &str) -> Facts {
 mod tests {
     use super::*;
 
+    /// The text of the only cell of a one-row table around `html`.
+    fn cell(html: &str) -> String {
+        let page = format!("<table><tr><td>{html}</td></tr></table>");
+        let lines: Vec<&str> = page.lines().collect();
+        let rows = rows(&lines, 1);
+        assert_eq!(rows.len(), 1, "{page}");
+        rows[0].cells.join("|")
+    }
+
     #[test]
     fn cells_keep_bold_lists_and_links() {
         let html = "<p id=\"a\">Type.</p>\n<ul><li><strong>SOFT</strong>: soft</li><li><strong id=\"b\"><a name=\"x\"></a>HARD</strong>: hard</li></ul> see <a href=\"#t3\">Table 3</a>";
-        let t = cell_text(html);
-        assert!(t.contains("- **SOFT**: soft"), "{t}");
-        assert!(t.contains("- **HARD**: hard"), "{t}");
-        assert!(t.contains("[[t3]]"), "{t}");
+        assert_eq!(
+            cell(html),
+            "Type.\n- **SOFT**: soft\n- **HARD**: hard\nsee [[t3]] Table 3"
+        );
+    }
+
+    #[test]
+    fn cells_decode_every_entity_and_nested_tags() {
+        // Hex and named references beyond the five common ones, in text and
+        // in attributes; a non-breaking space counts as whitespace.
+        let html = "<p>Don&#x27;t &rarr; use &le;&nbsp;5 &amp; &lt;b&gt;&#160;x</p>\
+                    <p><strong><em>Note</em></strong>: see <a href=\"#t&#x32;\"><code>T2</code></a></p>\
+                    <ol><li><b>a</b><br/>b &mdash; c</li></ol>";
+        assert_eq!(
+            cell(html),
+            "Don't → use ≤ 5 & <b> x\n**Note**: see [[t2]] T2\n- **a**\nb — c"
+        );
+    }
+
+    #[test]
+    fn rows_keep_the_line_their_tr_opens_on() {
+        let page = "<table><thead><tr><th>Name</th><th>Type</th></tr></thead>\n\
+                    <tbody><tr id=\"r1\"><td>a</td>\n\
+                    <td>String</td></tr><tr><td>b</td><td>Integer</td></tr>\n\
+                    <TR\n class=\"x\"><td>c<td>Boolean</TR>\n\
+                    </tbody></table>";
+        let lines: Vec<&str> = page.lines().collect();
+        let got: Vec<(usize, String)> = rows(&lines, 10)
+            .into_iter()
+            .map(|r| (r.line, r.cells.join("|")))
+            .collect();
+        let want = [
+            (10, "Name|Type"),
+            (11, "a|String"),
+            (12, "b|Integer"),
+            (13, "c|Boolean"),
+        ];
+        assert_eq!(got, want.map(|(l, c)| (l, c.to_owned())).to_vec(), "{page}");
     }
 }
