@@ -3,8 +3,35 @@
 
 use serde_json::Value;
 
-use super::facts::{Cite, Field};
+use super::facts::{Cite, Field, StatusRow};
 use super::rst::{Table, plain, ref_target};
+
+/// The rows of a status-code table whose `code_col` holds a code, each
+/// with the other cells joined by `sep` as its text.
+pub fn status_rows(t: &Table, code_col: usize, sep: &str) -> Vec<StatusRow> {
+    t.rows
+        .iter()
+        .filter_map(|row| {
+            let code = row
+                .cells
+                .get(code_col)
+                .and_then(|c| c.trim().parse::<u16>().ok())?;
+            let text = row
+                .cells
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| *k != code_col)
+                .map(|(_, c)| plain(c))
+                .collect::<Vec<_>>()
+                .join(sep);
+            Some(StatusRow {
+                code,
+                text,
+                line: row.line,
+            })
+        })
+        .collect()
+}
 
 /// JSON Schema type for a type cell as vendors spell it.
 pub fn json_type(type_text: &str) -> Option<&'static str> {

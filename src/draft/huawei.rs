@@ -3,8 +3,8 @@
 //! `:ref:` tables, per-status response tables, example sections, the status
 //! code table or a reference to the vendor's shared page.
 
-use super::facts::{Cite, Example, Facts, Response, StatusRow};
-use super::fields::{json_in, method_line, request_target, states_in, table_fields};
+use super::facts::{Cite, Example, Facts, Response};
+use super::fields::{json_in, method_line, request_target, states_in, status_rows, table_fields};
 use super::rst::{self, Table};
 
 pub const FORMAT: &str = "Huawei Cloud / Open Telekom Cloud reStructuredText";
@@ -79,27 +79,7 @@ pub fn read(text: &str) -> Facts {
         let cap = caption.to_ascii_lowercase();
         if let (Some(code_col), true) = (t.column(&["status code", "code"]), sec.contains("status"))
         {
-            for row in &t.rows {
-                if let Some(code) = row
-                    .cells
-                    .get(code_col)
-                    .and_then(|c| c.trim().parse::<u16>().ok())
-                {
-                    let text = row
-                        .cells
-                        .iter()
-                        .enumerate()
-                        .filter(|(k, _)| *k != code_col)
-                        .map(|(_, c)| rst::plain(c))
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    f.statuses.push(StatusRow {
-                        code,
-                        text,
-                        line: row.line,
-                    });
-                }
-            }
+            f.statuses.extend(status_rows(t, code_col, " "));
             f.statuses_cite = Some(Cite::new(caption_or(&t.caption, "Status Codes"), t.line));
             continue;
         }

@@ -3,8 +3,8 @@
 //! request body", and HTTP examples (request line, headers, body) after a
 //! bold "Example …" caption.
 
-use super::facts::{Cite, Example, Facts, StatusRow};
-use super::fields::{json_in, method_line, request_target, states_in, table_fields};
+use super::facts::{Cite, Example, Facts};
+use super::fields::{json_in, method_line, request_target, states_in, status_rows, table_fields};
 use super::huawei::response_for;
 use super::rst;
 
@@ -56,27 +56,7 @@ pub fn read(text: &str) -> Facts {
     let no_lookup = |_: &str| None;
     for t in rst::tables(&lines) {
         if let Some(code_col) = t.column(&["response code", "status code", "code"]) {
-            for row in &t.rows {
-                if let Some(code) = row
-                    .cells
-                    .get(code_col)
-                    .and_then(|c| c.trim().parse::<u16>().ok())
-                {
-                    let text = row
-                        .cells
-                        .iter()
-                        .enumerate()
-                        .filter(|(k, _)| *k != code_col)
-                        .map(|(_, c)| rst::plain(c))
-                        .collect::<Vec<_>>()
-                        .join(": ");
-                    f.statuses.push(StatusRow {
-                        code,
-                        text,
-                        line: row.line,
-                    });
-                }
-            }
+            f.statuses.extend(status_rows(&t, code_col, ": "));
             f.statuses_cite = Some(Cite::new("response codes table", t.line));
         } else if t
             .rows
