@@ -54,7 +54,7 @@ pub(crate) fn with_allow(mut response: Response, allow: &'static str) -> Respons
 
 /// keystonemiddleware's answer to a missing or bad token, in front of every OpenStack service:
 /// `{"error": {"code": 401, "title": "Unauthorized", "message": ...}}` and `WWW-Authenticate`.
-pub(crate) fn identity_401() -> Response {
+pub(crate) fn identity_401(identity: &str) -> Response {
     let mut response = json(
         StatusCode::UNAUTHORIZED,
         &json!({ "error": {
@@ -63,10 +63,10 @@ pub(crate) fn identity_401() -> Response {
             "message": "The request you have made requires authentication.",
         } }),
     );
-    response.headers_mut().insert(
-        WWW_AUTHENTICATE,
-        HeaderValue::from_static("Keystone uri=\"http://127.0.0.1/identity\""),
-    );
+    // keystonemiddleware names the identity endpoint a client should sign in at.
+    if let Ok(value) = HeaderValue::from_str(&format!("Keystone uri=\"{identity}\"")) {
+        response.headers_mut().insert(WWW_AUTHENTICATE, value);
+    }
     response
 }
 

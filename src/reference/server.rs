@@ -97,6 +97,11 @@ impl Shared {
     pub(crate) fn has(&self, fault: Fault) -> bool {
         self.faults.contains(&fault)
     }
+
+    /// Where the identity endpoint is, as a 401's `WWW-Authenticate` names it.
+    pub(crate) fn identity_url(&self) -> String {
+        self.identity.base.get().cloned().unwrap_or_default()
+    }
 }
 
 /// Resolves once `stop` turns true or its sender is gone.

@@ -170,7 +170,7 @@ fn restart(
 /// identity layer's 401, the framework's 415 and 400, and its 500 to a body without `restart`.
 fn trove(shared: &Shared, known: bool, headers: &HeaderMap, body: &[u8]) -> Option<Response> {
     if !request::token_ok(shared, headers) {
-        return Some(response::identity_401());
+        return Some(response::identity_401(&shared.identity_url()));
     }
     if !known {
         return None;

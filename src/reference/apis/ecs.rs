@@ -107,7 +107,7 @@ fn error(status: StatusCode, message: &str) -> Response {
 pub(super) fn refuse(shared: &Shared, refusal: Refusal, server_id: &str) -> Response {
     match refusal {
         // Keystone's auth middleware answers before Nova, in its own shape.
-        Refusal::Unauthorized => response::identity_401(),
+        Refusal::Unauthorized => response::identity_401(&shared.identity_url()),
         Refusal::NotFound => error(
             StatusCode::NOT_FOUND,
             &format!("Instance {server_id} could not be found."),
