@@ -441,6 +441,9 @@ pub struct RunInfo {
     /// Set when the token came from signing in to a cloud.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_in: Option<SignInInfo>,
+    /// Set when requests were signed with an AK/SK key pair.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing: Option<SigningInfo>,
     /// Milliseconds between status polls (`--poll-interval`): how far apart the two polls
     /// are that bound each restart transition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -478,6 +481,20 @@ pub struct TlsInfo {
     /// Client certificate files sent (mutual TLS).
     #[serde(default)]
     pub client_certificates: Vec<String>,
+}
+
+/// Which APIs signed their requests with AK/SK, and where the keys came
+/// from: variable names only, never a key.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SigningInfo {
+    /// `SDK-HMAC-SHA256`.
+    pub algorithm: String,
+    /// The API ids whose every request was signed.
+    pub apis: Vec<String>,
+    /// The environment variables the key pair and, for a temporary key, its
+    /// security token are read from (for a `clouds.yaml` key pair, the Huawei
+    /// SDK variables its `curl` lines name).
+    pub key_sources: Vec<String>,
 }
 
 /// Who signed in where; never a password or secret.

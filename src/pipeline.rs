@@ -412,6 +412,7 @@ fn run_meta(specs: &SpecSet, session: &Session, opts: &SuiteOptions) -> RunMeta 
         filters,
         interrupted: false,
         sign_in: endpoint.sign_in_info(),
+        signing: endpoint.signing_info(),
         poll_interval_ms: Some(
             u64::try_from(opts.settings.polling.interval.as_millis()).unwrap_or(u64::MAX),
         ),

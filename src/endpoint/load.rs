@@ -220,6 +220,35 @@ impl Endpoint {
         })
     }
 
+    /// Which APIs sign their requests with AK/SK, and the variables the keys
+    /// come from (never a key).
+    pub fn signing_info(&self) -> Option<crate::model::SigningInfo> {
+        let mut info = crate::model::SigningInfo {
+            algorithm: "SDK-HMAC-SHA256".into(),
+            ..Default::default()
+        };
+        for (api, key) in self
+            .apis
+            .iter()
+            .filter_map(|(api, a)| Some((api, a.signer.as_ref()?)))
+        {
+            info.apis.push(api.clone());
+            let temporary = key
+                .security_token
+                .is_some()
+                .then_some(&key.security_token_env);
+            for source in [Some(&key.ak_env), Some(&key.sk_env), temporary]
+                .into_iter()
+                .flatten()
+            {
+                if !info.key_sources.contains(source) {
+                    info.key_sources.push(source.clone());
+                }
+            }
+        }
+        (!info.apis.is_empty()).then_some(info)
+    }
+
     /// Every secret value the run holds at the start (the token and the
     /// sign-in credential), for the redactor; empty ones left out.
     pub fn secrets(&self) -> Vec<String> {

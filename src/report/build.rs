@@ -21,6 +21,8 @@ pub struct RunMeta {
     pub interrupted: bool,
     /// How the run signed in, when it did (never a secret).
     pub sign_in: Option<SignInInfo>,
+    /// Which APIs signed with AK/SK (never a key).
+    pub signing: Option<crate::model::SigningInfo>,
     /// `--poll-interval` in milliseconds, for the restart timings.
     pub poll_interval_ms: Option<u64>,
     /// The run's id, kept across `--resume`.
@@ -52,6 +54,7 @@ pub fn build(mut cases: Vec<CaseReport>, meta: RunMeta) -> Report {
             filters: meta.filters,
             interrupted: meta.interrupted,
             sign_in: meta.sign_in,
+            signing: meta.signing,
             poll_interval_ms: meta.poll_interval_ms,
             run_id: meta.run_id,
             resumed_cases: meta.resumed_cases,

@@ -291,9 +291,21 @@ fn footer(out: &mut String, report: &Report) {
                 .map_or(String::new(), |r| format!(", region {}", text(r))),
         )
     });
+    let signed = run.signing.as_ref().map_or(String::new(), |s| {
+        format!(
+            " · requests signed with {} for {} (keys from {})",
+            text(&s.algorithm),
+            text(&s.apis.join(", ")),
+            s.key_sources
+                .iter()
+                .map(|k| code(k))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    });
     let _ = writeln!(
         out,
-        "<sub>target {}{signed_in} · spec digest {} · started {} · took {}{}</sub>",
+        "<sub>target {}{signed_in}{signed} · spec digest {} · started {} · took {}{}</sub>",
         text(&run.target),
         code(&run.spec_digest),
         text(&run.started_at),

@@ -112,6 +112,7 @@ fn merge_runs(runs: &[&RunInfo]) -> RunInfo {
         filters,
         interrupted: runs.iter().any(|r| r.interrupted),
         sign_in: runs.iter().find_map(|r| r.sign_in.clone()),
+        signing: merge_signing(runs),
         poll_interval_ms: runs.iter().filter_map(|r| r.poll_interval_ms).max(),
         // The partitions of one run each have their own id; the merged run
         // is known by the first.
@@ -136,6 +137,28 @@ fn merge_tls(runs: &[&RunInfo]) -> Option<crate::model::TlsInfo> {
                 if !into.contains(v) {
                     into.push(v.clone());
                 }
+            }
+        }
+    }
+    out
+}
+
+/// Every API that signed in any partition, with every key source.
+fn merge_signing(runs: &[&RunInfo]) -> Option<crate::model::SigningInfo> {
+    let mut out: Option<crate::model::SigningInfo> = None;
+    for s in runs.iter().filter_map(|r| r.signing.as_ref()) {
+        let m = out.get_or_insert_with(|| crate::model::SigningInfo {
+            algorithm: s.algorithm.clone(),
+            ..Default::default()
+        });
+        for api in &s.apis {
+            if !m.apis.contains(api) {
+                m.apis.push(api.clone());
+            }
+        }
+        for k in &s.key_sources {
+            if !m.key_sources.contains(k) {
+                m.key_sources.push(k.clone());
             }
         }
     }

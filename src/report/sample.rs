@@ -222,6 +222,7 @@ pub fn report() -> Report {
             filters: vec!["ecs::".to_owned()],
             interrupted: false,
             sign_in: None,
+            signing: None,
             poll_interval_ms: None,
             run_id: String::new(),
             resumed_cases: 0,

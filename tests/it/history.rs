@@ -174,6 +174,7 @@ fn report_of(day: usize, (tool, cases): &Night) -> Report {
             filters: Vec::new(),
             interrupted: false,
             sign_in: None,
+            signing: None,
             poll_interval_ms: Some(100),
             run_id: format!("night-{day}"),
             resumed_cases: 0,

@@ -284,6 +284,10 @@ fn a_temporary_key_sends_its_security_token_and_fails_without_it() {
     let (code_with, all) = run(Some(STS_TOKEN));
     assert_eq!(code_with, Some(0), "{all}");
     let report = g.report();
+    assert_eq!(
+        report["run"]["signing"]["key_sources"],
+        serde_json::json!(["HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "STS"])
+    );
     let h = headers(&report_case(&report, "ddm::restart_soft")["exchanges"][0]);
     assert_eq!(header(&h, "x-security-token"), Some("***"));
     assert!(
@@ -355,6 +359,19 @@ fn one_api_signs_and_the_others_send_the_token() {
     let ecs = headers(&report_case(&report, "ecs::negative::unknown_id")["exchanges"][0]);
     assert!(header(&ddm, "authorization").is_some() && header(&ddm, "x-auth-token").is_none());
     assert!(header(&ecs, "authorization").is_none() && header(&ecs, "x-auth-token") == Some("***"));
+    // The run metadata says which API signed, and with which variables.
+    assert_eq!(report["run"]["signing"]["apis"], serde_json::json!(["ddm"]));
+    assert_eq!(
+        report["run"]["signing"]["key_sources"],
+        serde_json::json!(["MY_AK", "MY_SK"])
+    );
+    let md = std::fs::read_to_string(g.path("reports/summary.md")).unwrap();
+    assert!(
+        md.contains("requests signed with SDK-HMAC-SHA256 for ddm (keys from `MY_AK`, `MY_SK`)"),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(g.path("reports/report.html")).unwrap();
+    assert!(html.contains("<dt>signed requests</dt>"), "no signing line");
 }
 
 #[test]
