@@ -189,3 +189,22 @@ impl Drop for Served {
         }
     }
 }
+
+/// One message per `test NAME ... ok` line that a running harness prints on
+/// its (piped) stdout; a thread keeps draining stdout until the child exits.
+pub fn passed_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<()> {
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.ends_with("... ok") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx
+}

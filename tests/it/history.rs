@@ -702,22 +702,8 @@ fn an_interrupted_run_adds_its_line_once_with_the_metrics() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Wait for finished cases (the hanging DDM ones never finish), then stop the run. Several,
-    // not one: the run starts listening for signals on a task of its own, and the first case
-    // can finish before that task has run on a loaded machine.
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if line.ends_with("... ok") {
-                let _ = tx.send(());
-            }
-        }
-    });
+    // Wait for several finished cases (the hanging DDM ones never finish), then stop the run.
+    let rx = common::passed_lines(&mut child);
     for _ in 0..5 {
         assert!(
             rx.recv_timeout(Duration::from_secs(120)).is_ok(),

@@ -464,21 +464,8 @@ fn interrupt_with(signal: &str) {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Wait until some cases have finished (the hanging DDM ones never do): libtest prints
-    // `test NAME ... ok` on stdout. The reader keeps draining stdout until the child exits.
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if line.ends_with("... ok") {
-                let _ = tx.send(());
-            }
-        }
-    });
+    // Wait until some cases have finished (the hanging DDM ones never do).
+    let rx = crate::common::passed_lines(&mut child);
     let some_passed = rx.recv_timeout(std::time::Duration::from_secs(120));
     assert!(some_passed.is_ok(), "no case finished within the deadline");
     let status = std::process::Command::new("kill")
