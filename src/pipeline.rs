@@ -122,11 +122,6 @@ pub fn run_suite(
         })
     };
     let mut meta = run_meta(specs, &session, &opts);
-    let order: Vec<String> = cases
-        .iter()
-        .filter(|c| run::is_selected(&opts.args, &c.name))
-        .map(|c| c.name.clone())
-        .collect();
     let header = journal_header(
         &meta,
         &redactor.redact_str(&identity),
@@ -134,6 +129,8 @@ pub fn run_suite(
         &cases,
         &redactor,
     );
+    // The selected cases in plan order, as the journal lists them.
+    let order: Vec<String> = header.cases.iter().map(|c| c.name.clone()).collect();
     let (journal, recorded) = match opts.report_dir.clone() {
         Some(dir) => open_journal(&dir, header, &mut meta, &mut opts)?,
         None => (None, BTreeMap::new()),

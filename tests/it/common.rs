@@ -208,3 +208,37 @@ pub fn passed_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receive
     });
     rx
 }
+
+/// The binary's `run` in `dir` with a clean environment, against
+/// `dir/target.yaml`, reports in `dir/reports`, polled fast.
+pub fn run_in(dir: &std::path::Path, args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("restart-conformance").unwrap();
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("HOME", dir)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .arg("run")
+        .args(["--target", "target.yaml", "--report-dir", "reports"])
+        .args(["--poll-interval", "0.02", "--lifecycle-timeout", "10", "-q"])
+        .args(args);
+    cmd
+}
+
+/// stdout, stderr and every file in `reports`, asserted to hold none of `secrets`.
+pub fn outputs_without(
+    out: &std::process::Output,
+    reports: &std::path::Path,
+    secrets: &[&str],
+) -> String {
+    let mut all = String::from_utf8_lossy(&out.stdout).into_owned();
+    all.push_str(&String::from_utf8_lossy(&out.stderr));
+    if let Ok(entries) = std::fs::read_dir(reports) {
+        for e in entries {
+            all.push_str(&std::fs::read_to_string(e.unwrap().path()).unwrap_or_default());
+        }
+    }
+    for secret in secrets {
+        assert!(!all.contains(secret), "a secret was printed:\n{all}");
+    }
+    all
+}

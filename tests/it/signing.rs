@@ -68,31 +68,12 @@ impl Gateway {
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("restart-conformance").unwrap();
-        cmd.current_dir(self.dir.path())
-            .env_clear()
-            .env("HOME", self.dir.path())
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .arg("run")
-            .args(["--target", "target.yaml", "--report-dir", "reports"])
-            .args(["--poll-interval", "0.02", "--lifecycle-timeout", "10", "-q"])
-            .args(args);
-        cmd
+        crate::common::run_in(self.dir.path(), args)
     }
 
     /// stdout, stderr and every report, with no secret in any of them.
     fn outputs(&self, out: &std::process::Output) -> String {
-        let mut all = String::from_utf8_lossy(&out.stdout).into_owned();
-        all.push_str(&String::from_utf8_lossy(&out.stderr));
-        if let Ok(entries) = std::fs::read_dir(self.path("reports")) {
-            for e in entries {
-                all.push_str(&std::fs::read_to_string(e.unwrap().path()).unwrap_or_default());
-            }
-        }
-        for secret in [SK, STS_TOKEN] {
-            assert!(!all.contains(secret), "a secret was printed:\n{all}");
-        }
-        all
+        crate::common::outputs_without(out, &self.path("reports"), &[SK, STS_TOKEN])
     }
 
     fn report(&self) -> Value {
