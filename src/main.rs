@@ -612,8 +612,10 @@ fn keep_records(rep: &report::Report, records: &RecordArgs) -> anyhow::Result<()
     if let Some(url) = &records.push {
         let target = restart_conformance::push::target_name(&rep.run.target);
         restart_conformance::push::push(url, &target, &text, Duration::from_secs(30))?;
+        // A gateway behind basic auth carries its password in the URL.
         eprintln!(
-            "metrics pushed to {url} (job {}, target {target})",
+            "metrics pushed to {} (job {}, target {target})",
+            redact(url),
             restart_conformance::push::JOB
         );
     }

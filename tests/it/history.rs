@@ -919,3 +919,36 @@ fn a_second_signal_ends_a_terminated_run_stuck_in_its_push() {
     // Ended by the signal, not by the push giving up.
     assert!(!stderr.contains("Pushgateway"), "{stderr}");
 }
+
+#[test]
+fn a_password_in_the_gateway_url_is_not_printed_when_the_push_succeeds() {
+    const PASSWORD: &str = "gw-pass-3e91d";
+    let (gateway, pushes) = stand_in_gateway(true);
+    let url = gateway.replace("http://", &format!("http://ops:{PASSWORD}@"));
+    let tmp = tempfile::tempdir().unwrap();
+    let reports = tmp.path().join("reports");
+    let out = bin()
+        .args(["run", "-q", "--exact", "ecs::negative::no_token"])
+        .arg("--report-dir")
+        .arg(&reports)
+        .args(["--push", &url])
+        .output()
+        .unwrap();
+    let all = common::outputs_without(&out, &reports, &[PASSWORD]);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "metrics pushed to {}",
+            gateway.replace("http://", "http://ops:***@")
+        )),
+        "{stderr}"
+    );
+    // The password still goes to the gateway, as basic auth.
+    let push = pushes.try_recv().unwrap();
+    assert!(
+        push.to_ascii_lowercase()
+            .contains("\r\nauthorization: basic "),
+        "{push}"
+    );
+}
