@@ -243,7 +243,7 @@ pub fn execute(
         .collect();
     let apis: BTreeSet<String> = selected.iter().map(|c| c.api.clone()).collect();
     let rt = &session.rt;
-    let unreachable = rt.block_on(preflight(&http, &session.endpoint, &apis, args.quiet));
+    let unreachable = rt.block_on(preflight(&http, &session.endpoint, &apis));
     let health = Health::new(settings.dead_after);
     for (api, why) in &unreachable {
         health.give_up(api, why);
@@ -506,11 +506,11 @@ fn is_filtered_out(args: &Arguments, name: &str) -> bool {
 /// One request per configured API before any case: an API that cannot be
 /// reached (refused, DNS, TLS, timeout) gets one line on stderr and its
 /// cases fail at once with that reason, instead of one timeout per case.
+/// The line is printed under `-q` too: it may be all that explains a failed run.
 async fn preflight(
     http: &Http,
     endpoint: &Endpoint,
     apis: &BTreeSet<String>,
-    quiet: bool,
 ) -> BTreeMap<String, String> {
     let start = Instant::now();
     let mut out = BTreeMap::new();
@@ -526,9 +526,7 @@ async fn preflight(
         };
         if let Err(e) = http.send(probe, start).await.received {
             let why = http.redact(&format!("{api} cannot be reached at {}: {e}", t.base_url));
-            if !quiet {
-                eprintln!("error: {why}");
-            }
+            eprintln!("error: {why}");
             out.insert(api.clone(), why);
         }
     }
