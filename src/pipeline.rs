@@ -259,12 +259,18 @@ fn open_journal(
     opts.settings.settle_first = true;
     let journal =
         Journal::reopen(dir, &read.header, recorded.values()).map_err(JournalError::from)?;
-    if !opts.args.quiet {
+    let to_run = header.cases.len() - recorded.len();
+    if to_run == 0 && !recorded.is_empty() {
+        // Said under -q too: a run that sends nothing must say why.
         eprintln!(
-            "resuming: {} of {} cases are in the journal and are not sent again; {} to run",
+            "resuming: all {} cases are in the journal: the run had finished, nothing is sent; the reports are written again from the journal",
+            recorded.len()
+        );
+    } else if !opts.args.quiet {
+        eprintln!(
+            "resuming: {} of {} cases are in the journal and are not sent again; {to_run} to run",
             recorded.len(),
             header.cases.len(),
-            header.cases.len() - recorded.len()
         );
     }
     for case in recorded.values_mut() {
