@@ -174,7 +174,6 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
     }
     let settings = run_settings(&args);
     check_records(&args.records)?;
-    let records = args.records.clone();
     let report_dir = args.report_dir.clone();
     let options = SuiteOptions {
         settings,
@@ -182,12 +181,6 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
         partition: args.partition,
         report_dir: Some(args.report_dir),
         baseline,
-        // An interrupted run is recorded too, once (a resumed run replaces its line).
-        keep: Some(std::sync::Arc::new(move |rep: &report::Report| {
-            if let Err(e) = keep_records(rep, &records) {
-                eprintln!("{}", redact(&format!("error: {e:#}")));
-            }
-        })),
         resume: args.resume,
     };
     let result = pipeline::run_suite(&specs, choice, options).map_err(|e| match e {
@@ -204,12 +197,19 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
     let Some(rep) = result.report else {
         return Ok(exit::SUCCESS);
     };
-    let names: Vec<String> = result
-        .written
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    eprintln!("reports: {}", names.join(", "));
+    if rep.run.interrupted {
+        eprintln!(
+            "\ninterrupted: reports of the finished cases are in {}",
+            report_dir.display()
+        );
+    } else {
+        let names: Vec<String> = result
+            .written
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        eprintln!("reports: {}", names.join(", "));
+    }
     // Said again at the end, where a long run's first lines have scrolled away.
     if let Some(tls) = rep.run.tls.as_ref().filter(|t| !t.not_verified.is_empty()) {
         eprintln!(
@@ -217,8 +217,9 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
             tls.not_verified.join(", ")
         );
     }
+    // An interrupted run is recorded too (a resumed run replaces its line).
     keep_records(&rep, &args.records)?;
-    let failed = result.conclusion.has_failed() || rep.summary.failed > 0;
+    let failed = result.conclusion.has_failed() || rep.summary.failed > 0 || rep.run.interrupted;
     Ok(if failed {
         exit::TESTS_FAILED
     } else {
@@ -611,8 +612,10 @@ fn keep_records(rep: &report::Report, records: &RecordArgs) -> anyhow::Result<()
     if let Some(url) = &records.push {
         let target = restart_conformance::push::target_name(&rep.run.target);
         restart_conformance::push::push(url, &target, &text, Duration::from_secs(30))?;
+        // A gateway behind basic auth carries its password in the URL.
         eprintln!(
-            "metrics pushed to {url} (job {}, target {target})",
+            "metrics pushed to {} (job {}, target {target})",
+            redact(url),
             restart_conformance::push::JOB
         );
     }

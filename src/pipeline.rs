@@ -42,15 +42,9 @@ pub struct SuiteOptions {
     pub report_dir: Option<PathBuf>,
     /// An earlier `report.json` to compare with at the top of the pages.
     pub baseline: Option<Report>,
-    /// What else keeps a record of the run (history, metrics): called with the report of an
-    /// interrupted run once its reports are written. A finished run's report is the caller's.
-    pub keep: Option<KeepHook>,
     /// Continue the run whose journal is in `report_dir` (`run --resume`).
     pub resume: bool,
 }
-
-/// Called with the report of an interrupted run, after its reports are written.
-pub type KeepHook = Arc<dyn Fn(&Report) + Send + Sync>;
 
 impl SuiteOptions {
     /// Options for an in-process run that writes no report.
@@ -61,7 +55,6 @@ impl SuiteOptions {
             partition: None,
             report_dir: None,
             baseline: None,
-            keep: None,
             resume: false,
         }
     }
@@ -69,7 +62,9 @@ impl SuiteOptions {
 
 /// What a suite run produced.
 pub struct SuiteResult {
-    /// `None` for `--list`, which runs nothing.
+    /// `None` for `--list`, which runs nothing. `run.interrupted` says that
+    /// SIGINT or SIGTERM stopped the run (only when it writes reports): its
+    /// reports hold what finished, the rest not run.
     pub report: Option<Report>,
     pub written: Vec<PathBuf>,
     pub conclusion: Conclusion,
@@ -139,17 +134,9 @@ pub fn run_suite(
         .into_iter()
         .filter(|c| !recorded.contains_key(&c.name))
         .collect();
-    let recorded = Arc::new(recorded);
     let hooks = Hooks {
-        on_interrupt: opts.report_dir.as_ref().map(|dir| {
-            interrupt_hook(
-                meta.clone(),
-                dir,
-                &opts,
-                redactor.clone(),
-                (order.clone(), recorded.clone()),
-            )
-        }),
+        // A run that writes reports writes them for an interrupted run too.
+        stop_on_signal: opts.report_dir.is_some(),
         on_finished: journal.map(journal_hook),
         recorded: recorded.values().cloned().collect(),
     };
@@ -164,6 +151,7 @@ pub fn run_suite(
                 executed.started_at
             },
             duration: executed.duration + recorded_span(&recorded),
+            interrupted: executed.interrupted,
             ..meta
         },
     );
@@ -271,12 +259,18 @@ fn open_journal(
     opts.settings.settle_first = true;
     let journal =
         Journal::reopen(dir, &read.header, recorded.values()).map_err(JournalError::from)?;
-    if !opts.args.quiet {
+    let to_run = header.cases.len() - recorded.len();
+    if to_run == 0 && !recorded.is_empty() {
+        // Said under -q too: a run that sends nothing must say why.
         eprintln!(
-            "resuming: {} of {} cases are in the journal and are not sent again; {} to run",
+            "resuming: all {} cases are in the journal: the run had finished, nothing is sent; the reports are written again from the journal",
+            recorded.len()
+        );
+    } else if !opts.args.quiet {
+        eprintln!(
+            "resuming: {} of {} cases are in the journal and are not sent again; {to_run} to run",
             recorded.len(),
             header.cases.len(),
-            header.cases.len() - recorded.len()
         );
     }
     for case in recorded.values_mut() {
@@ -417,48 +411,6 @@ fn run_meta(specs: &SpecSet, session: &Session, opts: &SuiteOptions) -> RunMeta 
         resumed_cases: 0,
         tls: endpoint.tls_info(),
     }
-}
-
-/// The cases' names in plan order, and the entries from the journal.
-type Recorded = (Vec<String>, Arc<BTreeMap<String, CaseReport>>);
-
-/// On SIGINT or SIGTERM: write what finished, the rest marked not run.
-fn interrupt_hook(
-    meta: RunMeta,
-    dir: &Path,
-    opts: &SuiteOptions,
-    redactor: Redactor,
-    (order, recorded): Recorded,
-) -> run::InterruptHook {
-    let (dir, baseline) = (dir.to_owned(), opts.baseline.clone());
-    let keep = opts.keep.clone();
-    let started = std::time::Instant::now();
-    Box::new(move |cases| {
-        let report = report::build(
-            in_plan_order(&order, cases, &recorded),
-            RunMeta {
-                duration: started.elapsed(),
-                interrupted: true,
-                ..meta.clone()
-            },
-        );
-        match write(&report, &dir, baseline.as_ref(), &redactor) {
-            Ok(_) => eprintln!(
-                "\ninterrupted: reports of the finished cases are in {}",
-                dir.display()
-            ),
-            Err(e) => eprintln!(
-                "\ninterrupted: {}",
-                redactor.redact_str(&crate::error_chain::one_line(&e))
-            ),
-        }
-        if let Some(keep) = &keep {
-            keep(&report);
-        }
-        // The trials are still blocked on cases that will not finish: end
-        // here, with the code of a run that did not pass.
-        std::process::exit(i32::from(crate::exit::TESTS_FAILED));
-    })
 }
 
 fn write(

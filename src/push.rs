@@ -77,57 +77,80 @@ pub fn push_url(base: &str, target: &str) -> Result<url::Url, PushError> {
 }
 
 /// POSTs `metrics` to the gateway at `base` under `target`; `timeout` bounds the whole request.
+/// Callable from any thread, a runtime's included.
 pub fn push(base: &str, target: &str, metrics: &str, timeout: Duration) -> Result<(), PushError> {
     let url = push_url(base, target)?;
     // A gateway behind basic auth may carry `user:password@` in its URL: never shown.
     let shown = crate::redact::Redactor::default().redact_url(url.as_str());
-    let unreachable = |why: String| PushError::Unreachable {
-        url: shown.clone(),
-        why: crate::redact::Redactor::default().redact_str(&why),
-    };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
+    // The request runs on a thread of its own, with a runtime of its own: the caller may be on
+    // a runtime's thread, where blocking on a second runtime panics.
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| unreachable(&shown, &e.to_string()))?;
+                rt.block_on(send(&url, &shown, metrics, timeout))
+            })
+            .join()
+            .unwrap_or_else(|_| Err(unreachable(&shown, "the push stopped unexpectedly")))
+    })
+}
+
+fn unreachable(shown: &str, why: &str) -> PushError {
+    PushError::Unreachable {
+        url: shown.to_owned(),
+        why: crate::redact::Redactor::default().redact_str(why),
+    }
+}
+
+/// The POST itself; `shown` is the gateway's URL as errors print it.
+async fn send(
+    url: &url::Url,
+    shown: &str,
+    metrics: &str,
+    timeout: Duration,
+) -> Result<(), PushError> {
+    static PROVIDER: std::sync::Once = std::sync::Once::new();
+    PROVIDER.call_once(|| {
+        // Another part of the process may have installed one already; either is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    let mut builder = reqwest::Client::builder()
+        .timeout(timeout)
+        .retry(reqwest::retry::never())
+        .redirect(reqwest::redirect::Policy::none());
+    // A gateway on this machine is never reached through a proxy.
+    if url
+        .host_str()
+        .is_some_and(|h| h == "localhost" || h == "127.0.0.1" || h == "[::1]")
+    {
+        builder = builder.no_proxy();
+    }
+    let client = builder
         .build()
-        .map_err(|e| unreachable(e.to_string()))?;
-    rt.block_on(async {
-        static PROVIDER: std::sync::Once = std::sync::Once::new();
-        PROVIDER.call_once(|| {
-            // Another part of the process may have installed one already; either is fine.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
-        let mut builder = reqwest::Client::builder()
-            .timeout(timeout)
-            .retry(reqwest::retry::never())
-            .redirect(reqwest::redirect::Policy::none());
-        // A gateway on this machine is never reached through a proxy.
-        if url
-            .host_str()
-            .is_some_and(|h| h == "localhost" || h == "127.0.0.1" || h == "[::1]")
-        {
-            builder = builder.no_proxy();
-        }
-        let client = builder.build().map_err(|e| unreachable(e.to_string()))?;
-        let response = client
-            .post(url.clone())
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
-            )
-            .body(metrics.to_owned())
-            .send()
-            .await
-            .map_err(|e| unreachable(crate::error_chain::one_line(&e)))?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(());
-        }
-        let body = response.text().await.unwrap_or_default();
-        let message: String = body.trim().chars().take(MESSAGE_MAX).collect();
-        Err(PushError::Refused {
-            url: shown.clone(),
-            status: status.as_u16(),
-            message: message.replace('\n', " "),
-        })
+        .map_err(|e| unreachable(shown, &e.to_string()))?;
+    let response = client
+        .post(url.clone())
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )
+        .body(metrics.to_owned())
+        .send()
+        .await
+        .map_err(|e| unreachable(shown, &crate::error_chain::one_line(&e)))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let body = response.text().await.unwrap_or_default();
+    let message: String = body.trim().chars().take(MESSAGE_MAX).collect();
+    Err(PushError::Refused {
+        url: shown.to_owned(),
+        status: status.as_u16(),
+        message: message.replace('\n', " "),
     })
 }
 
@@ -184,6 +207,51 @@ mod tests {
             "{err}"
         );
         assert!(!err.contains("gw-secret-81"));
+    }
+
+    #[test]
+    fn a_push_from_a_runtime_thread_is_sent_not_a_panic() {
+        // Interrupt handling and other async callers push from inside a runtime.
+        let gateway = std::net::TcpListener::bind("127.0.0.1:0");
+        let port = gateway
+            .as_ref()
+            .ok()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
+            .unwrap_or(9);
+        let answered = std::thread::spawn(move || {
+            use std::io::{Read as _, Write as _};
+            let (mut s, _) = gateway.ok()?.accept().ok()?;
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !String::from_utf8_lossy(&seen).contains("pushed_metric 1") {
+                let n = s.read(&mut buf).ok().filter(|n| *n > 0)?;
+                seen.extend_from_slice(&buf[..n]);
+            }
+            s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                .ok()?;
+            Some(String::from_utf8_lossy(&seen).into_owned())
+        });
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build();
+        let sent = rt.map(|rt| {
+            rt.block_on(async {
+                push(
+                    &format!("http://127.0.0.1:{port}"),
+                    "t",
+                    "pushed_metric 1\n",
+                    Duration::from_secs(10),
+                )
+            })
+        });
+        assert!(matches!(sent, Ok(Ok(()))), "{sent:?}");
+        let seen = answered.join().ok().flatten().unwrap_or_default();
+        assert!(
+            seen.starts_with("POST /metrics/job/restart_conformance/target/t "),
+            "{seen}"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@
 mod case;
 mod health;
 mod http;
+mod interrupt;
 mod lifecycle;
 mod pace;
 mod progress;
@@ -24,10 +25,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use libtest_mimic::{Arguments, Completion, Conclusion, Trial};
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::{Semaphore, oneshot, watch};
 
 use health::Health;
 use http::{Http, HttpOptions, Outgoing};
+use interrupt::{NOT_RUN, Signals};
 pub use lifecycle::Polling;
 use progress::Progress;
 
@@ -76,17 +78,15 @@ impl Settings {
     }
 }
 
-/// Called with the cases that finished (and the others marked not run)
-/// when SIGINT or SIGTERM stops the run. The process exits after the call.
-pub type InterruptHook = Box<dyn Fn(Vec<CaseReport>) + Send + Sync>;
-
 /// Called with each case's entry as the case finishes (the journal).
 pub type FinishedHook = Arc<dyn Fn(&CaseReport) + Send + Sync>;
 
 /// Who else hears of the cases as they end, and what ended before.
 #[derive(Default)]
 pub struct Hooks {
-    pub on_interrupt: Option<InterruptHook>,
+    /// Stop on SIGINT or SIGTERM and return what finished ([`Executed::interrupted`]);
+    /// without it a signal ends the process as it would any program.
+    pub stop_on_signal: bool,
     pub on_finished: Option<FinishedHook>,
     /// The entries of cases an interrupted run finished (`--resume`): each
     /// is a trial with its recorded outcome, and nothing is sent for it.
@@ -182,8 +182,11 @@ impl Session {
 
 /// What [`execute`] produced.
 pub struct Executed {
-    /// One entry per selected case, in plan order.
+    /// One entry per selected case, in plan order; when interrupted, the
+    /// cases that did not finish are skipped as not run.
     pub cases: Vec<CaseReport>,
+    /// SIGINT or SIGTERM stopped the run before every case finished.
+    pub interrupted: bool,
     pub conclusion: Conclusion,
     pub started_at: chrono::DateTime<chrono::Utc>,
     pub duration: Duration,
@@ -240,7 +243,7 @@ pub fn execute(
         .collect();
     let apis: BTreeSet<String> = selected.iter().map(|c| c.api.clone()).collect();
     let rt = &session.rt;
-    let unreachable = rt.block_on(preflight(&http, &session.endpoint, &apis, args.quiet));
+    let unreachable = rt.block_on(preflight(&http, &session.endpoint, &apis));
     let health = Health::new(settings.dead_after);
     for (api, why) in &unreachable {
         health.give_up(api, why);
@@ -261,19 +264,22 @@ pub fn execute(
     let sink: Arc<Mutex<BTreeMap<usize, CaseReport>>> = Arc::default();
     let budget =
         settings.polling.timeout * 3 + settings.request_timeout * 6 + Duration::from_secs(10);
-    if let Some(hook) = hooks.on_interrupt {
-        // Listening starts here, before any case: a signal that comes while
-        // the first cases run is not lost.
-        let signals = {
-            let _guard = rt.enter();
-            interrupted()
-        };
-        let (sink, selected, judge) = (sink.clone(), selected.clone(), judge.clone());
-        rt.spawn(async move {
-            signals.await;
-            hook(finished_or_not_run(&sink, &selected, &judge));
-        });
-    }
+    // Listening starts here, before any case: a signal that comes while the
+    // first cases run is not lost.
+    let signals = if hooks.stop_on_signal {
+        match Signals::listen() {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!(
+                    "warning: cannot listen for SIGINT and SIGTERM ({e}): a signal ends the run without reports"
+                );
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let stop = signals.as_ref().map(Signals::watch);
     let waiting = schedule(
         rt,
         &runner,
@@ -284,6 +290,7 @@ pub fn execute(
             hook: hooks.on_finished,
         },
         budget,
+        stop.clone(),
     );
     let recorded = hooks
         .recorded
@@ -293,19 +300,36 @@ pub fn execute(
         .iter()
         .zip(waiting)
         .map(|(case, rx)| {
-            Trial::ignorable_test(case.name.clone(), move || match rx.blocking_recv() {
-                Ok(outcome) => outcome,
-                Err(_) => Err("the case's task stopped without a result".into()),
+            let (handle, stop) = (rt.handle().clone(), stop.clone());
+            Trial::ignorable_test(case.name.clone(), move || {
+                handle.block_on(async {
+                    tokio::select! {
+                        biased;
+                        outcome = rx => match outcome {
+                            Ok(outcome) => outcome,
+                            // Its task was dropped when the run stopped.
+                            Err(_) if interrupt::is_stopped(stop.as_ref()) => not_run(),
+                            Err(_) => Err("the case's task stopped without a result".into()),
+                        },
+                        () = interrupt::stopped(stop.clone()) => not_run(),
+                    }
+                })
             })
         })
         .chain(recorded)
         .collect();
     let conclusion = libtest_mimic::run(args, trials);
-    let cases = std::mem::take(&mut *sink.lock().unwrap_or_else(|e| e.into_inner()))
-        .into_values()
-        .collect();
+    let interrupted = signals.as_ref().is_some_and(Signals::end);
+    let cases = if interrupted {
+        finished_or_not_run(&sink, &selected, &judge)
+    } else {
+        std::mem::take(&mut *sink.lock().unwrap_or_else(|e| e.into_inner()))
+            .into_values()
+            .collect()
+    };
     Ok(Executed {
         cases,
+        interrupted,
         conclusion,
         started_at,
         duration: start.elapsed(),
@@ -313,6 +337,11 @@ pub fn execute(
 }
 
 type TrialOutcome = Result<Completion, libtest_mimic::Failed>;
+
+/// A trial whose case did not run because a signal stopped the run.
+fn not_run() -> TrialOutcome {
+    Ok(Completion::ignored_with(NOT_RUN))
+}
 
 /// What happens to a case's record once it ran: judged, kept, told.
 #[derive(Clone)]
@@ -324,13 +353,15 @@ struct Finish {
 
 /// Starts every case as a task: one chain per resource for the cases that
 /// touch it, the rest on their own. Returns, per case, where its trial
-/// outcome will arrive.
+/// outcome will arrive. Once `stop` says a signal came, no case starts and
+/// the cases in flight are dropped, each without a result.
 fn schedule(
     rt: &tokio::runtime::Runtime,
     runner: &Arc<Runner>,
     cases: &[Case],
     finish: Finish,
     budget: Duration,
+    stop: Option<watch::Receiver<interrupt::State>>,
 ) -> Vec<oneshot::Receiver<TrialOutcome>> {
     let mut chains: BTreeMap<String, Vec<(usize, oneshot::Sender<TrialOutcome>)>> = BTreeMap::new();
     let mut free = Vec::new();
@@ -351,11 +382,17 @@ fn schedule(
     let runner = runner.clone();
     let one = move |index: usize, first: bool, tx: oneshot::Sender<TrialOutcome>| {
         let (runner, cases, finish) = (runner.clone(), cases.clone(), finish.clone());
+        let stop = stop.clone();
         async move {
             let case = &cases[index];
-            let run = tokio::time::timeout(budget, runner.run_case(case, first))
-                .await
-                .unwrap_or_else(|_| timed_out(budget));
+            let run = tokio::select! {
+                // Checked first: a stopped run starts no case.
+                biased;
+                () = interrupt::stopped(stop) => return,
+                run = tokio::time::timeout(budget, runner.run_case(case, first)) => {
+                    run.unwrap_or_else(|_| timed_out(budget))
+                }
+            };
             let report = (finish.judge)(case, run);
             let outcome = trial_result(&report);
             if let Some(hook) = &finish.hook {
@@ -404,7 +441,7 @@ fn finished_or_not_run(
             None => judge(
                 c,
                 CaseRun {
-                    skipped: Some("not run: the run was interrupted".into()),
+                    skipped: Some(NOT_RUN.into()),
                     ..CaseRun::default()
                 },
             ),
@@ -449,38 +486,6 @@ pub fn embedded_endpoint(server: &ReferenceServer, token: Secret) -> Endpoint {
     }
 }
 
-/// Listens for SIGINT (Ctrl-C) and SIGTERM from the call on (inside the
-/// runtime); the future resolves on either.
-fn interrupted() -> impl std::future::Future<Output = ()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let streams = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        );
-        async move {
-            match streams {
-                (Ok(mut int), Ok(mut term)) => {
-                    tokio::select! {
-                        _ = int.recv() => {}
-                        _ = term.recv() => {}
-                    }
-                }
-                _ => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        async {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
 /// Whether libtest's filters select `name` (mirrors its rules).
 pub fn is_selected(args: &Arguments, name: &str) -> bool {
     !is_filtered_out(args, name)
@@ -501,11 +506,11 @@ fn is_filtered_out(args: &Arguments, name: &str) -> bool {
 /// One request per configured API before any case: an API that cannot be
 /// reached (refused, DNS, TLS, timeout) gets one line on stderr and its
 /// cases fail at once with that reason, instead of one timeout per case.
+/// The line is printed under `-q` too: it may be all that explains a failed run.
 async fn preflight(
     http: &Http,
     endpoint: &Endpoint,
     apis: &BTreeSet<String>,
-    quiet: bool,
 ) -> BTreeMap<String, String> {
     let start = Instant::now();
     let mut out = BTreeMap::new();
@@ -521,9 +526,7 @@ async fn preflight(
         };
         if let Err(e) = http.send(probe, start).await.received {
             let why = http.redact(&format!("{api} cannot be reached at {}: {e}", t.base_url));
-            if !quiet {
-                eprintln!("error: {why}");
-            }
+            eprintln!("error: {why}");
             out.insert(api.clone(), why);
         }
     }

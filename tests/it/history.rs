@@ -726,3 +726,229 @@ fn an_interrupted_run_adds_its_line_once_with_the_metrics() {
         "an interrupted run is no success"
     );
 }
+
+/// A stand-in Pushgateway on loopback: each push it receives (request line, headers and body)
+/// goes to the receiver. It answers 200, or, when `answer` is false, holds the connection open
+/// without answering, as a stuck gateway would.
+fn stand_in_gateway(answer: bool) -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::Write as _;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let Some(request) = read_request(&mut stream) else {
+                continue;
+            };
+            // Told before the answer: the test hears of a push before the run can end.
+            if tx.send(request).is_err() {
+                break;
+            }
+            if answer {
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                );
+            } else {
+                held.push(stream);
+            }
+        }
+    });
+    (url, rx)
+}
+
+/// One HTTP/1.1 request with a `content-length` body, as text.
+fn read_request(stream: &mut std::net::TcpStream) -> Option<String> {
+    use std::io::Read as _;
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            if data.len() >= end + 4 + len {
+                return Some(String::from_utf8_lossy(&data).into_owned());
+            }
+        }
+        let n = stream.read(&mut buf).ok().filter(|n| *n > 0)?;
+        data.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// A run of the embedded server with hanging DDM cases (so it never ends by itself) that pushes
+/// to `gateway`, signalled with SIGTERM once a few cases have finished. Its stderr is read on a
+/// thread until it exits.
+struct Terminated {
+    child: std::process::Child,
+    stderr: Option<std::thread::JoinHandle<String>>,
+    reports: PathBuf,
+    _tmp: tempfile::TempDir,
+}
+
+impl Terminated {
+    fn start(gateway: &str) -> Terminated {
+        use std::io::Read as _;
+        let tmp = tempfile::tempdir().unwrap();
+        let reports = tmp.path().join("reports");
+        let mut child =
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("restart-conformance"))
+                .args([
+                    "run",
+                    "--fault",
+                    "hang",
+                    "--request-timeout",
+                    "60",
+                    "--report-dir",
+                ])
+                .arg(&reports)
+                .args(["--push", gateway])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = err.read_to_string(&mut text);
+            text
+        });
+        let rx = common::passed_lines(&mut child);
+        for _ in 0..3 {
+            assert!(
+                rx.recv_timeout(Duration::from_secs(120)).is_ok(),
+                "no case finished"
+            );
+        }
+        let run = Terminated {
+            child,
+            stderr: Some(stderr),
+            reports,
+            _tmp: tmp,
+        };
+        run.signal();
+        run
+    }
+
+    fn signal(&self) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// The exit code and stderr; a run still going after two minutes is killed and fails the test.
+    fn wait(&mut self) -> (Option<i32>, String) {
+        let mut stderr = || self.stderr.take().unwrap().join().unwrap();
+        for _ in 0..1200 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (status.code(), stderr());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        panic!("the run did not end after SIGTERM:\n{}", stderr());
+    }
+
+    fn report(&self) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(self.reports.join("report.json")).unwrap())
+            .unwrap()
+    }
+}
+
+#[test]
+fn a_terminated_run_with_push_exits_1_and_pushes_once() {
+    let (gateway, pushes) = stand_in_gateway(true);
+    let mut run = Terminated::start(&gateway);
+    let (code, stderr) = run.wait();
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("interrupted: reports of the finished cases are in"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("metrics pushed to {gateway}")),
+        "{stderr}"
+    );
+    let report = run.report();
+    assert_eq!(report["run"]["interrupted"], true);
+    let cases = report["cases"].as_array().unwrap();
+    assert!(cases.iter().any(|c| c["outcome"] == "passed"));
+    assert!(
+        cases
+            .iter()
+            .any(|c| c["reason"] == "not run: the run was interrupted")
+    );
+    // Exactly one push, of the interrupted run's metrics.
+    let push = pushes.try_recv().unwrap();
+    assert!(
+        push.starts_with("POST /metrics/job/restart_conformance/target/embedded "),
+        "{push}"
+    );
+    assert!(
+        push.contains("restart_conformance_cases{outcome=\"skipped\"} "),
+        "{push}"
+    );
+    assert!(pushes.try_recv().is_err(), "pushed twice");
+}
+
+#[test]
+fn a_second_signal_ends_a_terminated_run_stuck_in_its_push() {
+    let (gateway, pushes) = stand_in_gateway(false);
+    let mut run = Terminated::start(&gateway);
+    // The push arrives and is never answered: the run waits for the gateway.
+    let push = pushes.recv_timeout(Duration::from_secs(120)).unwrap();
+    assert!(push.contains("restart_conformance_cases"), "{push}");
+    let report = run.report();
+    assert_eq!(report["run"]["interrupted"], true);
+    run.signal();
+    let (code, stderr) = run.wait();
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("interrupted again: exiting now"),
+        "{stderr}"
+    );
+    // Ended by the signal, not by the push giving up.
+    assert!(!stderr.contains("Pushgateway"), "{stderr}");
+}
+
+#[test]
+fn a_password_in_the_gateway_url_is_not_printed_when_the_push_succeeds() {
+    const PASSWORD: &str = "gw-pass-3e91d";
+    let (gateway, pushes) = stand_in_gateway(true);
+    let url = gateway.replace("http://", &format!("http://ops:{PASSWORD}@"));
+    let tmp = tempfile::tempdir().unwrap();
+    let reports = tmp.path().join("reports");
+    let out = bin()
+        .args(["run", "-q", "--exact", "ecs::negative::no_token"])
+        .arg("--report-dir")
+        .arg(&reports)
+        .args(["--push", &url])
+        .output()
+        .unwrap();
+    let all = common::outputs_without(&out, &reports, &[PASSWORD]);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "metrics pushed to {}",
+            gateway.replace("http://", "http://ops:***@")
+        )),
+        "{stderr}"
+    );
+    // The password still goes to the gateway, as basic auth.
+    let push = pushes.try_recv().unwrap();
+    assert!(
+        push.to_ascii_lowercase()
+            .contains("\r\nauthorization: basic "),
+        "{push}"
+    );
+}

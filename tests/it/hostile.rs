@@ -537,3 +537,27 @@ fn a_password_in_a_base_url_is_never_printed_nor_reported() {
     }
     assert_eq!(r.case("ddm::restart_soft")["outcome"], "passed");
 }
+
+#[test]
+fn quiet_still_says_which_api_cannot_be_reached() {
+    let served = Served::start(&[], TOKEN);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refused = closed.local_addr().unwrap().port();
+    drop(closed);
+    let r = run(
+        &served,
+        &[("ecs", format!("http://127.0.0.1:{refused}/ecs"))],
+        &["-q", "ecs::"],
+    );
+    assert_eq!(r.out.status.code(), Some(1));
+    // -q quiets progress, not the one line that explains the failure.
+    let err = r.stderr();
+    assert_eq!(
+        err.matches(&format!(
+            "error: ecs cannot be reached at http://127.0.0.1:{refused}/ecs"
+        ))
+        .count(),
+        1,
+        "{err}"
+    );
+}

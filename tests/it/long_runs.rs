@@ -411,3 +411,32 @@ fn a_torn_last_line_is_skipped_with_a_warning() {
             .count()
     );
 }
+
+#[test]
+fn resuming_a_finished_run_says_it_sends_nothing_even_under_quiet() {
+    let (served, _tmp, target, reports) = journal_of_a_run("modelarts::");
+    let total = journal::read(&reports).unwrap().cases.len();
+    let before = served.server.as_ref().unwrap().requests();
+    let out = harness()
+        .args(["run", "modelarts::", "-q", "--resume", "--target"])
+        .arg(&target)
+        .arg("--report-dir")
+        .arg(&reports)
+        .args(PACE)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "resuming: all {total} cases are in the journal: the run had finished, nothing is sent"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        served.server.as_ref().unwrap().requests(),
+        before,
+        "something was sent"
+    );
+    assert_eq!(load(&reports).run.resumed_cases, total);
+}
