@@ -533,14 +533,19 @@ fn write(
     })
 }
 
-/// The plan as shell lines for `run --dry-run`; nothing is sent.
+/// The plan as shell lines for `run --dry-run`: the cases a run with the
+/// same partition, filter, `--exact` and `--skip` would send; nothing is sent.
 pub fn dry_run(
     specs: &SpecSet,
     choice: EndpointChoice,
     partition: Option<Partition>,
+    args: &Arguments,
 ) -> Result<Vec<(String, String)>, SuiteError> {
     let session = Session::open(choice)?;
-    let cases = planned(specs, &session, partition);
+    let cases: Vec<Case> = planned(specs, &session, partition)
+        .into_iter()
+        .filter(|c| run::is_selected(args, &c.name))
+        .collect();
     let lines = run::dry_run(&cases, session.endpoint());
     session.close();
     Ok(lines)
