@@ -431,6 +431,15 @@ pub fn resolve(
     )
 }
 
+/// A dry run reads no token and signs in to nothing: it needs no secret.
+fn secret_need(opts: &ResolveOptions<'_>) -> cloud::SecretNeed {
+    if opts.require_token {
+        cloud::SecretNeed::Required
+    } else {
+        cloud::SecretNeed::NotNeeded
+    }
+}
+
 /// Where the token comes from, in the order of precedence.
 enum AuthChoice {
     Token(String),
@@ -571,9 +580,11 @@ pub fn resolve_with(
             endpoint.tls = tls;
             return Ok(endpoint);
         }
-        AuthChoice::Cloud(name) => cloud::from_clouds_yaml_in(&name, opts.region, opts.env)?,
+        AuthChoice::Cloud(name) => {
+            cloud::from_clouds_yaml_for(&name, opts.region, opts.env, secret_need(opts))?
+        }
         AuthChoice::EnvVars => {
-            let mut c = cloud::from_env(opts.env)?;
+            let mut c = cloud::from_env_for(opts.env, secret_need(opts))?;
             if let Some(r) = opts.region {
                 c.region = Some(r.to_owned());
             }
@@ -1466,6 +1477,20 @@ mod tests {
         assert!(
             !format!("{id:?}").contains("pw-never-in-an-identity"),
             "{id:?}"
+        );
+    }
+
+    #[test]
+    fn a_dry_run_of_a_cloud_needs_no_password() {
+        let t = dry_run_cloud(&CLOUD).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            t.secrets().is_empty(),
+            "a made-up secret: {:?}",
+            t.secrets()
+        );
+        assert_eq!(
+            t.apis["ecs"].base_url,
+            "{compute endpoint from the catalog}"
         );
     }
 }
