@@ -170,7 +170,7 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
     };
     let choice = endpoint_choice(&args, &specs)?;
     if args.dry_run {
-        return dry_run(&specs, choice, args.partition);
+        return dry_run(&specs, choice, args.partition, &args.libtest);
     }
     let settings = run_settings(&args);
     check_records(&args.records)?;
@@ -316,6 +316,7 @@ fn dry_run(
     specs: &spec::SpecSet,
     choice: EndpointChoice,
     partition: Option<Partition>,
+    selection: &libtest_mimic::Arguments,
 ) -> Result<u8, Failure> {
     let mut out = std::io::stdout().lock();
     if let EndpointChoice::File(t) = &choice
@@ -326,7 +327,7 @@ fn dry_run(
             "# sign-in (its X-Subject-Token header is the token; the base URLs come from its catalog)\n{line}"
         )?;
     }
-    let lines = pipeline::dry_run(specs, choice, partition)?;
+    let lines = pipeline::dry_run(specs, choice, partition, selection)?;
     for (name, line) in lines {
         writeln!(out, "# {name}\n{line}")?;
     }

@@ -28,7 +28,10 @@ use crate::check;
 use crate::model::{CaseReport, CaseRun};
 use crate::plan::{self, Case, Partition};
 use crate::redact::Redactor;
-use crate::report::journal::{self, Journal, JournalError, JournalHeader, PlannedCase, Selection};
+use crate::report::journal::{
+    self, ApiVariables, EmbeddedSettings, Journal, JournalError, JournalHeader, PlannedCase,
+    RunSettings, Selection,
+};
 use crate::report::{self, Report, RunMeta};
 use crate::run::{self, EndpointChoice, Hooks, Judge, Session, Settings};
 use crate::spec::SpecSet;
@@ -93,6 +96,7 @@ pub fn run_suite(
     mut opts: SuiteOptions,
 ) -> Result<SuiteResult, SuiteError> {
     let identity = target_identity(&choice);
+    let embedded = embedded_settings(&choice);
     let session = Session::open(choice)?;
     let cases = planned(specs, &session, opts.partition);
     if opts.args.list {
@@ -117,9 +121,10 @@ pub fn run_suite(
         })
     };
     let mut meta = run_meta(specs, &session, &opts);
+    let settings = run_settings(&opts.settings, embedded, &session, &redactor);
     let header = journal_header(
         &meta,
-        &redactor.redact_str(&identity),
+        (&redactor.redact_str(&identity), settings),
         &opts,
         &cases,
         &redactor,
@@ -167,7 +172,9 @@ pub fn run_suite(
 }
 
 /// What the cases go to, as the journal records it: a resumed run must go
-/// to the same place.
+/// to the same place. A target file is named by its absolute path, so that
+/// `t.yaml` and `/work/t.yaml` are the same target; the embedded server's
+/// faults and size are among the [`RunSettings`].
 fn target_identity(choice: &EndpointChoice) -> String {
     match choice {
         EndpointChoice::File(e) => {
@@ -176,27 +183,79 @@ fn target_identity(choice: &EndpointChoice) -> String {
                 .iter()
                 .map(|(api, t)| format!("{api}={}", t.base_url))
                 .collect();
-            format!("{} ({})", e.label, urls.join(", "))
+            let path = std::fs::canonicalize(&e.label)
+                .map_or_else(|_| e.label.clone(), |p| p.display().to_string());
+            format!("{path} ({})", urls.join(", "))
         }
-        EndpointChoice::Embedded(c) => {
-            let faults: Vec<&str> = c.faults.iter().map(|f| f.name()).collect();
-            format!(
-                "embedded reference server ({} resources per API, faults: {})",
-                c.resources,
-                if faults.is_empty() {
-                    "none".to_owned()
-                } else {
-                    faults.join(", ")
-                }
-            )
-        }
+        EndpointChoice::Embedded(_) => "embedded reference server".to_owned(),
     }
+}
+
+/// The embedded server's faults, size and restart time, when it is used.
+fn embedded_settings(choice: &EndpointChoice) -> Option<EmbeddedSettings> {
+    match choice {
+        EndpointChoice::File(_) => None,
+        EndpointChoice::Embedded(c) => Some(EmbeddedSettings {
+            faults: c.faults.iter().map(|f| f.name().to_owned()).collect(),
+            resources: c.resources,
+            reboot_ms: millis(c.reboot),
+        }),
+    }
+}
+
+/// Every setting that changes a request or a verdict, as the journal
+/// records it; what holds no secret still goes through the redactor.
+fn run_settings(
+    settings: &Settings,
+    embedded: Option<EmbeddedSettings>,
+    session: &Session,
+    redactor: &Redactor,
+) -> RunSettings {
+    let endpoint = session.endpoint();
+    let r = |v: &String| redactor.redact_str(v);
+    // The embedded server's variables are its own, made afresh each time it starts.
+    let variables = if session.is_embedded() {
+        BTreeMap::new()
+    } else {
+        endpoint
+            .apis
+            .iter()
+            .map(|(api, a)| {
+                let vars = ApiVariables {
+                    vars: a.vars.iter().map(|(k, v)| (k.clone(), r(v))).collect(),
+                    resources: a.resources.iter().map(r).collect(),
+                };
+                (api.clone(), vars)
+            })
+            .collect()
+    };
+    RunSettings {
+        strict: settings.strict,
+        request_timeout_ms: millis(settings.request_timeout),
+        lifecycle_timeout_ms: millis(settings.polling.timeout),
+        restart_grace_ms: millis(settings.polling.grace),
+        poll_interval_ms: millis(settings.polling.interval),
+        max_body: settings.max_body,
+        follow_redirects: settings.follow_redirects,
+        dead_after: settings.dead_after,
+        embedded,
+        variables,
+        identity: endpoint
+            .identity()
+            .into_iter()
+            .map(|(k, v)| (k, r(&v)))
+            .collect(),
+    }
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The journal's first line for this run.
 fn journal_header(
     meta: &RunMeta,
-    target_identity: &str,
+    (target_identity, settings): (&str, RunSettings),
     opts: &SuiteOptions,
     cases: &[Case],
     redactor: &Redactor,
@@ -209,6 +268,7 @@ fn journal_header(
         tool: shell.tool,
         run: shell.run,
         target_identity: target_identity.to_owned(),
+        settings: Some(settings),
         selection: Selection {
             filter: opts.args.filter.clone(),
             skip: opts.args.skip.clone(),
@@ -425,14 +485,19 @@ fn write(
     })
 }
 
-/// The plan as shell lines for `run --dry-run`; nothing is sent.
+/// The plan as shell lines for `run --dry-run`: the cases a run with the
+/// same partition, filter, `--exact` and `--skip` would send; nothing is sent.
 pub fn dry_run(
     specs: &SpecSet,
     choice: EndpointChoice,
     partition: Option<Partition>,
+    args: &Arguments,
 ) -> Result<Vec<(String, String)>, SuiteError> {
     let session = Session::open(choice)?;
-    let cases = planned(specs, &session, partition);
+    let cases: Vec<Case> = planned(specs, &session, partition)
+        .into_iter()
+        .filter(|c| run::is_selected(args, &c.name))
+        .collect();
     let lines = run::dry_run(&cases, session.endpoint());
     session.close();
     Ok(lines)

@@ -469,6 +469,26 @@ pub fn from_clouds_yaml(name: &str, env: Env<'_>) -> Result<Cloud, CloudError> {
     from_clouds_yaml_in(name, None, env)
 }
 
+/// Whether a cloud entry must give its secret (password, API key, token,
+/// secret key). A dry run signs in to nothing and sends nothing, so it
+/// needs none: a missing one stands empty, and `curl` lines name its variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretNeed {
+    Required,
+    NotNeeded,
+}
+
+/// As [`from_clouds_yaml_in`], with the secret needed or not.
+pub fn from_clouds_yaml_for(
+    name: &str,
+    region: Option<&str>,
+    env: Env<'_>,
+    need: SecretNeed,
+) -> Result<Cloud, CloudError> {
+    let (source, entry) = clouds_yaml_entry(name, region, env)?;
+    build(name, &source, entry, need)
+}
+
 /// As [`from_clouds_yaml`], in `region` (`--region`) when given; an entry
 /// with a `regions` list needs one of them, chosen here or by its
 /// `region_name`, unless it lists only one.
@@ -477,6 +497,15 @@ pub fn from_clouds_yaml_in(
     region: Option<&str>,
     env: Env<'_>,
 ) -> Result<Cloud, CloudError> {
+    from_clouds_yaml_for(name, region, env, SecretNeed::Required)
+}
+
+/// Cloud `name`'s entry in its region, secure.yaml merged in, and the file it came from.
+fn clouds_yaml_entry(
+    name: &str,
+    region: Option<&str>,
+    env: Env<'_>,
+) -> Result<(String, CloudEntry), CloudError> {
     let paths = search_paths("clouds", env);
     let searched = paths
         .iter()
@@ -522,7 +551,7 @@ pub fn from_clouds_yaml_in(
     };
     let source = path.display().to_string();
     let entry = pick_region(name, &source, entry, region)?;
-    build(name, &source, entry)
+    Ok((source, entry))
 }
 
 /// The entry in its region: `chosen`, else its `region_name`, else the only
@@ -574,6 +603,11 @@ fn pick_region(
 
 /// Reads the `OS_*` variables as openstacksdk's `envvars` cloud.
 pub fn from_env(env: Env<'_>) -> Result<Cloud, CloudError> {
+    from_env_for(env, SecretNeed::Required)
+}
+
+/// As [`from_env`], with the secret needed or not.
+pub fn from_env_for(env: Env<'_>, need: SecretNeed) -> Result<Cloud, CloudError> {
     let auth = AuthEntry {
         auth_url: env("OS_AUTH_URL"),
         username: env("OS_USERNAME"),
@@ -605,7 +639,7 @@ pub fn from_env(env: Env<'_>) -> Result<Cloud, CloudError> {
         profile: None,
         ..CloudEntry::default()
     };
-    build("OS_* variables", "the environment", entry)
+    build("OS_* variables", "the environment", entry, need)
 }
 
 /// What a cloud entry lacks, and what to set.
@@ -621,7 +655,7 @@ fn missing(what: impl Into<String>, help: &'static str) -> Missing {
     }
 }
 
-fn build(name: &str, source: &str, e: CloudEntry) -> Result<Cloud, CloudError> {
+fn build(name: &str, source: &str, e: CloudEntry, need: SecretNeed) -> Result<Cloud, CloudError> {
     let incomplete = |m: Missing| CloudError::Incomplete {
         cloud: name.into(),
         source_of: source.into(),
@@ -637,7 +671,7 @@ fn build(name: &str, source: &str, e: CloudEntry) -> Result<Cloud, CloudError> {
     } else {
         checked_auth_url(a).map_err(incomplete)?
     };
-    let credential = credential(&kind, a).map_err(incomplete)?;
+    let credential = credential(&kind, a, need).map_err(incomplete)?;
     let version = e.identity_api_version.clone().map(|v| v.0);
     let v2 = version.as_deref().is_some_and(|v| v.starts_with('2'))
         || auth_url.trim_end_matches('/').ends_with("/v2.0");
@@ -721,10 +755,14 @@ fn auth_type(e: &CloudEntry) -> String {
 }
 
 /// The credential `auth_type` asks for, with every piece it needs.
-fn credential(auth_type: &str, a: &AuthEntry) -> Result<Credential, Missing> {
+fn credential(auth_type: &str, a: &AuthEntry, need: SecretNeed) -> Result<Credential, Missing> {
+    let secret = |v: &Option<String>| {
+        v.clone()
+            .or_else(|| (need == SecretNeed::NotNeeded).then(String::new))
+    };
     match auth_type {
         "password" | "v3password" => {
-            let Some(password) = a.password.clone() else {
+            let Some(password) = secret(&a.password) else {
                 return Err(missing(
                     "no password",
                     "put auth.password in secure.yaml (or export OS_PASSWORD)",
@@ -744,7 +782,7 @@ fn credential(auth_type: &str, a: &AuthEntry) -> Result<Credential, Missing> {
         "v3applicationcredential" | "applicationcredential" => {
             let (Some(id), Some(secret)) = (
                 a.application_credential_id.clone(),
-                a.application_credential_secret.clone(),
+                secret(&a.application_credential_secret),
             ) else {
                 return Err(missing(
                     "an application credential needs both an id and a secret",
@@ -757,7 +795,7 @@ fn credential(auth_type: &str, a: &AuthEntry) -> Result<Credential, Missing> {
             })
         }
         "token" | "v3token" => {
-            let Some(token) = a.token.clone() else {
+            let Some(token) = secret(&a.token) else {
                 return Err(missing("no token", "set auth.token (OS_TOKEN)"));
             };
             Ok(Credential::Token {
@@ -765,7 +803,7 @@ fn credential(auth_type: &str, a: &AuthEntry) -> Result<Credential, Missing> {
             })
         }
         "rackspace_apikey" | "rackspace-apikey" => {
-            let (Some(username), Some(api_key)) = (a.username.clone(), a.api_key.clone()) else {
+            let (Some(username), Some(api_key)) = (a.username.clone(), secret(&a.api_key)) else {
                 return Err(missing(
                     "a Rackspace API key sign-in needs auth.username and auth.api_key",
                     "set auth.username, and put auth.api_key in secure.yaml (or export OS_API_KEY)",
@@ -777,7 +815,7 @@ fn credential(auth_type: &str, a: &AuthEntry) -> Result<Credential, Missing> {
             })
         }
         "aksk" => {
-            let (Some(ak), Some(sk)) = (a.ak.clone(), a.sk.clone()) else {
+            let (Some(ak), Some(sk)) = (a.ak.clone(), secret(&a.sk)) else {
                 return Err(missing(
                     "an AK/SK cloud needs auth.ak and auth.sk",
                     "set auth.ak, and put auth.sk (and auth.security_token for temporary keys) in secure.yaml",

@@ -8,7 +8,7 @@ use serde_saphyr::Spanned;
 
 use std::sync::Arc;
 
-use super::cloud::{self, Cloud, CloudError, Env, process_env};
+use super::cloud::{self, Cloud, CloudError, Credential, Env, process_env};
 use super::keystone::{self, KeystoneError, Session, TokenSource};
 use super::signing::{self, KeyUnset};
 use super::tls::{TlsError, TlsFile, TlsPlan, TlsSpec};
@@ -220,6 +220,62 @@ impl Endpoint {
         })
     }
 
+    /// Who the run acts as, for a resumed run to compare with the run it
+    /// continues: the sign-in's auth URL, region, user, user domain and
+    /// project as configured, and each signing API's access key id. Never
+    /// a password, a secret key or a token.
+    pub fn identity(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        let mut put = |key: String, value: Option<&String>| {
+            if let Some(v) = value {
+                out.insert(key, v.clone());
+            }
+        };
+        if let Some(s) = &self.sign_in {
+            let c = &s.cloud;
+            put("sign-in auth URL".into(), Some(&c.auth_url));
+            put("sign-in region".into(), c.region.as_ref());
+            match &c.credential {
+                Credential::Password {
+                    username,
+                    user_id,
+                    user_domain_name,
+                    user_domain_id,
+                    password: _,
+                } => {
+                    put("sign-in user".into(), username.as_ref());
+                    put("sign-in user id".into(), user_id.as_ref());
+                    put("sign-in user domain".into(), user_domain_name.as_ref());
+                    put("sign-in user domain id".into(), user_domain_id.as_ref());
+                }
+                Credential::ApplicationCredential { id, secret: _ } => {
+                    put("sign-in application credential".into(), Some(id));
+                }
+                Credential::RackspaceApiKey {
+                    username,
+                    api_key: _,
+                } => put("sign-in user".into(), Some(username)),
+                Credential::AkSk { ak, .. } => put("sign-in access key".into(), Some(ak)),
+                Credential::Token { token: _ } => {}
+            }
+            if let Some(p) = &c.project {
+                put("sign-in project".into(), p.name.as_ref());
+                put("sign-in project id".into(), p.id.as_ref());
+                put("sign-in project domain".into(), p.domain_name.as_ref());
+                put("sign-in project domain id".into(), p.domain_id.as_ref());
+            }
+        }
+        for (api, key) in self
+            .apis
+            .iter()
+            .filter_map(|(api, a)| Some((api, a.signer.as_ref()?)))
+        {
+            put(format!("{api} access key"), Some(&key.ak));
+            put(format!("{api} signing project id"), key.project_id.as_ref());
+        }
+        out
+    }
+
     /// Which APIs sign their requests with AK/SK, and the variables the keys
     /// come from (never a key).
     pub fn signing_info(&self) -> Option<crate::model::SigningInfo> {
@@ -375,6 +431,15 @@ pub fn resolve(
     )
 }
 
+/// A dry run reads no token and signs in to nothing: it needs no secret.
+fn secret_need(opts: &ResolveOptions<'_>) -> cloud::SecretNeed {
+    if opts.require_token {
+        cloud::SecretNeed::Required
+    } else {
+        cloud::SecretNeed::NotNeeded
+    }
+}
+
 /// Where the token comes from, in the order of precedence.
 enum AuthChoice {
     Token(String),
@@ -515,9 +580,11 @@ pub fn resolve_with(
             endpoint.tls = tls;
             return Ok(endpoint);
         }
-        AuthChoice::Cloud(name) => cloud::from_clouds_yaml_in(&name, opts.region, opts.env)?,
+        AuthChoice::Cloud(name) => {
+            cloud::from_clouds_yaml_for(&name, opts.region, opts.env, secret_need(opts))?
+        }
         AuthChoice::EnvVars => {
-            let mut c = cloud::from_env(opts.env)?;
+            let mut c = cloud::from_env_for(opts.env, secret_need(opts))?;
             if let Some(r) = opts.region {
                 c.region = Some(r.to_owned());
             }
@@ -1350,6 +1417,80 @@ mod tests {
         assert!(
             e.contains("no cloud named `c`") && e.contains("/etc/openstack"),
             "{e}"
+        );
+    }
+
+    /// A cloud from `OS_*` variables, resolved for a dry run (nobody signs in).
+    fn dry_run_cloud(vars: &[(&str, &str)]) -> Result<Endpoint, EndpointError> {
+        let vars: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let env = move |k: &str| vars.get(k).cloned();
+        let parsed = parse_bytes(
+            Path::new("t.yaml"),
+            b"apis:\n  ecs: { vars: { server_id: s } }\n",
+        )?;
+        resolve_with(
+            parsed,
+            &specs(),
+            &ResolveOptions {
+                token_env: None,
+                cloud: None,
+                require_token: false,
+                env: &env,
+                region: None,
+                insecure: false,
+            },
+        )
+    }
+
+    const CLOUD: [(&str, &str); 6] = [
+        ("OS_AUTH_URL", "http://id.example/v3"),
+        ("OS_USERNAME", "alice"),
+        ("OS_USER_DOMAIN_NAME", "Users"),
+        ("OS_PROJECT_NAME", "demo"),
+        ("OS_PROJECT_DOMAIN_NAME", "Projects"),
+        ("OS_REGION_NAME", "RegionOne"),
+    ];
+
+    #[test]
+    fn the_identity_names_who_signs_in_and_never_the_password() {
+        let mut vars = CLOUD.to_vec();
+        vars.push(("OS_PASSWORD", "pw-never-in-an-identity"));
+        let t = dry_run_cloud(&vars).unwrap_or_else(|e| panic!("{e}"));
+        let id = t.identity();
+        for (key, value) in [
+            ("sign-in auth URL", "http://id.example/v3"),
+            ("sign-in user", "alice"),
+            ("sign-in user domain", "Users"),
+            ("sign-in project", "demo"),
+            ("sign-in project domain", "Projects"),
+            ("sign-in region", "RegionOne"),
+        ] {
+            assert_eq!(
+                id.get(key).map(String::as_str),
+                Some(value),
+                "{key}: {id:?}"
+            );
+        }
+        assert!(
+            !format!("{id:?}").contains("pw-never-in-an-identity"),
+            "{id:?}"
+        );
+    }
+
+    #[test]
+    fn a_dry_run_of_a_cloud_needs_no_password() {
+        let t = dry_run_cloud(&CLOUD).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            t.secrets().is_empty(),
+            "a made-up secret: {:?}",
+            t.secrets()
+        );
+        assert_eq!(
+            t.apis["ecs"].base_url,
+            "{compute endpoint from the catalog}"
         );
     }
 }

@@ -8,14 +8,19 @@
 //! and flushed to disk:
 //!
 //! ```text
-//! {"journal":1,"run_id":"…","run":{…RunInfo…},"target_identity":"…","selection":{…},"cases":[{"name":…,"api":…,"group":…,"source":…},…]}
+//! {"journal":1,"run_id":"…","run":{…RunInfo…},"target_identity":"…","settings":{…},"selection":{…},"cases":[{"name":…,"api":…,"group":…,"source":…},…]}
 //! {"name":"ddm::restart_soft","api":"ddm","outcome":"passed",…}     one CaseReport per line
 //! {"name":"ddm::negative::…",…}
 //! ```
 //!
 //! The first line says what run this is: the tool, the spec digest, the
-//! target, the case selection (filters, partition) and every case selected.
-//! `run --resume` reads it back, refuses a journal of another run, and runs
+//! target, every setting that changes a request or a verdict (`--strict`,
+//! the judging timeouts, the resolved path variables, who signs in, the
+//! embedded server's faults), the case selection (filters, partition) and
+//! every case selected. It holds no secret: the sign-in is named by its
+//! auth URL, user, domains, project and access key id, never by a password,
+//! a key or a token. `run --resume` reads it back, refuses a journal of
+//! another run, naming each difference, and runs
 //! only the cases it lacks; `report rebuild` makes the four reports from it
 //! alone. A torn last line (the process died mid-write) is skipped with a
 //! warning. This module only reads and writes the file: it never runs
@@ -26,6 +31,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -55,9 +61,67 @@ pub struct JournalHeader {
     /// What the cases were sent to: the target file and its base URLs, or
     /// the embedded server with its fault modes and resource count.
     pub target_identity: String,
+    /// What else decides the requests and the verdicts. `None` in a journal
+    /// written before it was recorded: such a run cannot be resumed.
+    #[serde(default)]
+    pub settings: Option<RunSettings>,
     pub selection: Selection,
     /// Every case selected for the run, in plan order.
     pub cases: Vec<PlannedCase>,
+}
+
+/// The settings that change a request or a verdict: a resumed run must
+/// have every one of them as the interrupted run had it, or its report
+/// would mix verdicts reached under two sets of rules.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RunSettings {
+    /// `--strict`: should-level findings fail their case.
+    pub strict: bool,
+    /// `--request-timeout`, in milliseconds.
+    pub request_timeout_ms: u64,
+    /// `--lifecycle-timeout`, in milliseconds.
+    pub lifecycle_timeout_ms: u64,
+    /// `--restart-grace`, in milliseconds.
+    pub restart_grace_ms: u64,
+    /// `--poll-interval`, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// `--max-body`, in bytes.
+    pub max_body: usize,
+    /// `--follow-redirects`.
+    pub follow_redirects: bool,
+    /// `--dead-after`.
+    pub dead_after: usize,
+    /// The embedded reference server, when the run used it.
+    #[serde(default)]
+    pub embedded: Option<EmbeddedSettings>,
+    /// API id → its path variables as resolved (from the target file or
+    /// the catalog), for a target file.
+    #[serde(default)]
+    pub variables: BTreeMap<String, ApiVariables>,
+    /// Who signs in, or signs the requests: auth URL, user, domains,
+    /// project, region, access key ids. Never a secret.
+    #[serde(default)]
+    pub identity: BTreeMap<String, String>,
+}
+
+/// How the embedded reference server was made.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EmbeddedSettings {
+    /// `--fault` names, sorted.
+    pub faults: Vec<String>,
+    /// `--resources`.
+    pub resources: usize,
+    /// `--reboot-seconds`, in milliseconds.
+    pub reboot_ms: u64,
+}
+
+/// One API's path variables.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ApiVariables {
+    /// Each variable's (first) value.
+    pub vars: BTreeMap<String, String>,
+    /// The resource variable's values, in order.
+    pub resources: Vec<String>,
 }
 
 /// How the cases were chosen.
@@ -120,7 +184,7 @@ pub enum JournalError {
     )]
     Missing { path: PathBuf },
     #[error(
-        "the journal at {} is of another run: {}\n  = help: resume with the same specs, target, filters and partition as the interrupted run, or run without --resume to start afresh",
+        "the journal at {} is of another run: {}\n  = help: resume with the same specs, target, settings, filters and partition as the interrupted run, or run without --resume to start afresh",
         .path.display(),
         .differences.join("; ")
     )]
@@ -307,6 +371,14 @@ pub fn differences(journal: &JournalHeader, now: &JournalHeader) -> Vec<String> 
             journal.target_identity, now.target_identity
         ));
     }
+    match (&journal.settings, &now.settings) {
+        (Some(a), Some(b)) => out.extend(setting_differences(a, b)),
+        (None, Some(_)) => out.push(
+            "it does not record the settings its verdicts depend on (an older version wrote it)"
+                .into(),
+        ),
+        (_, None) => {}
+    }
     let (a, b) = (&journal.selection, &now.selection);
     let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
     if a.filter != b.filter {
@@ -347,6 +419,101 @@ pub fn differences(journal: &JournalHeader, now: &JournalHeader) -> Vec<String> 
         }
     }
     out
+}
+
+/// Each setting that differs, said as `its --strict is false, this run's is true`.
+fn setting_differences(a: &RunSettings, b: &RunSettings) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut differ = |what: &str, x: String, y: String| {
+        if x != y {
+            out.push(format!("its {what} is {x}, this run's is {y}"));
+        }
+    };
+    let secs = |ms: u64| format!("{} s", Duration::from_millis(ms).as_secs_f64());
+    differ("--strict", a.strict.to_string(), b.strict.to_string());
+    for (flag, x, y) in [
+        (
+            "--request-timeout",
+            a.request_timeout_ms,
+            b.request_timeout_ms,
+        ),
+        (
+            "--lifecycle-timeout",
+            a.lifecycle_timeout_ms,
+            b.lifecycle_timeout_ms,
+        ),
+        ("--restart-grace", a.restart_grace_ms, b.restart_grace_ms),
+        ("--poll-interval", a.poll_interval_ms, b.poll_interval_ms),
+    ] {
+        differ(flag, secs(x), secs(y));
+    }
+    differ("--max-body", a.max_body.to_string(), b.max_body.to_string());
+    differ(
+        "--follow-redirects",
+        a.follow_redirects.to_string(),
+        b.follow_redirects.to_string(),
+    );
+    differ(
+        "--dead-after",
+        a.dead_after.to_string(),
+        b.dead_after.to_string(),
+    );
+    if let (Some(x), Some(y)) = (&a.embedded, &b.embedded) {
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "none".to_owned()
+            } else {
+                v.join(", ")
+            }
+        };
+        differ("embedded server --fault", list(&x.faults), list(&y.faults));
+        differ(
+            "embedded server --resources",
+            x.resources.to_string(),
+            y.resources.to_string(),
+        );
+        differ(
+            "embedded server --reboot-seconds",
+            secs(x.reboot_ms),
+            secs(y.reboot_ms),
+        );
+    }
+    let shown = |v: Option<&String>| v.cloned().unwrap_or_else(|| "unset".into());
+    for api in union(&a.variables, &b.variables) {
+        let (x, y) = (a.variables.get(api), b.variables.get(api));
+        let empty = BTreeMap::new();
+        let (xv, yv) = (x.map_or(&empty, |v| &v.vars), y.map_or(&empty, |v| &v.vars));
+        for var in union(xv, yv) {
+            differ(
+                &format!("`{api}` variable `{var}`"),
+                shown(xv.get(var)),
+                shown(yv.get(var)),
+            );
+        }
+        let resources = |v: Option<&ApiVariables>| {
+            format!(
+                "[{}]",
+                v.map(|v| v.resources.join(", ")).unwrap_or_default()
+            )
+        };
+        differ(
+            &format!("`{api}` resource list"),
+            resources(x),
+            resources(y),
+        );
+    }
+    for key in union(&a.identity, &b.identity) {
+        differ(key, shown(a.identity.get(key)), shown(b.identity.get(key)));
+    }
+    out
+}
+
+/// The keys of two maps, each once, in order.
+fn union<'a, V>(a: &'a BTreeMap<String, V>, b: &'a BTreeMap<String, V>) -> Vec<&'a String> {
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 /// The reason given to a case the journal does not hold.
@@ -418,6 +585,7 @@ mod tests {
             tool: report.tool.clone(),
             run: report.run.clone(),
             target_identity: "embedded reference server".into(),
+            settings: Some(RunSettings::default()),
             selection: Selection::default(),
             cases: report
                 .cases
@@ -522,6 +690,62 @@ mod tests {
         let mut c = a.clone();
         c.cases.pop();
         assert!(differences(&a, &c)[0].contains("selected"));
+    }
+
+    #[test]
+    fn differences_name_each_setting_that_changes_a_verdict_or_a_request() {
+        let report = sample::report();
+        let a = header(&report);
+        let mut b = a.clone();
+        let mut ecs = ApiVariables::default();
+        ecs.vars.insert("project_id".into(), "p2".into());
+        ecs.resources = vec!["s1".into()];
+        let s = b.settings.get_or_insert_default();
+        s.strict = true;
+        s.lifecycle_timeout_ms = 10_500;
+        s.variables.insert("ecs".into(), ecs);
+        s.identity.insert("sign-in user".into(), "alice".into());
+        let d = differences(&a, &b).join("; ");
+        for part in [
+            "its --strict is false, this run's is true",
+            "its --lifecycle-timeout is 0 s, this run's is 10.5 s",
+            "its `ecs` variable `project_id` is unset, this run's is p2",
+            "its `ecs` resource list is [], this run's is [s1]",
+            "its sign-in user is unset, this run's is alice",
+        ] {
+            assert!(d.contains(part), "{part}: {d}");
+        }
+        assert_eq!(differences(&a, &b).len(), 5, "{d}");
+        // Embedded server settings are compared when both runs used it.
+        let (mut c, mut e) = (a.clone(), a.clone());
+        c.settings.get_or_insert_default().embedded = Some(EmbeddedSettings::default());
+        e.settings.get_or_insert_default().embedded = Some(EmbeddedSettings {
+            faults: vec!["wrong-status".into()],
+            ..EmbeddedSettings::default()
+        });
+        let d = differences(&c, &e).join("; ");
+        assert!(
+            d.contains("its embedded server --fault is none, this run's is wrong-status"),
+            "{d}"
+        );
+        // A journal that does not record its settings cannot be resumed.
+        let mut old = a.clone();
+        old.settings = None;
+        assert!(differences(&old, &a)[0].contains("does not record the settings"));
+    }
+
+    #[test]
+    fn a_journal_header_without_settings_still_reads() -> Result<(), Box<dyn std::error::Error>> {
+        let tmp = tempfile::tempdir()?;
+        let mut h = header(&sample::report());
+        h.settings = None;
+        let mut value = serde_json::to_value(&h)?;
+        if let Some(map) = value.as_object_mut() {
+            map.remove("settings");
+        }
+        std::fs::write(tmp.path().join(JOURNAL_JSONL), format!("{value}\n"))?;
+        assert_eq!(read(tmp.path())?.header.settings, None);
+        Ok(())
     }
 
     #[test]

@@ -288,6 +288,67 @@ fn dry_run_prints_curl_lines_and_sends_nothing() {
         .code(0);
 }
 
+/// The case names a dry run prints, in order.
+fn dry_run_cases(selection: &[&str]) -> Vec<String> {
+    let out = bin()
+        .args(["run", "--dry-run"])
+        .args(selection)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("# "))
+        .filter(|l| !l.starts_with("skipped:"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The case names a run's report holds, in order.
+fn reported_cases(selection: &[&str]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["run", "-q", "--report-dir"])
+        .arg(dir.path())
+        .args(selection)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = restart_conformance::report::load(&dir.path().join("report.json")).unwrap();
+    report.cases.into_iter().map(|c| c.name).collect()
+}
+
+#[test]
+fn dry_run_prints_exactly_the_cases_a_run_with_the_same_selection_sends() {
+    let all = dry_run_cases(&[]);
+    for selection in [
+        &["ecs::v2.1::"][..],
+        &["--exact", "ecs::v2.1::reboot_hard"],
+        &["ecs::", "--skip", "negative", "--skip", "v2::"],
+    ] {
+        let printed = dry_run_cases(selection);
+        assert!(
+            !printed.is_empty() && printed.len() < all.len(),
+            "{selection:?}: {printed:?}"
+        );
+        assert_eq!(printed, reported_cases(selection), "{selection:?}");
+    }
+    assert_eq!(
+        dry_run_cases(&["--exact", "ecs::v2.1::reboot_hard"]),
+        ["ecs::v2.1::reboot_hard"]
+    );
+}
+
 /// A long lifecycle wait shows which resource is in which state, on stderr;
 /// `-q` keeps it quiet.
 #[test]

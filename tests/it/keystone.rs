@@ -347,6 +347,46 @@ fn a_dry_run_shows_the_sign_in_with_the_password_as_a_variable() {
 }
 
 #[test]
+fn a_dry_run_of_a_cloud_needs_no_password() {
+    let c = Cloud::start(Duration::from_secs(3600), None);
+    // The clouds.yaml alone: no secure.yaml, no OS_PASSWORD.
+    c.write("clouds.yaml", &c.server().clouds_yaml("reference", "X"));
+    let out = c
+        .cmd(&["--cloud", "reference", "--dry-run", "ecs::v2.1::"])
+        .output()
+        .unwrap();
+    let all = c.outputs(&out);
+    assert_eq!(code(&out), Some(0), "{all}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("\"password\":\"'\"$OS_PASSWORD\"'\""),
+        "{stdout}"
+    );
+    // Each selected case, its base URL naming the catalog service it would come from and
+    // the token a variable.
+    let cases: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("# ecs::"))
+        .collect();
+    assert!(cases.contains(&"# ecs::v2.1::reboot_hard"), "{stdout}");
+    assert!(
+        cases.iter().all(|c| c.starts_with("# ecs::v2.1::")),
+        "{stdout}"
+    );
+    let curls: Vec<&str> = stdout.lines().filter(|l| l.starts_with("curl")).collect();
+    // The sign-in and one line per case.
+    assert_eq!(curls.len(), cases.len() + 1, "{stdout}");
+    assert!(
+        curls[1..].iter().all(|l| {
+            l.contains("{compute endpoint from the catalog}/v2.1/")
+                && l.contains("-H \"X-Auth-Token: $OS_AUTH_TOKEN\"")
+        }),
+        "{stdout}"
+    );
+    assert_eq!(c.server().tokens_issued(), 0, "a dry run signed in");
+}
+
+#[test]
 fn cloud_without_a_target_file_is_refused() {
     let c = Cloud::start(Duration::from_secs(3600), None);
     let out = Command::cargo_bin("restart-conformance")

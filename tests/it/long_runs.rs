@@ -133,6 +133,17 @@ const PACE: [&str; 6] = [
 
 /// `run --resume` of the run against `target` with the cases of `filter`.
 fn resume(filter: Option<&str>, target: &Path, reports: &Path) -> std::process::Output {
+    resume_with(filter, target, reports, &PACE, &[])
+}
+
+/// As [`resume`], with `pace` for [`PACE`] and `extra` arguments.
+fn resume_with(
+    filter: Option<&str>,
+    target: &Path,
+    reports: &Path,
+    pace: &[&str],
+    extra: &[&str],
+) -> std::process::Output {
     let mut cmd = harness();
     cmd.arg("run");
     if let Some(f) = filter {
@@ -142,7 +153,8 @@ fn resume(filter: Option<&str>, target: &Path, reports: &Path) -> std::process::
         .arg(target)
         .arg("--report-dir")
         .arg(reports)
-        .args(PACE)
+        .args(pace)
+        .args(extra)
         .arg("--resume")
         .output()
         .unwrap()
@@ -439,4 +451,123 @@ fn resuming_a_finished_run_says_it_sends_nothing_even_under_quiet() {
         "something was sent"
     );
     assert_eq!(load(&reports).run.resumed_cases, total);
+}
+
+/// Exit 2, naming `what`, and nothing sent to the server.
+fn refused(out: &std::process::Output, served: &Served, before: usize, what: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+    assert!(stderr.contains("is of another run"), "{stderr}");
+    assert!(stderr.contains(what), "{what}: {stderr}");
+    assert_eq!(
+        served.server.as_ref().unwrap().requests(),
+        before,
+        "something was sent"
+    );
+}
+
+#[test]
+fn a_resume_with_other_settings_is_refused_naming_each() {
+    let (served, _tmp, target, reports) = journal_of_a_run("modelarts::");
+    let before = served.server.as_ref().unwrap().requests();
+    let filter = Some("modelarts::");
+
+    // A should-level finding fails a case under --strict only.
+    let out = resume_with(filter, &target, &reports, &PACE, &["--strict"]);
+    refused(
+        &out,
+        &served,
+        before,
+        "its --strict is false, this run's is true",
+    );
+
+    // A judging timeout.
+    let mut pace = PACE;
+    pace[5] = "5";
+    let out = resume_with(filter, &target, &reports, &pace, &[]);
+    refused(
+        &out,
+        &served,
+        before,
+        "its --lifecycle-timeout is 10 s, this run's is 5 s",
+    );
+
+    // The same file, with another project in it.
+    let original = std::fs::read_to_string(&target).unwrap();
+    let apis = served.server.as_ref().unwrap().apis();
+    let modelarts = apis.iter().find(|a| a.api == "modelarts").unwrap();
+    let project = &modelarts.vars["project_id"];
+    std::fs::write(&target, original.replace(project.as_str(), "other-project")).unwrap();
+    let out = resume(filter, &target, &reports);
+    refused(
+        &out,
+        &served,
+        before,
+        &format!("its `modelarts` variable `project_id` is {project}, this run's is other-project"),
+    );
+    std::fs::write(&target, original).unwrap();
+
+    // With every setting as it was, the run resumes.
+    let out = resume(filter, &target, &reports);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!load(&reports).run.strict);
+}
+
+#[test]
+fn a_resume_with_another_embedded_fault_is_refused_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        harness()
+            .args(["run", "--exact", "ddm::restart_soft", "-q", "--report-dir"])
+            .arg(tmp.path())
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(&[]).status.code(), Some(0));
+    let out = run(&["--resume", "--fault", "ddm-text-plain"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("its embedded server --fault is none, this run's is ddm-text-plain"),
+        "{stderr}"
+    );
+    let report = journal::read(tmp.path()).unwrap();
+    assert_eq!(report.cases.len(), 1, "the journal was rewritten");
+}
+
+#[test]
+fn a_relative_and_an_absolute_path_to_the_target_are_the_same_target() {
+    let (served, tmp, _target, reports) = journal_of_a_run("modelarts::");
+    let before = served.server.as_ref().unwrap().action_requests();
+    // The run had the absolute path; the resume names the file from its folder.
+    let out = harness()
+        .current_dir(tmp.path())
+        .args([
+            "run",
+            "modelarts::",
+            "--target",
+            "target.yaml",
+            "--report-dir",
+            "reports",
+        ])
+        .args(PACE)
+        .arg("--resume")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // Every case was in the journal: nothing to send again.
+    assert_eq!(
+        served.server.as_ref().unwrap().action_requests(),
+        before,
+        "{stderr}"
+    );
+    let report = load(&reports);
+    assert!(report.cases.iter().all(|c| c.from_journal));
 }

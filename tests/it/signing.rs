@@ -379,6 +379,41 @@ fn a_dry_run_names_the_key_variables_and_needs_no_key() {
 }
 
 #[test]
+fn a_resume_with_another_access_key_is_refused_naming_it() {
+    let g = Gateway::start(Duration::from_secs(3600), None);
+    g.write(
+        "target.yaml",
+        &g.server().aksk_target_yaml("MY_AK", "MY_SK"),
+    );
+    let run = |ak: &str, extra: &[&str]| {
+        let mut args = vec!["--exact", "ddm::restart_soft"];
+        args.extend(extra);
+        g.cmd(&args)
+            .env("MY_AK", ak)
+            .env("MY_SK", SK)
+            .output()
+            .unwrap()
+    };
+    let out = run(REFERENCE_AK, &[]);
+    let all = g.outputs(&out);
+    assert_eq!(code(&out), Some(0), "{all}");
+    let before = g.server().requests();
+    let out = run("AK-OF-SOMEONE-ELSE", &["--resume"]);
+    let all = g.outputs(&out);
+    assert_eq!(code(&out), Some(2), "{all}");
+    assert!(
+        all.contains(&format!(
+            "its ddm access key is {REFERENCE_AK}, this run's is AK-OF-SOMEONE-ELSE"
+        )),
+        "{all}"
+    );
+    assert_eq!(g.server().requests(), before, "something was sent");
+    // The same key pair resumes.
+    let out = run(REFERENCE_AK, &["--resume"]);
+    assert_eq!(code(&out), Some(0), "{}", g.outputs(&out));
+}
+
+#[test]
 fn an_unset_key_variable_is_a_configuration_error() {
     let g = Gateway::start(Duration::from_secs(3600), None);
     g.write(
