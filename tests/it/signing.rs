@@ -530,7 +530,7 @@ fn serve_prints_how_to_sign_and_how_to_use_an_api_key_without_the_secret() {
     let stdout = child.stdout.take().unwrap();
     for line in BufReader::new(stdout).lines() {
         let line = line.unwrap();
-        let done = line.contains("region_name") && text.contains("rackspace_apikey");
+        let done = line.starts_with("# ready");
         text.push_str(&line);
         text.push('\n');
         if done {
@@ -553,6 +553,12 @@ fn serve_prints_how_to_sign_and_how_to_use_an_api_key_without_the_secret() {
     );
     assert!(text.contains("/identity/v2.0"), "{text}");
     assert!(text.contains("profile: rackspace"), "{text}");
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|l| l.ends_with("a restart lasts 5 s (--reboot-seconds)")),
+        "{text}"
+    );
 }
 
 /// The README's Rackspace target, no service type given: `clouddb-ha` is found at the Cloud

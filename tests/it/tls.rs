@@ -692,7 +692,7 @@ fn serve_tls_prints_the_ca_beside_a_target_file_that_works() {
     let mut printed = String::new();
     for line in lines.by_ref() {
         let line = line.unwrap();
-        let done = line.starts_with("# target file for");
+        let done = line.starts_with("# ready");
         printed.push_str(&line);
         printed.push('\n');
         if done {
