@@ -26,6 +26,7 @@ pub enum Command {
     )]
     Run(Box<RunArgs>),
     /// Serve the embedded reference server and print a ready target file.
+    #[command(after_help = fault_list())]
     Serve(ServeArgs),
     /// Work with spec files.
     Specs {
@@ -211,7 +212,7 @@ pub struct RunArgs {
     /// Embedded server only: seconds a restart lasts.
     #[arg(long, value_name = "S", default_value = "0.3", value_parser = seconds)]
     pub reboot_seconds: Duration,
-    /// Embedded server only: make it wrong on purpose (repeatable; see `serve --help`).
+    /// Embedded server only: make it wrong on purpose (repeatable; `serve --fault list` prints the names).
     #[arg(long, value_name = "NAME")]
     pub fault: Vec<String>,
     /// Embedded server only: resources per API, each restarting on its own [default: 2].
@@ -250,6 +251,15 @@ pub struct ServeArgs {
     /// With --tls: where the CA (and client certificate) files go [default: a new temporary folder].
     #[arg(long, value_name = "DIR", requires = "tls")]
     pub tls_dir: Option<PathBuf>,
+}
+
+/// `serve --help`'s list of the fault names, as `serve --fault list` prints them.
+fn fault_list() -> String {
+    let mut text = String::from("Faults (--fault NAME):\n");
+    for f in crate::reference::Fault::ALL {
+        text.push_str(&format!("  {:28} {}\n", f.name(), f.description()));
+    }
+    text
 }
 
 /// The most resources per API the embedded server offers: enough to spread any suite.

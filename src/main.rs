@@ -18,7 +18,7 @@ use restart_conformance::pipeline::{self, SuiteError, SuiteOptions};
 use restart_conformance::plan::Partition;
 use restart_conformance::redact::Redactor;
 use restart_conformance::reference::{
-    ClientCa, DEFAULT_RESOURCES, Fault, IdentityConfig, ReferenceConfig, ReferenceServer,
+    Banner, ClientCa, DEFAULT_RESOURCES, Fault, IdentityConfig, ReferenceConfig, ReferenceServer,
     TlsOptions,
 };
 use restart_conformance::run::{EndpointChoice, Polling, Settings};
@@ -388,71 +388,13 @@ fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
                     })?
             }
         };
+        let banner = server.banner(&Banner {
+            token_env: &args.token_env,
+            reboot: args.reboot_seconds,
+            client_ca: args.client_ca.as_ref().and_then(Option::as_deref),
+        });
         let mut out = std::io::stdout().lock();
-        let scheme = if args.tls { "https" } else { "http" };
-        writeln!(
-            out,
-            "# reference server on {scheme}://{}; Ctrl-C stops it",
-            server.local_addr()
-        )?;
-        if let Some(files) = server.tls_files() {
-            writeln!(
-                out,
-                "# CA certificate (trust it with cacert, OS_CACERT or tls.ca_file): {}",
-                files.ca_file.display()
-            )?;
-            match (&files.client, &args.client_ca) {
-                (Some((cert, key)), _) => writeln!(
-                    out,
-                    "# a client certificate is required; one is in {} (key: {})",
-                    cert.display(),
-                    key.display()
-                )?,
-                (None, Some(Some(ca))) => writeln!(
-                    out,
-                    "# a client certificate signed by {} is required",
-                    ca.display()
-                )?,
-                _ => {}
-            }
-        }
-        writeln!(out, "{}", server.target_yaml(&args.token_env))?;
-        writeln!(
-            out,
-            "# clouds.yaml to sign in instead (Keystone v3 at {}; the password is the value of ${})",
-            server.identity_url(),
-            args.token_env
-        )?;
-        writeln!(out, "{}", server.clouds_yaml("reference", &args.token_env))?;
-        writeln!(out, "# target file for `run --target FILE --cloud reference`")?;
-        writeln!(out, "{}", server.cloud_target_yaml("reference"))?;
-        writeln!(
-            out,
-            "# target file signing every request with AK/SK (SDK-HMAC-SHA256): export HUAWEICLOUD_SDK_AK={} HUAWEICLOUD_SDK_SK=\"${}\"",
-            server.access_key(),
-            args.token_env
-        )?;
-        writeln!(
-            out,
-            "{}",
-            server.aksk_target_yaml("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK")
-        )?;
-        writeln!(
-            out,
-            "# Huawei Cloud SDKs (huaweicloudsdkddm, huaweicloudsdkmodelarts): with_endpoints([\"{scheme}://{}\"]) and BasicCredentials(ak, sk, project_id) with the key pair and project_id above; they keep only the endpoint's host, so DDM and ModelArts also answer at the root\n",
-            server.local_addr()
-        )?;
-        writeln!(
-            out,
-            "# clouds.yaml for a Rackspace API key (Identity v2.0 at {}; the API key is the value of ${}); use it with the cloud target file above, naming `rackspace`",
-            server.identity_v2_url(),
-            args.token_env
-        )?;
-        writeln!(
-            out,
-            "{}",
-            server.rackspace_clouds_yaml("rackspace", &args.token_env)
-        )?;
+        out.write_all(banner.as_bytes())?;
         out.flush()?;
         drop(out);
         tokio::signal::ctrl_c().await?;

@@ -3,8 +3,10 @@
 //! `POST /identity/v2.0/tokens` takes `RAX-KSKEY:apiKeyCredentials` (`username`, `apiKey`: the
 //! configured user and password) or `passwordCredentials`, and answers 200 with
 //! `access.token {id, expires, tenant}`, `access.user` and `access.serviceCatalog[]` of `{name,
-//! type, endpoints[] {region, tenantId, publicURL, internalURL}}`, Cloud Databases as
-//! `rax:database`. Tokens are those of the v3 endpoint: every API accepts them until they expire.
+//! type, endpoints[] {region, tenantId, publicURL, internalURL}}`. Cloud Databases is laid out
+//! as Rackspace lays it out: one `rax:database` entry named `cloudDatabases`, whose endpoint
+//! (`…/clouddb/v1.0/{account}`) serves instances and HA instances alike, and no entry of the
+//! HA API's own. Tokens are those of the v3 endpoint: every API accepts them until they expire.
 
 use std::sync::Arc;
 
@@ -27,12 +29,14 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// The v2.0 type of each catalog entry of the v3 catalog: Cloud Databases is
-/// `rax:database`; the HA API, under its own prefix here, keeps its own type.
-fn v2_type(v3: &str) -> String {
+/// The v2.0 name and type of each entry of the v3 catalog: Cloud Databases is `rax:database`
+/// (as Rackspace names it); the HA API's own entry has none, since Rackspace serves HA
+/// instances at the Cloud Databases endpoint.
+fn v2_entry(v3: &str) -> Option<(&str, &str)> {
     match v3 {
-        "database" => "rax:database".into(),
-        other => other.into(),
+        "database" => Some(("cloudDatabases", "rax:database")),
+        "database-ha" | "identity" => None,
+        other => Some((other, other)),
     }
 }
 
@@ -77,8 +81,8 @@ async fn tokens(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
         .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
-        .filter(|(kind, _)| kind != "identity")
-        .map(|(kind, url)| {
+        .filter_map(|(kind, url)| {
+            let (name, v2_type) = v2_entry(kind)?;
             // The tenant is the Rackspace account, not the Huawei project: the
             // compute URL names its project itself, as v2.0 catalogs do.
             let url = if kind == "compute" {
@@ -86,16 +90,16 @@ async fn tokens(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
             } else {
                 url.clone()
             };
-            json!({
-                "name": kind,
-                "type": v2_type(kind),
+            Some(json!({
+                "name": name,
+                "type": v2_type,
                 "endpoints": [{
                     "region": REGION,
                     "tenantId": ids::TROVE_ACCOUNT,
                     "publicURL": url,
                     "internalURL": url,
                 }],
-            })
+            }))
         })
         .collect();
     response::json(

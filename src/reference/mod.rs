@@ -13,6 +13,7 @@
 
 mod aksk;
 mod apis;
+pub mod banner;
 mod counter;
 mod discovery;
 mod faults;
@@ -30,6 +31,7 @@ mod tls;
 #[cfg(test)]
 mod tests;
 
+pub use banner::Banner;
 pub use faults::Fault;
 pub use identity::{IdentityConfig, REFERENCE_AK, REFERENCE_STS_AK};
 pub use server::{DEFAULT_RESOURCES, ReferenceApi, ReferenceConfig, ReferenceServer};

@@ -375,6 +375,32 @@ impl ReferenceServer {
     /// A `clouds.yaml` with cloud `name` signing in to this server as user `demo`. The
     /// password is left out: it is the value of `password_env`, for `secure.yaml`.
     pub fn clouds_yaml(&self, name: &str, password_env: &str) -> String {
+        format!("clouds:\n{}", self.keystone_cloud(name, password_env))
+    }
+
+    /// One `clouds.yaml` holding both ways in: cloud `keystone` (Keystone v3, a password)
+    /// and cloud `rackspace` (Identity v2.0, an API key); both secrets are the value of
+    /// `secret_env`, for `secure.yaml`.
+    pub fn all_clouds_yaml(&self, keystone: &str, rackspace: &str, secret_env: &str) -> String {
+        format!(
+            "clouds:\n{}{}",
+            self.keystone_cloud(keystone, secret_env),
+            self.rackspace_cloud(rackspace, secret_env)
+        )
+    }
+
+    /// The Keystone v3 entry of a `clouds.yaml`, indented under `clouds:`.
+    fn keystone_cloud(&self, name: &str, password_env: &str) -> String {
+        format!(
+            "  {name}:\n    auth:\n      auth_url: {}\n      username: \"demo\"\n      user_domain_name: \"Default\"\n      project_name: \"demo\"\n      project_domain_name: \"Default\"\n      # password: the value of ${password_env}; put it in secure.yaml\n    region_name: {}\n    interface: public\n{}",
+            quoted(&self.identity_url()),
+            quoted(identity::REGION),
+            self.cloud_tls_yaml(),
+        )
+    }
+
+    /// A cloud entry's `cacert` (and minted `cert` and `key`) when serving HTTPS.
+    fn cloud_tls_yaml(&self) -> String {
         let mut tls = String::new();
         if let Some(f) = &self.tls {
             let _ = writeln!(
@@ -387,29 +413,20 @@ impl ReferenceServer {
                 let _ = writeln!(tls, "    key: {}", quoted(&key.display().to_string()));
             }
         }
-        format!(
-            "clouds:\n  {name}:\n    auth:\n      auth_url: {}\n      username: \"demo\"\n      user_domain_name: \"Default\"\n      project_name: \"demo\"\n      project_domain_name: \"Default\"\n      # password: the value of ${password_env}; put it in secure.yaml\n    region_name: {}\n    interface: public\n{tls}",
-            quoted(&self.identity_url()),
-            quoted(identity::REGION),
-        )
+        tls
     }
 
     /// A target file naming only the resources, for signing in with cloud `name`: the base
-    /// URLs and the project come from the catalog.
+    /// URLs and the project come from the catalog. Each API goes by its usual service type;
+    /// the HA API is found at the Cloud Databases endpoint, as on Rackspace, so the same
+    /// file works with a Keystone v3 cloud and with a Rackspace v2.0 one.
     pub fn cloud_target_yaml(&self, name: &str) -> String {
         let mut yaml = format!("auth:\n  cloud: {}\napis:\n", quoted(name));
         for api in self.apis() {
             let ids: Vec<String> = api.resources.iter().map(|r| quoted(r)).collect();
-            // The embedded server keeps clouddb-ha under its own prefix, so the catalog
-            // lists it under its own service type.
-            let service = if api.api == "clouddb-ha" {
-                "service_type: database-ha, "
-            } else {
-                ""
-            };
             let _ = writeln!(
                 yaml,
-                "  {}: {{ {service}vars: {{ {}: [{}] }} }}",
+                "  {}: {{ vars: {{ {}: [{}] }} }}",
                 api.api,
                 api.resource_var,
                 ids.join(", ")
@@ -438,19 +455,26 @@ impl ReferenceServer {
         let fixed = self.target_yaml("UNUSED");
         let apis = fixed.split_once("apis:\n").map_or("", |(_, rest)| rest);
         format!(
-            "auth:\n  ak_env: {}\n  sk_env: {}\napis:\n{apis}",
+            "auth:\n  ak_env: {}\n  sk_env: {}\n{}apis:\n{apis}",
             quoted(ak_env),
-            quoted(sk_env)
+            quoted(sk_env),
+            self.tls_yaml(),
         )
     }
 
     /// A `clouds.yaml` with cloud `name` signing in to the v2.0 endpoint with a Rackspace
     /// API key (user `demo`); the key is the value of `key_env`, for `secure.yaml`.
     pub fn rackspace_clouds_yaml(&self, name: &str, key_env: &str) -> String {
+        format!("clouds:\n{}", self.rackspace_cloud(name, key_env))
+    }
+
+    /// The Rackspace entry of a `clouds.yaml`, indented under `clouds:`.
+    fn rackspace_cloud(&self, name: &str, key_env: &str) -> String {
         format!(
-            "clouds:\n  {name}:\n    profile: rackspace\n    auth_type: rackspace_apikey\n    auth:\n      auth_url: {}\n      username: \"demo\"\n      # api_key: the value of ${key_env}; put it in secure.yaml\n    region_name: {}\n",
+            "  {name}:\n    profile: rackspace\n    auth_type: rackspace_apikey\n    auth:\n      auth_url: {}\n      username: \"demo\"\n      # api_key: the value of ${key_env}; put it in secure.yaml\n    region_name: {}\n{}",
             quoted(&self.identity_v2_url()),
             quoted(identity::REGION),
+            self.cloud_tls_yaml(),
         )
     }
 

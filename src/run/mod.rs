@@ -237,10 +237,8 @@ pub fn execute(
         options,
     )?
     .with_tls(&session.endpoint.tls, &session.endpoint.apis)?;
-    let selected: Vec<Case> = cases
-        .into_iter()
-        .filter(|c| is_selected(args, &c.name))
-        .collect();
+    let (selected, left_out): (Vec<Case>, Vec<Case>) =
+        cases.into_iter().partition(|c| is_selected(args, &c.name));
     let apis: BTreeSet<String> = selected.iter().map(|c| c.api.clone()).collect();
     let rt = &session.rt;
     let unreachable = rt.block_on(preflight(&http, &session.endpoint, &apis));
@@ -317,6 +315,7 @@ pub fn execute(
             })
         })
         .chain(recorded)
+        .chain(left_out.into_iter().map(filtered_out))
         .collect();
     let conclusion = libtest_mimic::run(args, trials);
     let interrupted = signals.as_ref().is_some_and(Signals::end);
@@ -484,6 +483,15 @@ pub fn embedded_endpoint(server: &ReferenceServer, token: Secret) -> Endpoint {
         sign_in: None,
         tls: Default::default(),
     }
+}
+
+/// A trial for a case the filters leave out, so that libtest counts it as "filtered out", as
+/// `cargo test` does. libtest filters it by the same rules and never runs it; were it run all
+/// the same, it fails rather than pass a case that sent nothing.
+fn filtered_out(case: Case) -> Trial {
+    Trial::test(case.name, || {
+        Err("left out by the filters, yet run: nothing was sent".into())
+    })
 }
 
 /// Whether libtest's filters select `name` (mirrors its rules).

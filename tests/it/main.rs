@@ -20,3 +20,4 @@ mod partition;
 mod signing;
 mod specs;
 mod tls;
+mod walkthrough;

@@ -477,10 +477,18 @@ fn a_v2_password_sign_in_by_its_auth_url() {
             "clouds:\n  v2:\n    auth:\n      auth_url: \"{url}\"\n      username: demo\n      password: \"{SK}\"\n"
         ),
     );
-    let target = g.server().cloud_target_yaml("v2").replace(
-        "clouddb: { vars",
-        "clouddb: { service_type: \"rax:database\", vars",
-    );
+    // Without the profile, Cloud Databases' type is named (both APIs live at its endpoint).
+    let target = g
+        .server()
+        .cloud_target_yaml("v2")
+        .replace(
+            "clouddb: { vars",
+            "clouddb: { service_type: \"rax:database\", vars",
+        )
+        .replace(
+            "clouddb-ha: { vars",
+            "clouddb-ha: { service_type: \"rax:database\", vars",
+        );
     g.write("target.yaml", &target);
     let out = g.cmd(&["clouddb::"]).output().unwrap();
     let all = g.outputs(&out);
@@ -557,7 +565,7 @@ fn serve_prints_how_to_sign_and_how_to_use_an_api_key_without_the_secret() {
     let stdout = child.stdout.take().unwrap();
     for line in BufReader::new(stdout).lines() {
         let line = line.unwrap();
-        let done = line.contains("region_name") && text.contains("rackspace_apikey");
+        let done = line.starts_with("# ready");
         text.push_str(&line);
         text.push('\n');
         if done {
@@ -580,4 +588,48 @@ fn serve_prints_how_to_sign_and_how_to_use_an_api_key_without_the_secret() {
     );
     assert!(text.contains("/identity/v2.0"), "{text}");
     assert!(text.contains("profile: rackspace"), "{text}");
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|l| l.ends_with("a restart lasts 5 s (--reboot-seconds)")),
+        "{text}"
+    );
+}
+
+/// The README's Rackspace target, no service type given: `clouddb-ha` is found at the Cloud
+/// Databases endpoint (`rax:database`), where Rackspace puts it, as `clouddb` is.
+#[test]
+fn a_rackspace_cloud_finds_the_ha_api_at_the_cloud_databases_endpoint() {
+    let g = Gateway::start(Duration::from_secs(3600), None);
+    rackspace_cloud(&g);
+    let apis = g.server().apis();
+    let resource = |id: &str| {
+        let api = apis.iter().find(|a| a.api == id).unwrap();
+        format!("{}: \"{}\"", api.resource_var, api.resource)
+    };
+    g.write(
+        "target.yaml",
+        &format!(
+            "auth: {{ cloud: rackspace }}\napis:\n  clouddb:    {{ vars: {{ {} }} }}\n  clouddb-ha: {{ vars: {{ {} }} }}\n",
+            resource("clouddb"),
+            resource("clouddb-ha")
+        ),
+    );
+    let out = g.cmd(&["clouddb"]).output().unwrap();
+    let all = g.outputs(&out);
+    assert_eq!(code(&out), Some(0), "{all}");
+    let report = g.report();
+    let addr = g.server().local_addr();
+    assert_eq!(
+        report["run"]["base_urls"]["clouddb-ha"],
+        format!("http://{addr}/clouddb"),
+        "{all}"
+    );
+    let ha_cases = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["name"].as_str().unwrap().starts_with("clouddb-ha::"))
+        .count();
+    assert!(ha_cases > 5, "{all}");
 }

@@ -634,6 +634,45 @@ fn regions_lists_are_chosen_and_refused() {
     assert!(all.contains("--region applies when signing in"), "{all}");
 }
 
+/// Under mutual TLS, the AK/SK target file and the Rackspace clouds.yaml carry the CA and the
+/// client certificate, as the token target and the Keystone clouds.yaml do: each works as
+/// printed.
+#[test]
+fn the_aksk_target_and_the_rackspace_cloud_carry_the_ca_and_client_certificate() {
+    let h = Https::start(|o| o.client_ca = Some(ClientCa::Minted));
+    h.write("aksk.yaml", &h.server().aksk_target_yaml("MY_AK", "MY_SK"));
+    let out = run(h
+        .cmd("aksk.yaml", ONE_CASE)
+        .env("MY_AK", restart_conformance::reference::REFERENCE_AK)
+        .env("MY_SK", PASSWORD));
+    let all = h.outputs(&out);
+    assert_eq!(code(&out), 0, "{all}");
+    assert!(
+        h.report()["run"]["base_urls"]["ecs"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://"),
+        "{all}"
+    );
+    h.clean_reports();
+    h.write(
+        "clouds.yaml",
+        &h.server().rackspace_clouds_yaml("rackspace", "X"),
+    );
+    h.write(
+        "secure.yaml",
+        &format!("clouds:\n  rackspace:\n    auth:\n      api_key: \"{PASSWORD}\"\n"),
+    );
+    h.write("cloud.yaml", &h.server().cloud_target_yaml("rackspace"));
+    let out = run(&mut h.cmd("cloud.yaml", ONE_CASE));
+    let all = h.outputs(&out);
+    assert_eq!(code(&out), 0, "{all}");
+    assert_eq!(
+        h.report()["run"]["sign_in"]["auth_url"],
+        h.server().identity_v2_url()
+    );
+}
+
 /// `serve --tls --client-ca` as a user runs it: the CA path is printed beside a target
 /// file that works as printed, and the minted key's content is printed nowhere.
 #[test]
@@ -653,7 +692,7 @@ fn serve_tls_prints_the_ca_beside_a_target_file_that_works() {
     let mut printed = String::new();
     for line in lines.by_ref() {
         let line = line.unwrap();
-        let done = line.starts_with("# target file for");
+        let done = line.starts_with("# ready");
         printed.push_str(&line);
         printed.push('\n');
         if done {

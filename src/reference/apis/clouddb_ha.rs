@@ -4,6 +4,9 @@
 //! non-JSON media type is a 400. The seed states the lifecycle itself: `REBOOT` during the
 //! restart, `ACTIVE` after; `GET /{version}/{accountId}/ha/{haId}` shows it as
 //! `ha_instance.state` (companion "List HA database instance details").
+//!
+//! Rackspace serves the HA API at the Cloud Databases endpoint (`rax:database`,
+//! `…/v1.0/{account}/ha/…`), so it answers under `/clouddb` as well as under its own prefix.
 
 use std::sync::Arc;
 
@@ -25,7 +28,14 @@ use crate::reference::state::{Api, Lasting, ids};
 
 const NOUN: &str = "HA instance";
 
+/// The API under its own prefix, `/clouddb-ha`.
 pub(super) fn router() -> Router<Arc<Shared>> {
+    routes("/clouddb-ha").fallback(unknown_path)
+}
+
+/// The HA routes, without a fallback, for nesting under `prefix`: the show body's links
+/// start there.
+pub(super) fn routes(prefix: &'static str) -> Router<Arc<Shared>> {
     Router::new()
         .route(
             "/{version}/{account_id}/ha/{ha_id}/action",
@@ -33,9 +43,13 @@ pub(super) fn router() -> Router<Arc<Shared>> {
         )
         .route(
             "/{version}/{account_id}/ha/{ha_id}",
-            get(status).fallback(status_other_method),
+            get(
+                move |shared: State<Arc<Shared>>,
+                      path: Path<(String, String, String)>,
+                      headers: HeaderMap| status(shared, path, headers, prefix),
+            )
+            .fallback(status_other_method),
         )
-        .fallback(unknown_path)
 }
 
 fn known(shared: &Shared, version: &str, account_id: &str, ha_id: &str) -> bool {
@@ -98,6 +112,7 @@ async fn status(
     State(shared): State<Arc<Shared>>,
     Path((version, account_id, ha_id)): Path<(String, String, String)>,
     headers: HeaderMap,
+    prefix: &'static str,
 ) -> Response {
     if !request::token_ok(&shared, &headers) {
         return refuse(&shared, Api::CloudDbHa, NOUN, Refusal::Unauthorized);
@@ -106,7 +121,7 @@ async fn status(
         return refuse(&shared, Api::CloudDbHa, NOUN, Refusal::NotFound);
     }
     let state = shared.resources.status(Api::CloudDbHa, &ha_id);
-    let root = format!("{}/clouddb-ha", discovery::origin(&shared, &headers));
+    let root = format!("{}{prefix}", discovery::origin(&shared, &headers));
     response::json(StatusCode::OK, &readback::ha_instance(&root, &ha_id, state))
 }
 

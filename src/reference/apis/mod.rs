@@ -25,12 +25,17 @@ mod modelarts;
 /// ModelArts answer at the root as well. The Huawei Cloud SDKs keep only the scheme and
 /// `host[:port]` of an endpoint override (huaweicloudsdkcore `Client._url_parse`), as their
 /// real endpoints are hosts of their own; the two APIs' URIs (`/v1/{project_id}/instances/…`
-/// and `/v1/{project_id}/demanager/instances/…`) do not overlap.
+/// and `/v1/{project_id}/demanager/instances/…`) do not overlap. The HA API answers under
+/// `/clouddb` too, where Rackspace's catalog sends its clients (one Cloud Databases endpoint
+/// for instances and HA instances); the two APIs' URIs do not overlap either.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let ecs = ecs::router(&shared, !shared.has(Fault::EcsV2Missing));
     Router::new()
         .nest("/ddm", ddm::router())
-        .nest("/clouddb", clouddb::router())
+        .nest(
+            "/clouddb",
+            clouddb::router().merge(clouddb_ha::routes("/clouddb")),
+        )
         .nest("/clouddb-ha", clouddb_ha::router())
         .nest("/modelarts", modelarts::router())
         .nest("/ecs", ecs)

@@ -304,3 +304,47 @@ async fn shutdown_stops_the_listener() {
     harness.server.shutdown().await;
     assert!(client.get(&url).send().await.is_err());
 }
+
+/// Rackspace's catalog has one Cloud Databases endpoint (`rax:database`, `…/v1.0/{account}`)
+/// for instances and HA instances alike: the HA API answers there too, on the same HA
+/// instances as under its own prefix, and its show body links under the prefix asked.
+#[tokio::test]
+async fn the_ha_api_answers_under_the_cloud_databases_prefix_too() {
+    let harness = start(&[]).await;
+    let own = harness.action_url("clouddb-ha");
+    let shared = own.replace("/clouddb-ha/", "/clouddb/");
+    assert_ne!(own, shared);
+    let reply = harness.post_to(&shared, valid_body("clouddb-ha")).await;
+    assert_eq!(
+        reply.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    // The same HA instance: restarting under its own prefix is refused while it reboots.
+    assert_eq!(harness.state("clouddb-ha").await, "REBOOT");
+    let busy = harness.post_to(&own, valid_body("clouddb-ha")).await;
+    assert_eq!(busy.status, busy_status("clouddb-ha"));
+    let status = shared.strip_suffix("/action").unwrap();
+    let show = harness
+        .send(Method::GET, status, Some(TOKEN), None, "")
+        .await;
+    assert_eq!(show.status, 200);
+    let flavor = show.json()["ha_instance"]["flavor"]["links"][0]["href"].clone();
+    assert!(
+        flavor.as_str().unwrap().contains("/clouddb/v1.0/"),
+        "{flavor}"
+    );
+    // Unknown paths under /clouddb still get Cloud Databases' own 404.
+    let unknown = harness
+        .send(
+            Method::GET,
+            &status.replace("/ha/", "/nope/"),
+            Some(TOKEN),
+            None,
+            "",
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+    assert_error_shape("clouddb", &unknown);
+}
