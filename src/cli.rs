@@ -37,6 +37,19 @@ pub enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
+    /// Print a completion script for SHELL, e.g. `restart-conformance completions bash >
+    /// ~/.local/share/bash-completion/completions/restart-conformance`.
+    Completions {
+        /// The shell the script is for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to standard output, or write one page per command to DIR.
+    Man {
+        /// Write restart-conformance.1, restart-conformance-run.1, … into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,6 +3,7 @@
 #![expect(clippy::unwrap_used, reason = "tests fail loudly on broken fixtures")]
 
 mod cli;
+mod cli_tools;
 mod clients;
 mod common;
 mod conformant;
