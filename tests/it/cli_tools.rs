@@ -167,3 +167,67 @@ fn run_help_groups_its_options_under_headings() {
         "{sections:?}"
     );
 }
+
+/// Every file under `dir` (relative to the crate root), with `/` separators.
+fn files_under(dir: &str) -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    let mut stack = vec![root.join(dir)];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(root).unwrap();
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_package_holds_what_the_build_embeds_and_no_fixtures_or_tests() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["package", "--list", "--allow-dirty", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let listed = String::from_utf8(out.stdout).unwrap();
+    let listed: Vec<&str> = listed.lines().collect();
+    // The built-in specs and profiles and the report templates are compiled in.
+    let embedded: Vec<String> = ["specs", "profiles", "templates"]
+        .iter()
+        .flat_map(|d| files_under(d))
+        .collect();
+    assert!(embedded.iter().any(|f| f.starts_with("specs/")));
+    for f in embedded
+        .iter()
+        .map(String::as_str)
+        .chain(["Cargo.lock", "src/main.rs"])
+    {
+        assert!(listed.contains(&f), "{f} is not packaged: {listed:?}");
+    }
+    for l in &listed {
+        assert!(
+            ![
+                "fixtures/",
+                "tests/",
+                "bench/",
+                "docs/",
+                "deploy/",
+                ".github/",
+                "ci/"
+            ]
+            .iter()
+            .any(|p| l.starts_with(p)),
+            "{l} is packaged"
+        );
+    }
+}
