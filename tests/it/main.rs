@@ -15,6 +15,7 @@ mod fuzz;
 mod history;
 mod hostile;
 mod keystone;
+mod kubernetes;
 mod long_runs;
 mod merge;
 mod negative;
