@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Arg, Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,6 +37,19 @@ pub enum Command {
     Report {
         #[command(subcommand)]
         command: ReportCommand,
+    },
+    /// Print a completion script for SHELL, e.g. `restart-conformance completions bash >
+    /// ~/.local/share/bash-completion/completions/restart-conformance`.
+    Completions {
+        /// The shell the script is for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to standard output, or write one page per command to DIR.
+    Man {
+        /// Write restart-conformance.1, restart-conformance-run.1, … into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
     },
 }
 
@@ -142,85 +155,106 @@ fn window(s: &str) -> Result<usize, String> {
     }
 }
 
+// `run --help` groups its options, as cargo and nextest do.
+const SELECTION: &str = "Selection";
+const TARGET: &str = "Target and sign-in";
+const TIMING: &str = "Timing";
+const REPORTS: &str = "Reports and records";
+const EMBEDDED: &str = "Embedded server";
+const OUTPUT: &str = "Output";
+
+/// Puts libtest's flags, which carry no heading of their own, under ours; the rest of them
+/// (`--quiet`, `--format`, `--color`, …) stay under [`OUTPUT`].
+fn libtest_heading(arg: Arg) -> Arg {
+    match arg.get_id().as_str() {
+        "filter" | "exact" | "skip" | "list" | "ignored" | "include_ignored" | "test" | "bench" => {
+            arg.help_heading(SELECTION)
+        }
+        "test_threads" => arg.help_heading(TIMING),
+        _ => arg,
+    }
+}
+
 #[derive(Debug, Args)]
+#[command(mut_args = libtest_heading)]
 pub struct RunArgs {
     /// Target file (YAML); without it the embedded reference server is used.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = TARGET)]
     pub target: Option<PathBuf>,
     /// Folder of spec files instead of the built-in ones.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help_heading = SELECTION)]
     pub specs: Option<PathBuf>,
     /// Where report.json, junit.xml, report.html and summary.md go.
-    #[arg(long, value_name = "DIR", default_value = "reports")]
+    #[arg(long, value_name = "DIR", default_value = "reports", help_heading = REPORTS)]
     pub report_dir: PathBuf,
     /// Compare with an earlier report.json at the top of the HTML and Markdown reports.
-    #[arg(long, value_name = "OLD.json")]
+    #[arg(long, value_name = "OLD.json", help_heading = REPORTS)]
     pub baseline: Option<PathBuf>,
     /// Continue the interrupted run whose journal is in --report-dir: its finished cases are
     /// not sent again, the rest run, and the reports cover the whole run.
-    #[arg(long)]
+    #[arg(long, help_heading = REPORTS)]
     pub resume: bool,
     /// Should-level findings fail the run too.
-    #[arg(long)]
+    #[arg(long, help_heading = REPORTS)]
     pub strict: bool,
     /// Seconds to wait for one response.
-    #[arg(long, value_name = "S", default_value = "30", value_parser = seconds)]
+    #[arg(long, value_name = "S", default_value = "30", value_parser = seconds, help_heading = TIMING)]
     pub request_timeout: Duration,
     /// Seconds to wait for a resource to be steady again after a restart.
-    #[arg(long, value_name = "S", default_value = "600", value_parser = seconds)]
+    #[arg(long, value_name = "S", default_value = "600", value_parser = seconds, help_heading = TIMING)]
     pub lifecycle_timeout: Duration,
     /// Seconds between status polls [default: 2; 0.02 against the embedded server].
-    #[arg(long, value_name = "S", value_parser = seconds)]
+    #[arg(long, value_name = "S", value_parser = seconds, help_heading = TIMING)]
     pub poll_interval: Option<Duration>,
     /// Seconds the steady state may hold after an accepted restart, with no restarting state
     /// seen, before "restart not seen" [default: 60; 1 against the embedded server].
-    #[arg(long, value_name = "S", value_parser = seconds)]
+    #[arg(long, value_name = "S", value_parser = seconds, help_heading = TIMING)]
     pub restart_grace: Option<Duration>,
     /// Transport failures in a row (timeouts, refused or closed connections) after which an
     /// API's remaining cases are not sent; 0 never gives up.
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    #[arg(long, value_name = "N", default_value_t = 3, help_heading = TIMING)]
     pub dead_after: usize,
     /// Run one share of the cases, as nextest does: `count:M/N` or `hash:M/N`. The unit dealt
     /// out is a resource with all its cases, so partitions never restart the same resource.
-    #[arg(long, value_name = "KIND:M/N")]
+    #[arg(long, value_name = "KIND:M/N", help_heading = SELECTION)]
     pub partition: Option<crate::plan::Partition>,
     /// Environment variable holding the token (overrides the target file's auth.token_env).
-    #[arg(long, value_name = "VAR")]
+    #[arg(long, value_name = "VAR", help_heading = TARGET)]
     pub token_env: Option<String>,
     /// Sign in with this clouds.yaml entry (Keystone v3) instead of a fixed token; the base
     /// URLs come from the catalog. Overrides auth.cloud and OS_CLOUD.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", help_heading = TARGET)]
     pub cloud: Option<String>,
     /// The region of the cloud signed in to; picks one of a clouds.yaml `regions` list.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", help_heading = TARGET)]
     pub region: Option<String>,
     /// Do not verify TLS certificates (as `verify: false`, OS_INSECURE); every report says so.
-    #[arg(long)]
+    #[arg(long, help_heading = TARGET)]
     pub insecure: bool,
     /// Largest response body read, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024, help_heading = TARGET)]
     pub max_body: usize,
     /// Follow redirects (at most 5); X-Auth-Token is sent only to the target's own scheme, host and port.
-    #[arg(long)]
+    #[arg(long, help_heading = TARGET)]
     pub follow_redirects: bool,
     /// Limit requests per second, all cases together (e.g. 0.5).
-    #[arg(long, value_name = "N", value_parser = rate)]
+    #[arg(long, value_name = "N", value_parser = rate, help_heading = TIMING)]
     pub rate: Option<f64>,
     /// Print each case's request as a curl line and send nothing.
-    #[arg(long)]
+    #[arg(long, help_heading = SELECTION)]
     pub dry_run: bool,
     /// Embedded server only: seconds a restart lasts.
-    #[arg(long, value_name = "S", default_value = "0.3", value_parser = seconds)]
+    #[arg(long, value_name = "S", default_value = "0.3", value_parser = seconds, help_heading = EMBEDDED)]
     pub reboot_seconds: Duration,
     /// Embedded server only: make it wrong on purpose (repeatable; `serve --fault list` prints the names).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", help_heading = EMBEDDED)]
     pub fault: Vec<String>,
     /// Embedded server only: resources per API, each restarting on its own [default: 2].
-    #[arg(long, value_name = "N", value_parser = resource_count)]
+    #[arg(long, value_name = "N", value_parser = resource_count, help_heading = EMBEDDED)]
     pub resources: Option<usize>,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = REPORTS)]
     pub records: RecordArgs,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = OUTPUT)]
     pub libtest: libtest_mimic::Arguments,
 }
 
@@ -316,6 +350,19 @@ mod tests {
         assert!(resource_count("0").is_err());
         assert!(resource_count("65").is_err());
         assert!(resource_count("two").is_err());
+    }
+
+    #[test]
+    fn every_run_option_sits_under_a_heading() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        let run = cli.find_subcommand("run").unwrap();
+        let loose: Vec<_> = run
+            .get_arguments()
+            .filter(|a| a.get_id() != "help" && a.get_help_heading().is_none())
+            .map(|a| a.get_id().to_string())
+            .collect();
+        assert!(loose.is_empty(), "options with no heading: {loose:?}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod draft;
 pub mod endpoint;
 pub mod error_chain;
 pub mod exit;
+pub mod generate;
 pub mod model;
 pub mod openapi;
 pub mod pipeline;

@@ -79,6 +79,8 @@ fn main() -> ExitCode {
         Command::Report {
             command: ReportCommand::Rebuild { dir, records },
         } => cmd_report_rebuild(&dir, &records),
+        Command::Completions { shell } => cmd_completions(shell),
+        Command::Man { out_dir } => cmd_man(out_dir.as_deref()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -461,6 +463,31 @@ fn cmd_specs_export(out: &std::path::Path, dir: Option<&std::path::Path>) -> Res
         report::write_atomic(out, text.as_bytes())?;
         eprintln!("OpenAPI 3.1 document: {}", out.display());
     }
+    Ok(exit::SUCCESS)
+}
+
+/// `completions SHELL`: the script on standard output.
+fn cmd_completions(shell: clap_complete::Shell) -> Result<u8, Failure> {
+    let script = restart_conformance::generate::completions(shell);
+    std::io::stdout().lock().write_all(&script)?;
+    Ok(exit::SUCCESS)
+}
+
+/// `man`: the page on standard output, or every page into a folder (exit 2 when it
+/// cannot be written).
+fn cmd_man(out_dir: Option<&Path>) -> Result<u8, Failure> {
+    use restart_conformance::generate;
+    let Some(dir) = out_dir else {
+        std::io::stdout().lock().write_all(&generate::man_page()?)?;
+        return Ok(exit::SUCCESS);
+    };
+    let files = generate::man_pages(dir).map_err(|e| {
+        config_msg(format!(
+            "error: cannot write manual pages to {}: {e}",
+            dir.display()
+        ))
+    })?;
+    eprintln!("{} manual pages in {}", files.len(), dir.display());
     Ok(exit::SUCCESS)
 }
 

@@ -2,7 +2,9 @@
 //! server, conformant and wrong on purpose, and the real binary's outputs.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly on broken fixtures")]
 
+mod action;
 mod cli;
+mod cli_tools;
 mod clients;
 mod common;
 mod conformant;
@@ -13,6 +15,7 @@ mod fuzz;
 mod history;
 mod hostile;
 mod keystone;
+mod kubernetes;
 mod long_runs;
 mod merge;
 mod negative;
