@@ -410,6 +410,77 @@ fn report_history_without_a_file_is_a_configuration_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no history file"));
 }
 
+/// A `run` of one quick case with its own report directory, adding to `history`.
+fn quick_run(history: &Path, reports: &Path, extra: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("restart-conformance"));
+    cmd.args([
+        "run",
+        "-q",
+        "--exact",
+        "ecs::negative::no_token",
+        "--report-dir",
+    ])
+    .arg(reports)
+    .arg("--history")
+    .arg(history)
+    .args(extra);
+    cmd
+}
+
+#[cfg(unix)]
+#[test]
+fn history_and_metrics_behind_symbolic_links_are_written_through_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shared = tmp.path().join("shared");
+    let textfiles = tmp.path().join("textfile_collector");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::create_dir_all(&textfiles).unwrap();
+    let history_link = tmp.path().join("history.jsonl");
+    let metrics_link = tmp.path().join("conformance.prom");
+    std::os::unix::fs::symlink(shared.join("history.jsonl"), &history_link).unwrap();
+    std::os::unix::fs::symlink("textfile_collector/conformance.prom", &metrics_link).unwrap();
+
+    for _ in 0..2 {
+        let out = quick_run(
+            &history_link,
+            &tmp.path().join("reports"),
+            &["--metrics", metrics_link.to_str().unwrap()],
+        )
+        .output()
+        .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for link in [&history_link, &metrics_link] {
+        assert!(
+            std::fs::symlink_metadata(link)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "{} is still a link",
+            link.display()
+        );
+    }
+    assert_eq!(
+        history::read(&shared.join("history.jsonl"))
+            .unwrap()
+            .runs
+            .len(),
+        2
+    );
+    let metrics = std::fs::read_to_string(textfiles.join("conformance.prom")).unwrap();
+    assert!(metrics.contains("restart_conformance_last_success_timestamp_seconds "));
+    let in_textfiles: Vec<String> = std::fs::read_dir(&textfiles)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    assert_eq!(in_textfiles, ["conformance.prom"]);
+}
+
 #[test]
 fn a_merge_adds_one_line_for_the_partitioned_run() {
     let tmp = tempfile::tempdir().unwrap();
@@ -478,6 +549,72 @@ fn tool(name: &str) -> Option<PathBuf> {
         );
     }
     found
+}
+
+/// Each report is renamed into place, then its directory is flushed (a power cut after an
+/// unflushed rename can bring the old file back). Seen with strace: after the rename of
+/// `report.json`, the directory is opened and that descriptor synced.
+#[test]
+fn a_rename_into_the_report_directory_is_flushed_to_disk() {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("strace"))
+            .find(|p| p.is_file())
+    });
+    let Some(strace) = found else {
+        assert!(
+            std::env::var(REQUIRE_TOOLS).as_deref() != Ok("1"),
+            "strace is not installed and {REQUIRE_TOOLS}=1 requires it (Debian: apt-get install strace)"
+        );
+        eprintln!("skipped: strace is not installed (Debian: apt-get install strace)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let reports = tmp.path().join("reports");
+    let trace = tmp.path().join("trace");
+    let out = std::process::Command::new(strace)
+        .args([
+            "-f",
+            "-e",
+            "trace=openat,fsync,rename,renameat,renameat2",
+            "-o",
+        ])
+        .arg(&trace)
+        .arg(assert_cmd::cargo::cargo_bin("restart-conformance"))
+        .args([
+            "run",
+            "-q",
+            "--exact",
+            "ecs::negative::no_token",
+            "--report-dir",
+        ])
+        .arg(&reports)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let trace = std::fs::read_to_string(&trace).unwrap();
+    let lines: Vec<&str> = trace.lines().collect();
+    let report_json = format!("\"{}\")", reports.join("report.json").display());
+    let renamed = lines
+        .iter()
+        .position(|l| l.contains("rename") && l.contains(&report_json) && l.ends_with("= 0"))
+        .unwrap_or_else(|| panic!("no rename to report.json:\n{trace}"));
+    let open_dir = format!("openat(AT_FDCWD, \"{}\", ", reports.display());
+    let after = &lines[renamed + 1..];
+    let fd = after
+        .iter()
+        .find(|l| l.contains(&open_dir))
+        .and_then(|l| l.rsplit("= ").next())
+        .unwrap_or_else(|| panic!("the directory is not opened after the rename:\n{trace}"));
+    assert!(
+        after.iter().any(|l| l.contains(&format!("fsync({fd})"))),
+        "the directory is not synced after the rename:\n{trace}"
+    );
 }
 
 /// A report with failures, skips and restart times, from a real run.
