@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! SpecSet + EndpointChoice
+//!   ──► report::lock             the report directory, for this run alone
 //!   ──► run::Session::open      the endpoint (target file, or the embedded server)
 //!   ──► plan::plan + plan::bind  Vec<Case>, each with its URLs and resource
 //!   ──► Partition::select        this partition's resources, with all their cases
@@ -29,6 +30,7 @@ use crate::model::{CaseReport, CaseRun};
 use crate::plan::{self, Case, Partition};
 use crate::redact::Redactor;
 use crate::report::journal::{self, Journal, JournalError, JournalHeader, PlannedCase, Selection};
+use crate::report::lock::{DirLock, LockError};
 use crate::report::{self, Report, RunMeta};
 use crate::run::{self, EndpointChoice, Hooks, Judge, Session, Settings};
 use crate::spec::SpecSet;
@@ -82,6 +84,9 @@ pub enum SuiteError {
     /// The journal cannot be started, or not resumed: nothing was sent.
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// The report directory is another run's, or cannot be locked: nothing was sent.
+    #[error(transparent)]
+    Lock(#[from] LockError),
     /// The run finished but its reports could not be written.
     #[error("cannot write the reports to {dir}")]
     Write {
@@ -97,6 +102,17 @@ pub fn run_suite(
     choice: EndpointChoice,
     mut opts: SuiteOptions,
 ) -> Result<SuiteResult, SuiteError> {
+    // One run per report directory, from before anything starts to after the last report.
+    let lock = match &opts.report_dir {
+        Some(dir) if !opts.args.list => {
+            let lock = DirLock::acquire(dir, "run")?;
+            if let Some(warning) = lock.take_over_warning() {
+                eprintln!("{warning}");
+            }
+            Some(Arc::new(lock))
+        }
+        _ => None,
+    };
     let identity = target_identity(&choice);
     let session = Session::open(choice)?;
     let cases = planned(specs, &session, opts.partition);
@@ -142,13 +158,22 @@ pub fn run_suite(
     let recorded = Arc::new(recorded);
     let hooks = Hooks {
         on_interrupt: opts.report_dir.as_ref().map(|dir| {
-            interrupt_hook(
+            let hook = interrupt_hook(
                 meta.clone(),
                 dir,
                 &opts,
                 redactor.clone(),
                 (order.clone(), recorded.clone()),
-            )
+            );
+            // The hook ends the process, and the system releases the lock; an interrupted run
+            // was not killed, so the lock file must not name it.
+            let lock = lock.clone();
+            Box::new(move |cases| {
+                if let Some(lock) = &lock {
+                    lock.clear_holder();
+                }
+                hook(cases)
+            }) as run::InterruptHook
         }),
         on_finished: journal.map(journal_hook),
         recorded: recorded.values().cloned().collect(),
@@ -171,6 +196,7 @@ pub fn run_suite(
         Some(dir) => write(&report, dir, opts.baseline.as_ref(), &redactor)?,
         None => Vec::new(),
     };
+    drop(lock);
     Ok(SuiteResult {
         report: Some(report),
         written,

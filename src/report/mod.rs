@@ -14,6 +14,7 @@ pub mod html;
 pub mod journal;
 pub mod json;
 pub mod junit;
+pub mod lock;
 pub mod markdown;
 pub mod matrix;
 pub mod merge;

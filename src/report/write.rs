@@ -18,6 +18,7 @@
 //! ├── report.html           one self-contained page: matrix, cases, exchanges, timelines
 //! ├── summary.md            CI job summary / PR comment
 //! ├── journal.jsonl         appended as each case ends (journal.rs), read by --resume
+//! ├── .lock                 who runs on this directory (lock.rs); empty when nobody does
 //! └── .report.json.*.tmp    only while that file is being written, renamed over report.json
 //! ```
 

@@ -13,6 +13,7 @@ mod fuzz;
 mod history;
 mod hostile;
 mod keystone;
+mod locks;
 mod long_runs;
 mod merge;
 mod negative;
