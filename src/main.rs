@@ -583,10 +583,20 @@ fn cmd_report_merge(
     })
 }
 
-/// Refuses record options that could only fail after the run: a push URL that is no URL.
+/// Refuses record options that could only fail after the run: a push URL that is no URL, a
+/// `--history` file that cannot be read or is no history (a journal, a target file).
 fn check_records(records: &RecordArgs) -> Result<(), Failure> {
     if let Some(url) = &records.push {
         restart_conformance::push::push_url(url, "check").map_err(config)?;
+    }
+    if let Some(path) = &records.history {
+        report::history::check(path).map_err(|e| {
+            config_msg(format!(
+                "error: {}\n  = help: --history takes a history file of this tool, or a path where none is yet; {} was left as it is",
+                one_line(&e),
+                path.display()
+            ))
+        })?;
     }
     Ok(())
 }
@@ -687,6 +697,7 @@ fn cmd_report_history(file: &Path, dir: &Path, window: usize) -> Result<u8, Fail
 /// `report rebuild DIR`: the four reports from the journal alone. Exit 2 when the journal
 /// cannot be read, 1 when a case failed or never ran, else 0.
 fn cmd_report_rebuild(dir: &std::path::Path, records: &RecordArgs) -> Result<u8, Failure> {
+    check_records(records)?;
     // A directory that is not there holds no journal: the reader says so, and none is made.
     let _lock = match dir.is_dir() {
         true => Some(lock_report_dir(dir, "report rebuild")?),

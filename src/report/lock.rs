@@ -1,4 +1,4 @@
-//! The lock of a report directory: one run at a time.
+//! Locks: one run per report directory, one writer of a history file at a time.
 //!
 //! Both are advisory locks of the operating system (`flock` on Unix, `LockFileEx` on Windows,
 //! through `fs4`), never a lock file whose mere existence means "taken": the system releases a
@@ -12,7 +12,8 @@
 //! `report rebuild`), and holds who locked it, so that a second run refused with exit 2 can
 //! name the holder. A clean end empties it. A run that finds the lock free but the file still
 //! naming a holder knows that holder ended without releasing it (killed): it takes the lock over
-//! and says so.
+//! and says so. A history file is locked through `.NAME.lock` beside it while a run is added,
+//! since the history itself is replaced by a rename and a lock on it would go with the old file.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
@@ -159,6 +160,38 @@ impl Drop for DirLock {
         self.clear_holder();
         // Unlock before closing: a child process may briefly hold a copy of the descriptor, and
         // the lock would live on with it.
+        let _ = fs4::FileExt::unlock(&self.file);
+    }
+}
+
+/// An exclusive lock on a file's companion `.NAME.lock`, waited for, held until dropped.
+#[derive(Debug)]
+pub struct FileLock {
+    file: File,
+}
+
+impl FileLock {
+    /// Waits for the lock of `target` (a file path, its links already followed).
+    pub fn beside(target: &Path) -> std::io::Result<FileLock> {
+        let Some(name) = target.file_name() else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the path names no file",
+            ));
+        };
+        let dir = super::write::parent_of(target);
+        std::fs::create_dir_all(dir)?;
+        let mut lock_name = std::ffi::OsString::from(".");
+        lock_name.push(name);
+        lock_name.push(".lock");
+        let file = open_lock_file(&dir.join(lock_name))?;
+        fs4::FileExt::lock(&file)?;
+        Ok(FileLock { file })
+    }
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
         let _ = fs4::FileExt::unlock(&self.file);
     }
 }

@@ -364,7 +364,12 @@ fn history_keep_caps_the_file_and_a_corrupt_line_is_skipped_with_a_warning() {
         "{stderr}"
     );
     let after = history::read(&path).unwrap();
-    assert!(after.skipped.is_empty(), "rewritten without the bad lines");
+    let kept: Vec<&[u8]> = after.skipped.iter().map(|s| s.raw.as_slice()).collect();
+    assert_eq!(
+        kept,
+        [&b"{\"not\": \"ours\"}"[..], b"this is not json"],
+        "lines it cannot read are kept as they were"
+    );
     assert_eq!(after.runs.len(), 2);
 
     // The trend page reads a file with a bad line too, with the same warning.
@@ -390,7 +395,7 @@ fn history_keep_caps_the_file_and_a_corrupt_line_is_skipped_with_a_warning() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains(":3: skipped: not JSON"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(":5: skipped: not JSON"));
     let html = std::fs::read_to_string(out_dir.join("history.html")).unwrap();
     assert!(html.contains("2 runs from"));
     assert!(out_dir.join("history.md").exists());
@@ -425,6 +430,135 @@ fn quick_run(history: &Path, reports: &Path, extra: &[&str]) -> std::process::Co
     .arg(history)
     .args(extra);
     cmd
+}
+
+#[test]
+fn runs_adding_to_one_history_at_once_all_pass_and_all_stay() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("history.jsonl");
+    let children: Vec<_> = (0..6)
+        .map(|i| {
+            quick_run(&path, &tmp.path().join(format!("reports-{i}")), &[])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let h = history::read(&path).unwrap();
+    assert!(h.skipped.is_empty());
+    let mut ids: Vec<&str> = h.runs.iter().map(|r| r.run_id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 6, "every run has its line");
+    let names: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(names.is_empty(), "temporary files left: {names:?}");
+}
+
+#[test]
+fn a_file_that_is_no_history_is_refused_before_anything_is_sent() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A real journal, and a target file: neither holds a history line.
+    let first = quick_run(
+        &tmp.path().join("history.jsonl"),
+        &tmp.path().join("reports"),
+        &[],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(first.status.code(), Some(0));
+    let journal = tmp.path().join("reports").join("journal.jsonl");
+    let target = tmp.path().join("target.yaml");
+    std::fs::write(
+        &target,
+        "apis:\n  ecs:\n    base_url: https://ecs.example.test\n",
+    )
+    .unwrap();
+    for file in [&journal, &target] {
+        let before = std::fs::read(file).unwrap();
+        let reports = tmp.path().join("never");
+        let out = quick_run(file, &reports, &[]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "error: failed to use {} as a history: it is not a history file: none of its",
+                file.display()
+            )),
+            "{stderr}"
+        );
+        assert!(stderr.contains("was left as it is"), "{stderr}");
+        assert_eq!(
+            std::fs::read(file).unwrap(),
+            before,
+            "the file is untouched"
+        );
+        assert!(!reports.exists(), "nothing ran");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("test "),
+            "no case ran"
+        );
+    }
+}
+
+#[test]
+fn a_line_that_is_not_utf8_is_skipped_with_a_warning_and_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("history.jsonl");
+    let reports = tmp.path().join("reports");
+    assert_eq!(
+        quick_run(&path, &reports, &[])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(0)
+    );
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"{\"note\":\"caf\xe9\"}\n");
+    std::fs::write(&path, &bytes).unwrap();
+
+    let out = quick_run(&path, &reports, &[]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "warning: {}:2: skipped: not UTF-8 (an invalid byte at column 13)",
+            path.display()
+        )),
+        "{stderr}"
+    );
+    let after = std::fs::read(&path).unwrap();
+    assert!(
+        after.starts_with(b"{\"note\":\"caf\xe9\"}\n"),
+        "kept as it was"
+    );
+    assert_eq!(history::read(&path).unwrap().runs.len(), 2);
+
+    let out = bin()
+        .args(["report", "history"])
+        .arg(&path)
+        .arg("--report-dir")
+        .arg(tmp.path().join("trend"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains(":1: skipped: not UTF-8"), "{stderr}");
+    assert!(stderr.contains("history of 2 runs"), "{stderr}");
 }
 
 #[cfg(unix)]
