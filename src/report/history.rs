@@ -11,11 +11,14 @@
 //! (one line in the file; wrapped here). `to_steady_ms` holds the two bounds of the time from
 //! the answer accepting a restart to the steady state (see [`super::timing`]).
 //!
-//! The file keeps at most `--history-keep` runs, oldest first. It is rewritten atomically (a
-//! temporary file and a rename), so a crash leaves the old history or the new one, and under a
-//! lock beside it ([`super::lock::FileLock`]), so that two runs adding a line at once both keep
-//! theirs. A line that cannot be read (not UTF-8, not JSON, another tool's, another history
-//! format) is skipped with a warning naming its line, and kept in the file as it is, at its top. A file that holds lines but not one of them a history line is no history:
+//! Runs are ordered by their start time, never by when their line was written: a killed run
+//! rebuilt after a later night was recorded is still the older run, for the trend and for
+//! `--history-keep`, which keeps the `keep` runs that started last. The file is rewritten
+//! atomically (a temporary file and a rename), so a crash leaves the old history or the new
+//! one, and under a lock beside it ([`super::lock::FileLock`]), so that two runs adding a line
+//! at once both keep theirs. A line that cannot be read (not UTF-8, not JSON, another tool's,
+//! another history format) is skipped with a warning naming its line, and kept in the file as
+//! it is, at its top. A file that holds lines but not one of them a history line is no history:
 //! it is refused, never rewritten. A run that is recorded again (same run id and partition: a
 //! resumed run) replaces its earlier line instead of adding one.
 //!
@@ -142,6 +145,11 @@ impl HistoryLine {
         };
         same_id && self.partition == other.partition
     }
+
+    /// When the run started; `None` for a start time that is not RFC 3339 (sorted first).
+    pub fn started(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        chrono::DateTime::parse_from_rfc3339(&self.started_at).ok()
+    }
 }
 
 /// The target of a run as the history compares it: the label (`embedded reference server`, the
@@ -173,6 +181,17 @@ pub fn target_identity(run: &RunInfo) -> String {
     } else {
         format!("{} ({})", run.target, origins.join(", "))
     }
+}
+
+/// Sorts runs by start time, oldest first; runs that started at the same instant keep their
+/// order.
+pub fn sort_by_start(runs: &mut [HistoryLine]) {
+    runs.sort_by_cached_key(HistoryLine::started);
+}
+
+/// True when `runs` are oldest first.
+pub fn sorted_by_start(runs: &[HistoryLine]) -> bool {
+    runs.is_sorted_by_key(HistoryLine::started)
 }
 
 /// A history line that was skipped, and why.
@@ -229,6 +248,7 @@ pub fn parse(text: &str) -> History {
 }
 
 /// Parses a history file's bytes: a line that is not UTF-8 is skipped like any other bad line.
+/// The runs come out oldest first, whatever their order in the file.
 pub fn parse_bytes(bytes: &[u8]) -> History {
     let mut history = History::default();
     for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
@@ -299,6 +319,7 @@ pub fn parse_bytes(bytes: &[u8]) -> History {
                 .push(skip(format!("not a complete run record ({e})"), true)),
         }
     }
+    sort_by_start(&mut history.runs);
     history
 }
 
@@ -350,19 +371,21 @@ fn render_file(history: &History) -> Result<Vec<u8>, ReportError> {
     Ok(bytes)
 }
 
-/// Adds `line` to `runs`: it replaces a line of the same run, else goes last; then only the
-/// newest `keep` runs stay.
+/// Adds `line` to `runs` (oldest first): it replaces a line of the same run, else takes its
+/// place by start time; then only the `keep` runs that started last stay.
 pub fn add(runs: &mut Vec<HistoryLine>, line: HistoryLine, keep: usize) {
-    match runs.iter_mut().find(|r| r.same_run(&line)) {
-        Some(existing) => *existing = line,
-        None => runs.push(line),
-    }
+    runs.retain(|r| !r.same_run(&line));
+    sort_by_start(runs);
+    let started = line.started();
+    // After the runs that started at the same instant: among equals, the newest line is last.
+    let at = runs.partition_point(|r| r.started() <= started);
+    runs.insert(at, line);
     let excess = runs.len().saturating_sub(keep.max(1));
     runs.drain(..excess);
 }
 
-/// Adds the run of `report` to the history file at `path`, keeping the newest `keep` runs,
-/// and rewrites the file atomically under its lock. A symbolic link at `path` is
+/// Adds the run of `report` to the history file at `path`, keeping the `keep` runs that started
+/// last, and rewrites the file atomically under its lock. A symbolic link at `path` is
 /// followed. Returns the history as written (with the lines that were skipped while reading
 /// it, for warnings); a file that is no history is refused and left as it is.
 pub fn append(path: &Path, report: &Report, keep: usize) -> Result<History, ReportError> {
@@ -583,5 +606,48 @@ mod tests {
         std::fs::write(&path, "\n\n").unwrap_or_default();
         assert!(check(&path).is_ok());
         Ok(())
+    }
+
+    #[test]
+    fn runs_are_ordered_by_start_and_keep_drops_the_earliest_started() {
+        let line =
+            |day: u32| HistoryLine::from_report(&run_at(&format!("2026-11-0{day}T02:00:00Z")));
+        let mut runs = Vec::new();
+        // Night 2 and 3 recorded, then night 1 rebuilt from its journal.
+        for day in [2, 3, 1] {
+            add(&mut runs, line(day), 10);
+        }
+        let starts = |runs: &[HistoryLine]| -> Vec<String> {
+            runs.iter()
+                .map(|r| r.started_at[8..10].to_owned())
+                .collect()
+        };
+        assert_eq!(starts(&runs), ["01", "02", "03"]);
+        // At the cap, the run that started first goes, not the line written first.
+        add(&mut runs, line(4), 3);
+        assert_eq!(starts(&runs), ["02", "03", "04"]);
+        add(&mut runs, line(1), 3);
+        assert_eq!(
+            starts(&runs),
+            ["02", "03", "04"],
+            "an older run than all kept is not kept"
+        );
+        // A file in write order reads back in start order; other time zones compare as instants.
+        let mut late = line(2);
+        late.started_at = "2026-11-02T01:00:00-02:00".into(); // 03:00Z
+        let text = render(&[line(3), late, line(2)]).unwrap_or_default();
+        let read_back: Vec<String> = parse(&text)
+            .runs
+            .iter()
+            .map(|r| r.started_at.clone())
+            .collect();
+        assert_eq!(
+            read_back,
+            [
+                "2026-11-02T02:00:00Z",
+                "2026-11-02T01:00:00-02:00",
+                "2026-11-03T02:00:00Z"
+            ]
+        );
     }
 }

@@ -616,6 +616,49 @@ fn history_and_metrics_behind_symbolic_links_are_written_through_them() {
 }
 
 #[test]
+fn a_run_recorded_late_takes_its_place_by_start_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nights = nights();
+    // The night of day 6 was killed and rebuilt only after night 7 was recorded.
+    let path = tmp.path().join("history.jsonl");
+    for day in [0, 1, 2, 3, 4, 5, 7, 6] {
+        history::append(&path, &report_of(day, &nights[day]), 100).unwrap();
+    }
+    let out_dir = tmp.path().join("trend");
+    let out = bin()
+        .args(["report", "history"])
+        .arg(&path)
+        .arg("--report-dir")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let md = std::fs::read_to_string(out_dir.join("history.md")).unwrap();
+    // Night 7 is the latest run: ecs::reboot's error is new, and the streaks end there.
+    assert!(
+        md.contains("## New failures (1)\n\n- `ecs::reboot` (errored)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("`ecs::reboot` | 1 | 2026-11-08T02:00:00Z"),
+        "{md}"
+    );
+
+    // --history-keep keeps the runs that started last, not the lines written last.
+    let path = tmp.path().join("kept.jsonl");
+    for day in [6, 7, 5] {
+        history::append(&path, &report_of(day, &nights[day]), 2).unwrap();
+    }
+    let starts: Vec<String> = history::read(&path)
+        .unwrap()
+        .runs
+        .iter()
+        .map(|r| r.started_at.clone())
+        .collect();
+    assert_eq!(starts, ["2026-11-07T02:00:00Z", "2026-11-08T02:00:00Z"]);
+}
+
+#[test]
 fn a_merge_adds_one_line_for_the_partitioned_run() {
     let tmp = tempfile::tempdir().unwrap();
     let mut parts = Vec::new();
