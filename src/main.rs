@@ -194,6 +194,12 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
             write_error(&report_dir, &error)
         )),
         SuiteError::Journal(e) => config(e),
+        SuiteError::Lock(e @ report::lock::LockError::Io { .. }) => config_msg(format!(
+            "error: cannot write reports to {}: {}\n  = help: nothing was sent; give a --report-dir that can be written",
+            report_dir.display(),
+            one_line(&e)
+        )),
+        SuiteError::Lock(e) => config(e),
         other => Failure::from(other),
     })?;
     let Some(rep) = result.report else {
@@ -528,6 +534,7 @@ fn cmd_report_merge(
         reports.push((path.clone(), rep));
     }
     let merged = report::merge::merge(&reports).map_err(config)?;
+    let _lock = lock_report_dir(dir, "report merge")?;
     let written = report::write_all(&merged, dir, None).map_err(|error| Failure::Write {
         dir: dir.to_owned(),
         error,
@@ -547,12 +554,39 @@ fn cmd_report_merge(
     })
 }
 
-/// Refuses record options that could only fail after the run: a push URL that is no URL.
+/// Refuses record options that could only fail after the run: a push URL that is no URL, a
+/// `--history` file that cannot be read or is no history (a journal, a target file).
 fn check_records(records: &RecordArgs) -> Result<(), Failure> {
     if let Some(url) = &records.push {
         restart_conformance::push::push_url(url, "check").map_err(config)?;
     }
+    if let Some(path) = &records.history {
+        report::history::check(path).map_err(|e| {
+            config_msg(format!(
+                "error: {}\n  = help: --history takes a history file of this tool, or a path where none is yet; {} was left as it is",
+                one_line(&e),
+                path.display()
+            ))
+        })?;
+    }
     Ok(())
+}
+
+/// Locks a report directory for `command` (`report merge`, `report rebuild`), or refuses it,
+/// exit 2, naming the run that holds it.
+fn lock_report_dir(dir: &Path, command: &str) -> Result<report::lock::DirLock, Failure> {
+    let lock = report::lock::DirLock::acquire(dir, command).map_err(|e| match e {
+        report::lock::LockError::Io { .. } => config_msg(format!(
+            "error: cannot write reports to {}: {}",
+            dir.display(),
+            one_line(&e)
+        )),
+        busy => config(busy),
+    })?;
+    if let Some(warning) = lock.take_over_warning() {
+        eprintln!("{warning}");
+    }
+    Ok(lock)
 }
 
 /// After the reports: the history line, the metrics file and the push, as asked.
@@ -636,6 +670,12 @@ fn cmd_report_history(file: &Path, dir: &Path, window: usize) -> Result<u8, Fail
 /// `report rebuild DIR`: the four reports from the journal alone. Exit 2 when the journal
 /// cannot be read, 1 when a case failed or never ran, else 0.
 fn cmd_report_rebuild(dir: &std::path::Path, records: &RecordArgs) -> Result<u8, Failure> {
+    check_records(records)?;
+    // A directory that is not there holds no journal: the reader says so, and none is made.
+    let _lock = match dir.is_dir() {
+        true => Some(lock_report_dir(dir, "report rebuild")?),
+        false => None,
+    };
     let read = report::journal::read(dir).map_err(config)?;
     for w in &read.warnings {
         eprintln!("warning: {}", redact(w));

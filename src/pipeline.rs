@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! SpecSet + EndpointChoice
+//!   ──► report::lock             the report directory, for this run alone
 //!   ──► run::Session::open      the endpoint (target file, or the embedded server)
 //!   ──► plan::plan + plan::bind  Vec<Case>, each with its URLs and resource
 //!   ──► Partition::select        this partition's resources, with all their cases
@@ -32,6 +33,7 @@ use crate::report::journal::{
     self, ApiVariables, EmbeddedSettings, Journal, JournalError, JournalHeader, PlannedCase,
     RunSettings, Selection,
 };
+use crate::report::lock::{DirLock, LockError};
 use crate::report::{self, Report, RunMeta};
 use crate::run::{self, EndpointChoice, Hooks, Judge, Session, Settings};
 use crate::spec::SpecSet;
@@ -80,6 +82,9 @@ pub enum SuiteError {
     /// The journal cannot be started, or not resumed: nothing was sent.
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// The report directory is another run's, or cannot be locked: nothing was sent.
+    #[error(transparent)]
+    Lock(#[from] LockError),
     /// The run finished but its reports could not be written.
     #[error("cannot write the reports to {dir}")]
     Write {
@@ -95,6 +100,17 @@ pub fn run_suite(
     choice: EndpointChoice,
     mut opts: SuiteOptions,
 ) -> Result<SuiteResult, SuiteError> {
+    // One run per report directory, from before anything starts to after the last report.
+    let lock = match &opts.report_dir {
+        Some(dir) if !opts.args.list => {
+            let lock = DirLock::acquire(dir, "run")?;
+            if let Some(warning) = lock.take_over_warning() {
+                eprintln!("{warning}");
+            }
+            Some(Arc::new(lock))
+        }
+        _ => None,
+    };
     let identity = target_identity(&choice);
     let embedded = embedded_settings(&choice);
     let session = Session::open(choice)?;
@@ -164,6 +180,7 @@ pub fn run_suite(
         Some(dir) => write(&report, dir, opts.baseline.as_ref(), &redactor)?,
         None => Vec::new(),
     };
+    drop(lock);
     Ok(SuiteResult {
         report: Some(report),
         written,

@@ -9,12 +9,18 @@
 //! ```
 //!
 //! (one line in the file; wrapped here). `to_steady_ms` holds the two bounds of the time from
-//! the answer accepting a restart to the steady state (see [`super::timing`]). The file keeps
-//! at most `--history-keep` runs, oldest first, and is rewritten atomically (a temporary file
-//! and a rename), so a crash leaves the old history or the new one. A line that does not parse,
-//! or lacks this tool's `history` tag, is skipped with a warning naming its line, and is not
-//! written back. A run that is recorded again (same start, target and partition: a resumed
-//! run) replaces its earlier line instead of adding one.
+//! the answer accepting a restart to the steady state (see [`super::timing`]).
+//!
+//! Runs are ordered by their start time, never by when their line was written: a killed run
+//! rebuilt after a later night was recorded is still the older run, for the trend and for
+//! `--history-keep`, which keeps the `keep` runs that started last. The file is rewritten
+//! atomically (a temporary file and a rename), so a crash leaves the old history or the new
+//! one, and under a lock beside it ([`super::lock::FileLock`]), so that two runs adding a line
+//! at once both keep theirs. A line that cannot be read (not UTF-8, not JSON, another tool's,
+//! another history format) is skipped with a warning naming its line, and kept in the file as
+//! it is, at its top. A file that holds lines but not one of them a history line is no history:
+//! it is refused, never rewritten. A run that is recorded again (same run id and partition: a
+//! resumed run) replaces its earlier line instead of adding one.
 //!
 //! This module reads reports and writes one file; it never runs anything.
 
@@ -22,7 +28,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::lock::FileLock;
 use super::model::{CaseOutcome, Report, RunInfo};
+use super::write::final_target;
 use super::{ReportError, ReportErrorKind, write_atomic};
 
 /// The tag of every history line this tool writes; other lines are foreign.
@@ -137,6 +145,11 @@ impl HistoryLine {
         };
         same_id && self.partition == other.partition
     }
+
+    /// When the run started; `None` for a start time that is not RFC 3339 (sorted first).
+    pub fn started(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        chrono::DateTime::parse_from_rfc3339(&self.started_at).ok()
+    }
 }
 
 /// The target of a run as the history compares it: the label (`embedded reference server`, the
@@ -170,11 +183,27 @@ pub fn target_identity(run: &RunInfo) -> String {
     }
 }
 
+/// Sorts runs by start time, oldest first; runs that started at the same instant keep their
+/// order.
+pub fn sort_by_start(runs: &mut [HistoryLine]) {
+    runs.sort_by_cached_key(HistoryLine::started);
+}
+
+/// True when `runs` are oldest first.
+pub fn sorted_by_start(runs: &[HistoryLine]) -> bool {
+    runs.is_sorted_by_key(HistoryLine::started)
+}
+
 /// A history line that was skipped, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     pub line: usize,
     pub why: String,
+    /// The line as it is in the file (without its line break): written back unchanged.
+    pub raw: Vec<u8>,
+    /// The line carries a history tag of this tool (another format version, or a record with
+    /// fields missing): the file is a history all the same.
+    pub tagged: bool,
 }
 
 /// What a history file holds: the runs, oldest first, and the lines skipped.
@@ -192,16 +221,62 @@ impl History {
             .map(|s| format!("warning: {}:{}: skipped: {}", path.display(), s.line, s.why))
             .collect()
     }
+
+    /// False for a file with lines of which none is a history line (a journal, a target file):
+    /// adding a run to it would bury what it holds. An empty file is a history yet to begin.
+    pub fn is_history(&self) -> bool {
+        !self.runs.is_empty() || self.skipped.is_empty() || self.skipped.iter().any(|s| s.tagged)
+    }
+
+    /// The error refusing this file, when it is no history.
+    fn refusal(&self) -> Option<ReportErrorKind> {
+        if self.is_history() {
+            return None;
+        }
+        let first = self.skipped.first()?;
+        Some(ReportErrorKind::NotHistory {
+            lines: self.skipped.len(),
+            first_line: first.line,
+            first_why: first.why.clone(),
+        })
+    }
 }
 
 /// Parses history text; a line that is not a run of this tool is skipped, never an error.
 pub fn parse(text: &str) -> History {
+    parse_bytes(text.as_bytes())
+}
+
+/// Parses a history file's bytes: a line that is not UTF-8 is skipped like any other bad line.
+/// The runs come out oldest first, whatever their order in the file.
+pub fn parse_bytes(bytes: &[u8]) -> History {
     let mut history = History::default();
-    for (i, line) in text.lines().enumerate() {
+    for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line_no = i + 1;
+        let skip = |why: String, tagged: bool| Skipped {
+            line: line_no,
+            why,
+            raw: raw.to_vec(),
+            tagged,
+        };
+        let line = match std::str::from_utf8(raw) {
+            Ok(line) => line,
+            Err(e) => {
+                if !raw.iter().all(u8::is_ascii_whitespace) {
+                    history.skipped.push(skip(
+                        format!(
+                            "not UTF-8 (an invalid byte at column {})",
+                            e.valid_up_to() + 1
+                        ),
+                        false,
+                    ));
+                }
+                continue;
+            }
+        };
         if line.trim().is_empty() {
             continue;
         }
-        let line_no = i + 1;
         // The common case in one pass; the slower path below only explains a bad line.
         if let Ok(run) = serde_json::from_str::<HistoryLine>(line)
             && run.history == HISTORY_TAG
@@ -209,27 +284,31 @@ pub fn parse(text: &str) -> History {
             history.runs.push(run);
             continue;
         }
-        let skip = |why: String| Skipped { line: line_no, why };
         // The tag first: a line of another tool should say so, not report a missing field.
         let value: serde_json::Value = match serde_json::from_str(line) {
             Ok(v) => v,
             Err(e) => {
-                history.skipped.push(skip(format!("not JSON ({e})")));
+                history.skipped.push(skip(format!("not JSON ({e})"), false));
                 continue;
             }
         };
         match value.get("history").and_then(|t| t.as_str()) {
             Some(HISTORY_TAG) => {}
             Some(other) => {
-                history.skipped.push(skip(format!(
-                    "a history line of another format (`{other}`; this version reads `{HISTORY_TAG}`)"
-                )));
+                let ours = other.starts_with("restart-conformance/");
+                history.skipped.push(skip(
+                    format!(
+                        "a history line of another format (`{other}`; this version reads `{HISTORY_TAG}`)"
+                    ),
+                    ours,
+                ));
                 continue;
             }
             None => {
-                history.skipped.push(skip(format!(
-                    "not a run of this tool (no \"history\": \"{HISTORY_TAG}\")"
-                )));
+                history.skipped.push(skip(
+                    format!("not a run of this tool (no \"history\": \"{HISTORY_TAG}\")"),
+                    false,
+                ));
                 continue;
             }
         }
@@ -237,21 +316,35 @@ pub fn parse(text: &str) -> History {
             Ok(run) => history.runs.push(run),
             Err(e) => history
                 .skipped
-                .push(skip(format!("not a complete run record ({e})"))),
+                .push(skip(format!("not a complete run record ({e})"), true)),
         }
     }
+    sort_by_start(&mut history.runs);
     history
 }
 
 /// Reads a history file; a missing file is an empty history.
 pub fn read(path: &Path) -> Result<History, ReportError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(parse(&text)),
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(parse_bytes(&bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(History::default()),
         Err(e) => Err(ReportError::new(
             format!("read history {}", path.display()),
             ReportErrorKind::Io(e),
         )),
+    }
+}
+
+/// Reads the history file at `path` to see that a run can be added to it: an error for a file
+/// that cannot be read, and for one that is no history (see [`History::is_history`]).
+pub fn check(path: &Path) -> Result<History, ReportError> {
+    let history = read(path)?;
+    match history.refusal() {
+        Some(kind) => Err(ReportError::new(
+            format!("use {} as a history", path.display()),
+            kind,
+        )),
+        None => Ok(history),
     }
 }
 
@@ -267,24 +360,42 @@ pub fn render(runs: &[HistoryLine]) -> Result<String, ReportError> {
     Ok(text)
 }
 
-/// Adds `line` to `runs`: it replaces a line of the same run, else goes last; then only the
-/// newest `keep` runs stay.
-pub fn add(runs: &mut Vec<HistoryLine>, line: HistoryLine, keep: usize) {
-    match runs.iter_mut().find(|r| r.same_run(&line)) {
-        Some(existing) => *existing = line,
-        None => runs.push(line),
+/// The file's bytes: the lines that could not be read, as they were, then the runs.
+fn render_file(history: &History) -> Result<Vec<u8>, ReportError> {
+    let mut bytes = Vec::new();
+    for s in &history.skipped {
+        bytes.extend_from_slice(&s.raw);
+        bytes.push(b'\n');
     }
+    bytes.extend_from_slice(render(&history.runs)?.as_bytes());
+    Ok(bytes)
+}
+
+/// Adds `line` to `runs` (oldest first): it replaces a line of the same run, else takes its
+/// place by start time; then only the `keep` runs that started last stay.
+pub fn add(runs: &mut Vec<HistoryLine>, line: HistoryLine, keep: usize) {
+    runs.retain(|r| !r.same_run(&line));
+    sort_by_start(runs);
+    let started = line.started();
+    // After the runs that started at the same instant: among equals, the newest line is last.
+    let at = runs.partition_point(|r| r.started() <= started);
+    runs.insert(at, line);
     let excess = runs.len().saturating_sub(keep.max(1));
     runs.drain(..excess);
 }
 
-/// Appends the run of `report` to the history file at `path`, keeping the newest `keep` runs,
-/// and rewrites the file atomically. Returns the history as written (with the lines that were
-/// skipped while reading it, for warnings).
+/// Adds the run of `report` to the history file at `path`, keeping the `keep` runs that started
+/// last, and rewrites the file atomically under its lock. A symbolic link at `path` is
+/// followed. Returns the history as written (with the lines that were skipped while reading
+/// it, for warnings); a file that is no history is refused and left as it is.
 pub fn append(path: &Path, report: &Report, keep: usize) -> Result<History, ReportError> {
-    let mut history = read(path)?;
+    let io = |e| ReportError::new(format!("lock {}", path.display()), ReportErrorKind::Io(e));
+    // The lock and the rename go beside the file itself, not beside a link to it.
+    let target = final_target(path).map_err(io)?;
+    let _lock = FileLock::beside(&target).map_err(io)?;
+    let mut history = check(&target)?;
     add(&mut history.runs, HistoryLine::from_report(report), keep);
-    write_atomic(path, render(&history.runs)?.as_bytes())?;
+    write_atomic(&target, &render_file(&history)?)?;
     Ok(history)
 }
 
@@ -412,27 +523,131 @@ mod tests {
         Ok(())
     }
 
+    fn tmp_dir() -> Result<tempfile::TempDir, ReportError> {
+        tempfile::tempdir().map_err(|e| ReportError::new("tmp", ReportErrorKind::Io(e)))
+    }
+
     #[test]
-    fn append_creates_then_caps_the_file_and_drops_corrupt_lines() -> Result<(), ReportError> {
-        let tmp =
-            tempfile::tempdir().map_err(|e| ReportError::new("tmp", ReportErrorKind::Io(e)))?;
+    fn append_creates_then_caps_the_file_and_keeps_lines_it_cannot_read() -> Result<(), ReportError>
+    {
+        let tmp = tmp_dir()?;
         let path = tmp.path().join("nightly").join("history.jsonl");
         for day in 1..=4 {
             append(&path, &run_at(&format!("2026-11-0{day}T02:00:00Z")), 3)?;
         }
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         assert_eq!(text.lines().count(), 3);
-        std::fs::write(&path, format!("garbage\n{text}")).unwrap_or_default();
+        let mut bytes = b"garbage\n{\"history\":\"restart-conformance/9\"}\n".to_vec();
+        bytes.extend_from_slice(text.as_bytes());
+        std::fs::write(&path, &bytes).unwrap_or_default();
         let h = append(&path, &run_at("2026-11-05T02:00:00Z"), 3)?;
-        assert_eq!(h.skipped.len(), 1);
+        assert_eq!(h.skipped.len(), 2);
         let after = read(&path)?;
-        assert!(after.skipped.is_empty());
+        let kept: Vec<&[u8]> = after.skipped.iter().map(|s| s.raw.as_slice()).collect();
+        assert_eq!(
+            kept,
+            [&b"garbage"[..], b"{\"history\":\"restart-conformance/9\"}"],
+            "lines it cannot read stay as they were"
+        );
         assert_eq!(after.runs.len(), 3);
         assert_eq!(after.runs[2].started_at, "2026-11-05T02:00:00Z");
-        let entries = std::fs::read_dir(tmp.path().join("nightly"))
-            .map(|d| d.count())
-            .unwrap_or(0);
-        assert_eq!(entries, 1, "no temporary file is left");
+        let entries: Vec<String> = std::fs::read_dir(tmp.path().join("nightly"))
+            .map(|d| {
+                d.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .filter(|n| !n.ends_with(".lock"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(entries, ["history.jsonl"], "no temporary file is left");
         Ok(())
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_skipped_and_kept() -> Result<(), ReportError> {
+        let tmp = tmp_dir()?;
+        let path = tmp.path().join("history.jsonl");
+        append(&path, &run_at("2026-11-01T02:00:00Z"), 10)?;
+        let mut bytes = std::fs::read(&path).unwrap_or_default();
+        bytes.extend_from_slice(b"{\"history\":\"caf\xe9\"}\n");
+        std::fs::write(&path, &bytes).unwrap_or_default();
+
+        let h = read(&path)?;
+        assert_eq!(h.runs.len(), 1);
+        assert_eq!(
+            h.warnings(Path::new("h.jsonl")),
+            ["warning: h.jsonl:2: skipped: not UTF-8 (an invalid byte at column 16)"]
+        );
+        let h = append(&path, &run_at("2026-11-02T02:00:00Z"), 10)?;
+        assert_eq!(h.runs.len(), 2);
+        let after = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            after.starts_with(b"{\"history\":\"caf\xe9\"}\n"),
+            "the line is kept byte for byte"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_file_that_is_no_history_is_refused_and_left_alone() -> Result<(), ReportError> {
+        let tmp = tmp_dir()?;
+        let path = tmp.path().join("journal.jsonl");
+        let journal = "{\"journal\":1,\"run\":{}}\n{\"name\":\"ecs::x\"}\n";
+        std::fs::write(&path, journal).unwrap_or_default();
+        let Err(e) = append(&path, &run_at("2026-11-01T02:00:00Z"), 10) else {
+            panic!("a journal is no history");
+        };
+        let text = crate::error_chain::one_line(&e);
+        assert!(
+            text.contains("journal.jsonl as a history: it is not a history file: none of its 2 lines is a run of this tool (line 1: not a run of this tool"),
+            "{text}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), journal);
+        // Empty, or blank lines only: a history yet to begin.
+        std::fs::write(&path, "\n\n").unwrap_or_default();
+        assert!(check(&path).is_ok());
+        Ok(())
+    }
+
+    #[test]
+    fn runs_are_ordered_by_start_and_keep_drops_the_earliest_started() {
+        let line =
+            |day: u32| HistoryLine::from_report(&run_at(&format!("2026-11-0{day}T02:00:00Z")));
+        let mut runs = Vec::new();
+        // Night 2 and 3 recorded, then night 1 rebuilt from its journal.
+        for day in [2, 3, 1] {
+            add(&mut runs, line(day), 10);
+        }
+        let starts = |runs: &[HistoryLine]| -> Vec<String> {
+            runs.iter()
+                .map(|r| r.started_at[8..10].to_owned())
+                .collect()
+        };
+        assert_eq!(starts(&runs), ["01", "02", "03"]);
+        // At the cap, the run that started first goes, not the line written first.
+        add(&mut runs, line(4), 3);
+        assert_eq!(starts(&runs), ["02", "03", "04"]);
+        add(&mut runs, line(1), 3);
+        assert_eq!(
+            starts(&runs),
+            ["02", "03", "04"],
+            "an older run than all kept is not kept"
+        );
+        // A file in write order reads back in start order; other time zones compare as instants.
+        let mut late = line(2);
+        late.started_at = "2026-11-02T01:00:00-02:00".into(); // 03:00Z
+        let text = render(&[line(3), late, line(2)]).unwrap_or_default();
+        let read_back: Vec<String> = parse(&text)
+            .runs
+            .iter()
+            .map(|r| r.started_at.clone())
+            .collect();
+        assert_eq!(
+            read_back,
+            [
+                "2026-11-02T02:00:00Z",
+                "2026-11-02T01:00:00-02:00",
+                "2026-11-03T02:00:00Z"
+            ]
+        );
     }
 }

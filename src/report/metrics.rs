@@ -24,7 +24,7 @@ use super::model::{CaseOutcome, Report};
 
 const PREFIX: &str = "restart_conformance_";
 
-/// The metrics of `report`; `history` (which should end with this run) gives the last success.
+/// The metrics of `report`; `history` (which should hold this run) gives the last success.
 pub fn to_prometheus(report: &Report, history: Option<&[HistoryLine]>) -> String {
     let mut out = String::new();
     let this = HistoryLine::from_report(report);

@@ -14,6 +14,7 @@ pub mod html;
 pub mod journal;
 pub mod json;
 pub mod junit;
+pub mod lock;
 pub mod markdown;
 pub mod matrix;
 pub mod merge;
@@ -86,6 +87,15 @@ pub enum ReportErrorKind {
     Junit(#[source] quick_junit::SerializeError),
     #[error("cannot render the HTML template")]
     Template(#[source] askama::Error),
+    /// A `--history` file that holds something else: rewriting it would destroy it.
+    #[error(
+        "it is not a history file: none of its {lines} lines is a run of this tool (line {first_line}: {first_why})"
+    )]
+    NotHistory {
+        lines: usize,
+        first_line: usize,
+        first_why: String,
+    },
 }
 
 impl ReportError {

@@ -3,6 +3,7 @@
 //!
 //! The rules, stated once (the README repeats them):
 //!
+//! - **Order**: runs are ordered by start time; the latest run is the one that started last.
 //! - **Comparable runs** share tool version, spec digest and target with the latest run.
 //! - **Flaky**: over the latest `window` comparable runs, a case whose outcome (passed versus
 //!   failed or errored; skipped and absent runs are left out) changes at least twice. One change
@@ -21,7 +22,7 @@
 
 use std::collections::BTreeMap;
 
-use super::history::HistoryLine;
+use super::history::{self, HistoryLine};
 use super::model::{CaseOutcome, TimeStats};
 use super::timing::stats;
 
@@ -115,8 +116,19 @@ pub struct TimeRegression {
     pub baseline_ms: u64,
 }
 
-/// The figures of `runs` (oldest first), with the flaky and baseline rules over `window` runs.
+/// The figures of `runs`, with the flaky and baseline rules over `window` runs. The runs are
+/// taken in the order they started, whatever their order in the slice: the latest run is the
+/// one that started last, not the one recorded last.
 pub fn analyse(runs: &[HistoryLine], window: usize) -> Trend {
+    let sorted: Vec<HistoryLine>;
+    let runs = if history::sorted_by_start(runs) {
+        runs
+    } else {
+        let mut copy = runs.to_vec();
+        history::sort_by_start(&mut copy);
+        sorted = copy;
+        &sorted
+    };
     let window = window.max(2);
     let n = runs.len();
 
@@ -436,5 +448,27 @@ mod tests {
         // Over twice an 80 ms baseline, but less than one poll above it: polling noise.
         let runs = vec![r(1, 80), r(2, 170)];
         assert!(analyse(&runs, 10).regressions.is_empty());
+    }
+
+    #[test]
+    fn the_latest_run_is_the_one_that_started_last() {
+        // Night 3 failed; night 1, killed, was rebuilt after it and so written last.
+        let runs = vec![
+            run(2, &[("a::x", P, None)]),
+            run(3, &[("a::x", F, None)]),
+            run(1, &[("a::x", P, None)]),
+        ];
+        let t = analyse(&runs, 10);
+        let starts: Vec<&str> = t.runs.iter().map(|r| &r.started_at[8..10]).collect();
+        assert_eq!(starts, ["01", "02", "03"]);
+        assert_eq!(
+            t.new_failures,
+            [NewFailure {
+                name: "a::x".into(),
+                outcome: F
+            }]
+        );
+        assert_eq!(t.failing_longest.len(), 1);
+        assert_eq!(t.failing_longest[0].since, "2026-11-03T02:00:00Z");
     }
 }

@@ -364,7 +364,12 @@ fn history_keep_caps_the_file_and_a_corrupt_line_is_skipped_with_a_warning() {
         "{stderr}"
     );
     let after = history::read(&path).unwrap();
-    assert!(after.skipped.is_empty(), "rewritten without the bad lines");
+    let kept: Vec<&[u8]> = after.skipped.iter().map(|s| s.raw.as_slice()).collect();
+    assert_eq!(
+        kept,
+        [&b"{\"not\": \"ours\"}"[..], b"this is not json"],
+        "lines it cannot read are kept as they were"
+    );
     assert_eq!(after.runs.len(), 2);
 
     // The trend page reads a file with a bad line too, with the same warning.
@@ -390,7 +395,7 @@ fn history_keep_caps_the_file_and_a_corrupt_line_is_skipped_with_a_warning() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains(":3: skipped: not JSON"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(":5: skipped: not JSON"));
     let html = std::fs::read_to_string(out_dir.join("history.html")).unwrap();
     assert!(html.contains("2 runs from"));
     assert!(out_dir.join("history.md").exists());
@@ -408,6 +413,249 @@ fn report_history_without_a_file_is_a_configuration_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no history file"));
+}
+
+/// A `run` of one quick case with its own report directory, adding to `history`.
+fn quick_run(history: &Path, reports: &Path, extra: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("restart-conformance"));
+    cmd.args([
+        "run",
+        "-q",
+        "--exact",
+        "ecs::negative::no_token",
+        "--report-dir",
+    ])
+    .arg(reports)
+    .arg("--history")
+    .arg(history)
+    .args(extra);
+    cmd
+}
+
+#[test]
+fn runs_adding_to_one_history_at_once_all_pass_and_all_stay() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("history.jsonl");
+    let children: Vec<_> = (0..6)
+        .map(|i| {
+            quick_run(&path, &tmp.path().join(format!("reports-{i}")), &[])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let h = history::read(&path).unwrap();
+    assert!(h.skipped.is_empty());
+    let mut ids: Vec<&str> = h.runs.iter().map(|r| r.run_id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 6, "every run has its line");
+    let names: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(names.is_empty(), "temporary files left: {names:?}");
+}
+
+#[test]
+fn a_file_that_is_no_history_is_refused_before_anything_is_sent() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A real journal, and a target file: neither holds a history line.
+    let first = quick_run(
+        &tmp.path().join("history.jsonl"),
+        &tmp.path().join("reports"),
+        &[],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(first.status.code(), Some(0));
+    let journal = tmp.path().join("reports").join("journal.jsonl");
+    let target = tmp.path().join("target.yaml");
+    std::fs::write(
+        &target,
+        "apis:\n  ecs:\n    base_url: https://ecs.example.test\n",
+    )
+    .unwrap();
+    for file in [&journal, &target] {
+        let before = std::fs::read(file).unwrap();
+        let reports = tmp.path().join("never");
+        let out = quick_run(file, &reports, &[]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "error: failed to use {} as a history: it is not a history file: none of its",
+                file.display()
+            )),
+            "{stderr}"
+        );
+        assert!(stderr.contains("was left as it is"), "{stderr}");
+        assert_eq!(
+            std::fs::read(file).unwrap(),
+            before,
+            "the file is untouched"
+        );
+        assert!(!reports.exists(), "nothing ran");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("test "),
+            "no case ran"
+        );
+    }
+}
+
+#[test]
+fn a_line_that_is_not_utf8_is_skipped_with_a_warning_and_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("history.jsonl");
+    let reports = tmp.path().join("reports");
+    assert_eq!(
+        quick_run(&path, &reports, &[])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(0)
+    );
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"{\"note\":\"caf\xe9\"}\n");
+    std::fs::write(&path, &bytes).unwrap();
+
+    let out = quick_run(&path, &reports, &[]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "warning: {}:2: skipped: not UTF-8 (an invalid byte at column 13)",
+            path.display()
+        )),
+        "{stderr}"
+    );
+    let after = std::fs::read(&path).unwrap();
+    assert!(
+        after.starts_with(b"{\"note\":\"caf\xe9\"}\n"),
+        "kept as it was"
+    );
+    assert_eq!(history::read(&path).unwrap().runs.len(), 2);
+
+    let out = bin()
+        .args(["report", "history"])
+        .arg(&path)
+        .arg("--report-dir")
+        .arg(tmp.path().join("trend"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains(":1: skipped: not UTF-8"), "{stderr}");
+    assert!(stderr.contains("history of 2 runs"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn history_and_metrics_behind_symbolic_links_are_written_through_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shared = tmp.path().join("shared");
+    let textfiles = tmp.path().join("textfile_collector");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::create_dir_all(&textfiles).unwrap();
+    let history_link = tmp.path().join("history.jsonl");
+    let metrics_link = tmp.path().join("conformance.prom");
+    std::os::unix::fs::symlink(shared.join("history.jsonl"), &history_link).unwrap();
+    std::os::unix::fs::symlink("textfile_collector/conformance.prom", &metrics_link).unwrap();
+
+    for _ in 0..2 {
+        let out = quick_run(
+            &history_link,
+            &tmp.path().join("reports"),
+            &["--metrics", metrics_link.to_str().unwrap()],
+        )
+        .output()
+        .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for link in [&history_link, &metrics_link] {
+        assert!(
+            std::fs::symlink_metadata(link)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "{} is still a link",
+            link.display()
+        );
+    }
+    assert_eq!(
+        history::read(&shared.join("history.jsonl"))
+            .unwrap()
+            .runs
+            .len(),
+        2
+    );
+    let metrics = std::fs::read_to_string(textfiles.join("conformance.prom")).unwrap();
+    assert!(metrics.contains("restart_conformance_last_success_timestamp_seconds "));
+    let in_textfiles: Vec<String> = std::fs::read_dir(&textfiles)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    assert_eq!(in_textfiles, ["conformance.prom"]);
+}
+
+#[test]
+fn a_run_recorded_late_takes_its_place_by_start_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nights = nights();
+    // The night of day 6 was killed and rebuilt only after night 7 was recorded.
+    let path = tmp.path().join("history.jsonl");
+    for day in [0, 1, 2, 3, 4, 5, 7, 6] {
+        history::append(&path, &report_of(day, &nights[day]), 100).unwrap();
+    }
+    let out_dir = tmp.path().join("trend");
+    let out = bin()
+        .args(["report", "history"])
+        .arg(&path)
+        .arg("--report-dir")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let md = std::fs::read_to_string(out_dir.join("history.md")).unwrap();
+    // Night 7 is the latest run: ecs::reboot's error is new, and the streaks end there.
+    assert!(
+        md.contains("## New failures (1)\n\n- `ecs::reboot` (errored)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("`ecs::reboot` | 1 | 2026-11-08T02:00:00Z"),
+        "{md}"
+    );
+
+    // --history-keep keeps the runs that started last, not the lines written last.
+    let path = tmp.path().join("kept.jsonl");
+    for day in [6, 7, 5] {
+        history::append(&path, &report_of(day, &nights[day]), 2).unwrap();
+    }
+    let starts: Vec<String> = history::read(&path)
+        .unwrap()
+        .runs
+        .iter()
+        .map(|r| r.started_at.clone())
+        .collect();
+    assert_eq!(starts, ["2026-11-07T02:00:00Z", "2026-11-08T02:00:00Z"]);
 }
 
 #[test]
@@ -478,6 +726,72 @@ fn tool(name: &str) -> Option<PathBuf> {
         );
     }
     found
+}
+
+/// Each report is renamed into place, then its directory is flushed (a power cut after an
+/// unflushed rename can bring the old file back). Seen with strace: after the rename of
+/// `report.json`, the directory is opened and that descriptor synced.
+#[test]
+fn a_rename_into_the_report_directory_is_flushed_to_disk() {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("strace"))
+            .find(|p| p.is_file())
+    });
+    let Some(strace) = found else {
+        assert!(
+            std::env::var(REQUIRE_TOOLS).as_deref() != Ok("1"),
+            "strace is not installed and {REQUIRE_TOOLS}=1 requires it (Debian: apt-get install strace)"
+        );
+        eprintln!("skipped: strace is not installed (Debian: apt-get install strace)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let reports = tmp.path().join("reports");
+    let trace = tmp.path().join("trace");
+    let out = std::process::Command::new(strace)
+        .args([
+            "-f",
+            "-e",
+            "trace=openat,fsync,rename,renameat,renameat2",
+            "-o",
+        ])
+        .arg(&trace)
+        .arg(assert_cmd::cargo::cargo_bin("restart-conformance"))
+        .args([
+            "run",
+            "-q",
+            "--exact",
+            "ecs::negative::no_token",
+            "--report-dir",
+        ])
+        .arg(&reports)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let trace = std::fs::read_to_string(&trace).unwrap();
+    let lines: Vec<&str> = trace.lines().collect();
+    let report_json = format!("\"{}\")", reports.join("report.json").display());
+    let renamed = lines
+        .iter()
+        .position(|l| l.contains("rename") && l.contains(&report_json) && l.ends_with("= 0"))
+        .unwrap_or_else(|| panic!("no rename to report.json:\n{trace}"));
+    let open_dir = format!("openat(AT_FDCWD, \"{}\", ", reports.display());
+    let after = &lines[renamed + 1..];
+    let fd = after
+        .iter()
+        .find(|l| l.contains(&open_dir))
+        .and_then(|l| l.rsplit("= ").next())
+        .unwrap_or_else(|| panic!("the directory is not opened after the rename:\n{trace}"));
+    assert!(
+        after.iter().any(|l| l.contains(&format!("fsync({fd})"))),
+        "the directory is not synced after the rename:\n{trace}"
+    );
 }
 
 /// A report with failures, skips and restart times, from a real run.

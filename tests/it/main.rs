@@ -16,6 +16,7 @@ mod history;
 mod hostile;
 mod keystone;
 mod kubernetes;
+mod locks;
 mod long_runs;
 mod merge;
 mod negative;
