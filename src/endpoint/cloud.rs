@@ -413,30 +413,6 @@ pub fn search_paths(file: &str, env: Env<'_>) -> Vec<PathBuf> {
     out
 }
 
-/// Values of keys that hold secrets, so that an error snippet of the file
-/// can be scrubbed of them.
-fn secret_values(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            let key = key
-                .trim()
-                .trim_start_matches('-')
-                .trim()
-                .to_ascii_lowercase();
-            if !["password", "secret", "token", "api_key"]
-                .iter()
-                .any(|k| key.contains(k))
-                && key != "sk"
-            {
-                return None;
-            }
-            let v = value.trim().trim_matches(['"', '\'']).trim();
-            (v.len() >= 3).then(|| v.to_owned())
-        })
-        .collect()
-}
-
 fn read_clouds(path: &Path) -> Result<CloudsFile, CloudError> {
     let bytes = std::fs::read(path)
         .map_err(|e| CloudError::File(format!("error: failed to read {}: {e}", path.display())))?;
@@ -448,14 +424,8 @@ fn read_clouds(path: &Path) -> Result<CloudsFile, CloudError> {
             }
             Ok(f)
         }
-        Err(e) => {
-            let text = String::from_utf8_lossy(&bytes);
-            let mut rendered = e.render();
-            for s in secret_values(&text) {
-                rendered = rendered.replace(&s, "***");
-            }
-            Err(CloudError::File(rendered))
-        }
+        // The located error masks every credential the file holds, on its key's line or below.
+        Err(e) => Err(CloudError::File(e.render())),
     }
 }
 
@@ -1044,6 +1014,53 @@ mod tests {
             !e.contains("skSECRETsk") && !e.contains("apiSECRETkey"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_broken_clouds_or_secure_yaml_hides_a_value_below_its_key() {
+        let head = "clouds:\n  mine:\n    auth:\n      auth_url: http://id.example/v3\n";
+        // Each value breaks the file on the line given, where the error points.
+        let shapes = [
+            (
+                "      password:\n        pw-below-4e1: x: y\n",
+                "pw-below-4e1",
+                6,
+            ),
+            (
+                "      password:\n        - pw-seq-7c2: x: y\n",
+                "pw-seq-7c2",
+                6,
+            ),
+            (
+                "      api_key:\n        value: pw-map-9d3: x\n",
+                "pw-map-9d3",
+                6,
+            ),
+            (
+                "      password: |\n          pw-block-2b8\n        pw-block-2b8-next\n",
+                "pw-block-2b8",
+                7,
+            ),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let (clouds, secure) = (
+            dir.path().join("clouds.yaml"),
+            dir.path().join("secure.yaml"),
+        );
+        let env = env_of(&[
+            ("OS_CLIENT_CONFIG_FILE", &clouds.display().to_string()),
+            ("OS_CLIENT_SECURE_FILE", &secure.display().to_string()),
+        ]);
+        for (broken, fine) in [(&clouds, &secure), (&secure, &clouds)] {
+            for (value, secret, line) in shapes {
+                std::fs::write(broken, format!("{head}{value}")).unwrap();
+                std::fs::write(fine, head).unwrap();
+                let e = from_clouds_yaml("mine", &env).unwrap_err().to_string();
+                assert!(!e.contains(secret), "{e}");
+                let place = format!("{}:{line}:", broken.display());
+                assert!(e.contains(&place), "not at {place}: {e}");
+            }
+        }
     }
 
     #[test]
