@@ -492,7 +492,31 @@ pub fn from_clouds_yaml_in(
     };
     let source = path.display().to_string();
     let entry = pick_region(name, &source, entry, region)?;
-    build(name, &source, entry)
+    build(name, &source, secret_from_env(entry, env))
+}
+
+/// The entry with the secret its auth type needs taken from the environment when neither
+/// clouds.yaml nor secure.yaml gives it (`OS_PASSWORD`, `OS_API_KEY`,
+/// `OS_APPLICATION_CREDENTIAL_SECRET`, `OS_TOKEN`), as OpenStack clients take `OS_PASSWORD` for
+/// a cloud whose files hold no password. A secret the files give wins. The auth type is read
+/// first, so a variable set for another cloud never changes it.
+fn secret_from_env(mut e: CloudEntry, env: Env<'_>) -> CloudEntry {
+    let kind = auth_type(&e);
+    let a = &mut e.auth;
+    let (slot, var) = match kind.as_str() {
+        "password" | "v3password" => (&mut a.password, "OS_PASSWORD"),
+        "rackspace_apikey" | "rackspace-apikey" => (&mut a.api_key, "OS_API_KEY"),
+        "v3applicationcredential" | "applicationcredential" => (
+            &mut a.application_credential_secret,
+            "OS_APPLICATION_CREDENTIAL_SECRET",
+        ),
+        "token" | "v3token" => (&mut a.token, "OS_TOKEN"),
+        _ => return e,
+    };
+    if slot.is_none() {
+        *slot = env(var);
+    }
+    e
 }
 
 /// The entry in its region: `chosen`, else its `region_name`, else the only
@@ -1061,6 +1085,48 @@ mod tests {
                 assert!(e.contains(&place), "not at {place}: {e}");
             }
         }
+    }
+
+    #[test]
+    fn the_environment_gives_the_secret_a_cloud_entry_lacks() {
+        let (_d, c) = clouds(
+            "clouds:\n  pw:\n    auth: { auth_url: http://id.example/v3, username: u, project_name: p }\n  pw-in-file:\n    auth: { auth_url: http://id.example/v3, username: u, password: from-file, project_name: p }\n  rax:\n    profile: rackspace\n    auth_type: rackspace_apikey\n    auth: { username: alice }\n  rax-implied:\n    profile: rackspace\n    auth: { username: alice, api_key: key-in-file }\n  ac:\n    auth_type: v3applicationcredential\n    auth: { auth_url: http://id.example/v3, application_credential_id: ac1 }\n  tok:\n    auth_type: token\n    auth: { auth_url: http://id.example/v3, project_name: p }\n",
+        );
+        let env = env_of(&[
+            ("OS_CLIENT_CONFIG_FILE", c.as_str()),
+            ("OS_PASSWORD", "pw-From-Env-1"),
+            ("OS_API_KEY", "key-From-Env-2"),
+            ("OS_APPLICATION_CREDENTIAL_SECRET", "ac-From-Env-3"),
+            ("OS_TOKEN", "tok-From-Env-4"),
+        ]);
+        for (cloud, secret) in [("ac", "ac-From-Env-3"), ("tok", "tok-From-Env-4")] {
+            let c = from_clouds_yaml(cloud, &env).unwrap();
+            assert_eq!(c.credential.secret().expose(), secret);
+        }
+        let pw = from_clouds_yaml("pw", &env).unwrap();
+        assert!(matches!(pw.credential, Credential::Password { .. }));
+        assert_eq!(pw.credential.secret().expose(), "pw-From-Env-1");
+        assert!(!format!("{pw:?}").contains("pw-From-Env-1"));
+        let file = from_clouds_yaml("pw-in-file", &env).unwrap();
+        assert_eq!(file.credential.secret().expose(), "from-file");
+        let rax = from_clouds_yaml("rax", &env).unwrap();
+        assert!(matches!(rax.credential, Credential::RackspaceApiKey { .. }));
+        assert_eq!(rax.credential.secret().expose(), "key-From-Env-2");
+        // OS_PASSWORD set for another cloud does not turn an API key entry into a password one.
+        let implied = from_clouds_yaml("rax-implied", &env).unwrap();
+        assert_eq!(implied.credential.secret().expose(), "key-in-file");
+        // Without the variables, each entry still says what it lacks.
+        let env = env_of(&[("OS_CLIENT_CONFIG_FILE", c.as_str())]);
+        let e = from_clouds_yaml("rax", &env).unwrap_err().to_string();
+        assert!(
+            e.contains("auth.api_key") && e.contains("OS_API_KEY"),
+            "{e}"
+        );
+        let e = from_clouds_yaml("pw", &env).unwrap_err().to_string();
+        assert!(
+            e.contains("no password") && e.contains("OS_PASSWORD"),
+            "{e}"
+        );
     }
 
     #[test]
