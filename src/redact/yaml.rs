@@ -544,6 +544,40 @@ mod tests {
         assert_eq!(s.mask("got seq-Value-9"), "got ***");
     }
 
+    proptest::proptest! {
+        /// Whatever breaks the file after it, no line of the file shows a value written under
+        /// a credential key once masked, nor does a message quoting it; and no text panics.
+        #[test]
+        fn a_value_under_a_key_stays_hidden_whatever_follows(
+            value in "Zq[a-z0-9]{4,10}",
+            shape in 0usize..8,
+            junk in "[a-z:\\[\\]{}|>\"' #,\n-]{0,40}",
+        ) {
+            let under = match shape {
+                0 => format!("  password: {value}\n"),
+                1 => format!("  password:\n    {value}\n"),
+                2 => format!("  password:\n    - {value}\n"),
+                3 => format!("  password:\n  - {value}\n"),
+                4 => format!("  password:\n    a: {value}\n"),
+                5 => format!("  password: |\n    {value}\n"),
+                6 => format!("  password: [a,\n    {value}]\n"),
+                _ => format!("  password: \"a\n {value}\"\n"),
+            };
+            let src = format!("auth:\n{under}{junk}");
+            let s = YamlSecrets::find(&src);
+            for (at, line) in lines(&src) {
+                let mut shown = line.to_owned();
+                for r in s.spans_within(at..at + line.len()).iter().rev() {
+                    shown.replace_range(r.clone(), MASK);
+                }
+                proptest::prop_assert!(!shown.contains(&value), "{:?} shows {:?}", src, shown);
+            }
+            let quoted = s.mask(&format!("got {value}"));
+            proptest::prop_assert!(!quoted.contains(&value), "{}", quoted);
+            YamlSecrets::find(&junk);
+        }
+    }
+
     #[test]
     fn spans_within_a_line_are_relative_to_it() {
         let src = "a: 1\ntoken: abcd\n";
