@@ -10,6 +10,10 @@
 //!   `Set-Cookie`, `X-Subject-Token`, `Proxy-Authorization`, and any name containing `token`,
 //!   `secret`, `password`, `credential` or `api-key`), in header lists and in `curl` lines.
 //!
+//! The credential words and the mask are also those of the files we read: [`YamlSecrets`] finds
+//! every credential written in a target, `clouds.yaml` or `secure.yaml` file, so that a located
+//! error shows the file without them.
+//!
 //! It knows the report model (to walk a case or a whole report) and nothing about HTTP clients,
 //! specs or checks. [`Redactor::learning`] adds the values found in a report's credential
 //! headers and URL user information to the secrets, so a report written by a careless runner is
@@ -18,7 +22,10 @@
 use crate::model::Report;
 use crate::model::{CaseReport, CheckReport, ExchangeRecord, Observation};
 
-/// What a masked value is shown as.
+mod yaml;
+pub use yaml::{YamlSecrets, is_credential_key};
+
+/// What a masked value is shown as, everywhere.
 pub const MASK: &str = "***";
 
 /// Header names whose value is a credential, compared without case.
@@ -31,7 +38,8 @@ const CREDENTIAL_HEADERS: [&str; 6] = [
     "x-subject-token",
 ];
 
-/// Words that make any header name credential-looking (`X-Api-Key`, `X-Client-Secret`, …).
+/// Words that make a name credential-looking: any header name (`X-Api-Key`, `X-Client-Secret`,
+/// …) and any key of a file we read ([`is_credential_key`], which counts any `key` as well).
 const CREDENTIAL_WORDS: [&str; 7] = [
     "token",
     "secret",

@@ -14,7 +14,17 @@ use restart_conformance::endpoint;
 use restart_conformance::spec::{self, SpecError, SpecSet, load_sources};
 
 /// The credential values the fixtures hold on purpose; none may reach any output.
-const FIXTURE_SECRETS: [&str; 3] = ["abc123", "hunter22-flow", "appcred-s3cr3t-77"];
+const FIXTURE_SECRETS: [&str; 8] = [
+    "abc123",
+    "hunter22-flow",
+    "appcred-s3cr3t-77",
+    // Below their key, in a file that breaks there (`secret_*.yaml`).
+    "pw-below-key-4e1",
+    "pw-in-sequence-7c2",
+    "pw-nested-map-9d3",
+    "pw-block-first-2b8",
+    "pw-block-second-2b8",
+];
 /// The token the binary runs get from the environment.
 const ENV_TOKEN: &str = "golden-env-token-6c0d";
 const TOKEN_ENV: &str = "RC_GOLDEN_TOKEN";

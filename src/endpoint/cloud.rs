@@ -413,30 +413,6 @@ pub fn search_paths(file: &str, env: Env<'_>) -> Vec<PathBuf> {
     out
 }
 
-/// Values of keys that hold secrets, so that an error snippet of the file
-/// can be scrubbed of them.
-fn secret_values(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            let key = key
-                .trim()
-                .trim_start_matches('-')
-                .trim()
-                .to_ascii_lowercase();
-            if !["password", "secret", "token", "api_key"]
-                .iter()
-                .any(|k| key.contains(k))
-                && key != "sk"
-            {
-                return None;
-            }
-            let v = value.trim().trim_matches(['"', '\'']).trim();
-            (v.len() >= 3).then(|| v.to_owned())
-        })
-        .collect()
-}
-
 fn read_clouds(path: &Path) -> Result<CloudsFile, CloudError> {
     let bytes = std::fs::read(path)
         .map_err(|e| CloudError::File(format!("error: failed to read {}: {e}", path.display())))?;
@@ -448,14 +424,8 @@ fn read_clouds(path: &Path) -> Result<CloudsFile, CloudError> {
             }
             Ok(f)
         }
-        Err(e) => {
-            let text = String::from_utf8_lossy(&bytes);
-            let mut rendered = e.render();
-            for s in secret_values(&text) {
-                rendered = rendered.replace(&s, "***");
-            }
-            Err(CloudError::File(rendered))
-        }
+        // The located error masks every credential the file holds, on its key's line or below.
+        Err(e) => Err(CloudError::File(e.render())),
     }
 }
 
@@ -551,7 +521,31 @@ fn clouds_yaml_entry(
     };
     let source = path.display().to_string();
     let entry = pick_region(name, &source, entry, region)?;
-    Ok((source, entry))
+    Ok((source, secret_from_env(entry, env)))
+}
+
+/// The entry with the secret its auth type needs taken from the environment when neither
+/// clouds.yaml nor secure.yaml gives it (`OS_PASSWORD`, `OS_API_KEY`,
+/// `OS_APPLICATION_CREDENTIAL_SECRET`, `OS_TOKEN`), as OpenStack clients take `OS_PASSWORD` for
+/// a cloud whose files hold no password. A secret the files give wins. The auth type is read
+/// first, so a variable set for another cloud never changes it.
+fn secret_from_env(mut e: CloudEntry, env: Env<'_>) -> CloudEntry {
+    let kind = auth_type(&e);
+    let a = &mut e.auth;
+    let (slot, var) = match kind.as_str() {
+        "password" | "v3password" => (&mut a.password, "OS_PASSWORD"),
+        "rackspace_apikey" | "rackspace-apikey" => (&mut a.api_key, "OS_API_KEY"),
+        "v3applicationcredential" | "applicationcredential" => (
+            &mut a.application_credential_secret,
+            "OS_APPLICATION_CREDENTIAL_SECRET",
+        ),
+        "token" | "v3token" => (&mut a.token, "OS_TOKEN"),
+        _ => return e,
+    };
+    if slot.is_none() {
+        *slot = env(var);
+    }
+    e
 }
 
 /// The entry in its region: `chosen`, else its `region_name`, else the only
@@ -1080,6 +1074,95 @@ mod tests {
         assert!(e.contains("clouds.yaml:"), "{e}");
         assert!(
             !e.contains("skSECRETsk") && !e.contains("apiSECRETkey"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_broken_clouds_or_secure_yaml_hides_a_value_below_its_key() {
+        let head = "clouds:\n  mine:\n    auth:\n      auth_url: http://id.example/v3\n";
+        // Each value breaks the file on the line given, where the error points.
+        let shapes = [
+            (
+                "      password:\n        pw-below-4e1: x: y\n",
+                "pw-below-4e1",
+                6,
+            ),
+            (
+                "      password:\n        - pw-seq-7c2: x: y\n",
+                "pw-seq-7c2",
+                6,
+            ),
+            (
+                "      api_key:\n        value: pw-map-9d3: x\n",
+                "pw-map-9d3",
+                6,
+            ),
+            (
+                "      password: |\n          pw-block-2b8\n        pw-block-2b8-next\n",
+                "pw-block-2b8",
+                7,
+            ),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let (clouds, secure) = (
+            dir.path().join("clouds.yaml"),
+            dir.path().join("secure.yaml"),
+        );
+        let env = env_of(&[
+            ("OS_CLIENT_CONFIG_FILE", &clouds.display().to_string()),
+            ("OS_CLIENT_SECURE_FILE", &secure.display().to_string()),
+        ]);
+        for (broken, fine) in [(&clouds, &secure), (&secure, &clouds)] {
+            for (value, secret, line) in shapes {
+                std::fs::write(broken, format!("{head}{value}")).unwrap();
+                std::fs::write(fine, head).unwrap();
+                let e = from_clouds_yaml("mine", &env).unwrap_err().to_string();
+                assert!(!e.contains(secret), "{e}");
+                let place = format!("{}:{line}:", broken.display());
+                assert!(e.contains(&place), "not at {place}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_environment_gives_the_secret_a_cloud_entry_lacks() {
+        let (_d, c) = clouds(
+            "clouds:\n  pw:\n    auth: { auth_url: http://id.example/v3, username: u, project_name: p }\n  pw-in-file:\n    auth: { auth_url: http://id.example/v3, username: u, password: from-file, project_name: p }\n  rax:\n    profile: rackspace\n    auth_type: rackspace_apikey\n    auth: { username: alice }\n  rax-implied:\n    profile: rackspace\n    auth: { username: alice, api_key: key-in-file }\n  ac:\n    auth_type: v3applicationcredential\n    auth: { auth_url: http://id.example/v3, application_credential_id: ac1 }\n  tok:\n    auth_type: token\n    auth: { auth_url: http://id.example/v3, project_name: p }\n",
+        );
+        let env = env_of(&[
+            ("OS_CLIENT_CONFIG_FILE", c.as_str()),
+            ("OS_PASSWORD", "pw-From-Env-1"),
+            ("OS_API_KEY", "key-From-Env-2"),
+            ("OS_APPLICATION_CREDENTIAL_SECRET", "ac-From-Env-3"),
+            ("OS_TOKEN", "tok-From-Env-4"),
+        ]);
+        for (cloud, secret) in [("ac", "ac-From-Env-3"), ("tok", "tok-From-Env-4")] {
+            let c = from_clouds_yaml(cloud, &env).unwrap();
+            assert_eq!(c.credential.secret().expose(), secret);
+        }
+        let pw = from_clouds_yaml("pw", &env).unwrap();
+        assert!(matches!(pw.credential, Credential::Password { .. }));
+        assert_eq!(pw.credential.secret().expose(), "pw-From-Env-1");
+        assert!(!format!("{pw:?}").contains("pw-From-Env-1"));
+        let file = from_clouds_yaml("pw-in-file", &env).unwrap();
+        assert_eq!(file.credential.secret().expose(), "from-file");
+        let rax = from_clouds_yaml("rax", &env).unwrap();
+        assert!(matches!(rax.credential, Credential::RackspaceApiKey { .. }));
+        assert_eq!(rax.credential.secret().expose(), "key-From-Env-2");
+        // OS_PASSWORD set for another cloud does not turn an API key entry into a password one.
+        let implied = from_clouds_yaml("rax-implied", &env).unwrap();
+        assert_eq!(implied.credential.secret().expose(), "key-in-file");
+        // Without the variables, each entry still says what it lacks.
+        let env = env_of(&[("OS_CLIENT_CONFIG_FILE", c.as_str())]);
+        let e = from_clouds_yaml("rax", &env).unwrap_err().to_string();
+        assert!(
+            e.contains("auth.api_key") && e.contains("OS_API_KEY"),
+            "{e}"
+        );
+        let e = from_clouds_yaml("pw", &env).unwrap_err().to_string();
+        assert!(
+            e.contains("no password") && e.contains("OS_PASSWORD"),
             "{e}"
         );
     }

@@ -267,7 +267,7 @@ pub fn load_sources(mut sources: Vec<(PathBuf, Vec<u8>)>) -> Result<SpecSet, Spe
                     specs.push(spec);
                 }
             }
-            Err(mut e) => errors.append(&mut e),
+            Err(e) => errors.extend(e.into_iter().map(Located::unmasked)),
         }
     }
     if errors.is_empty() {

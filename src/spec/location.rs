@@ -5,12 +5,17 @@
 //! a caret, and a sentence that says what to change.
 //!
 //! A target or clouds file may hold a credential, written there by mistake or on purpose, and
-//! its errors end up in CI logs. So the value of every credential-looking key (`token`,
-//! `password`, `secret`, `key`, `credential`, …, see [`is_credential_key`]) is shown as `***`:
-//! in the snippet line, and wherever the same value appears in the title, label or help.
+//! its errors end up in CI logs. So whatever a credential-looking key (`token`, `password`,
+//! `secret`, `key`, `credential`, …, see [`crate::redact::is_credential_key`]) holds, on its
+//! line or below it, is shown as `***`: in the snippet line, and wherever the same value
+//! appears in the title, label or help (see [`crate::redact::YamlSecrets`]). Spec files hold no
+//! credentials: their errors are shown as written ([`Located::unmasked`]).
 
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 use std::fmt;
+use std::ops::Range;
+
+use crate::redact::{MASK, YamlSecrets};
 use std::path::{Path, PathBuf};
 
 /// A 1-based position in a file.
@@ -46,6 +51,8 @@ pub struct Located {
     pub help: Option<String>,
     /// The file's text, kept to draw the snippet.
     source: String,
+    /// Whether the credentials written in the file are masked (see the module documentation).
+    masked: bool,
 }
 
 impl Located {
@@ -57,7 +64,16 @@ impl Located {
             label: String::new(),
             help: None,
             source: source.to_owned(),
+            masked: true,
         }
+    }
+
+    /// This error shown as the file is written, for a file that holds no credentials by
+    /// design: a spec file, whose keys such as `no_token` or a schema's `password` property name
+    /// things rather than hold them, and would otherwise hide the very lines an error is about.
+    pub fn unmasked(mut self) -> Located {
+        self.masked = false;
+        self
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Located {
@@ -82,15 +98,20 @@ impl Located {
     ///
     /// Credential values found in the file are masked; see the module documentation.
     pub fn render(&self) -> String {
-        let secrets = credential_values(&self.source);
-        let mask = |text: &str| mask_values(text, &secrets);
+        let secrets = if self.masked {
+            YamlSecrets::find(&self.source)
+        } else {
+            YamlSecrets::default()
+        };
+        let mask = |text: &str| secrets.mask(text);
         let (title, label) = (mask(&self.title), mask(&self.label));
         let help = self.help.as_deref().map(mask);
         let path = self.path.display().to_string();
         let snippet = self.pos.and_then(|p| line_span(&self.source, p));
         let mut out = match snippet {
-            Some((line_text, line_no, range)) => {
-                let (line_text, range) = mask_line(line_text, range);
+            Some((line_text, line_no, line_at, range)) => {
+                let hidden = secrets.spans_within(line_at..line_at + line_text.len());
+                let (line_text, range) = mask_line(line_text, &hidden, range);
                 let snippet = Snippet::source(line_text.as_str())
                     .line_start(line_no)
                     .path(path.as_str())
@@ -129,124 +150,50 @@ impl fmt::Display for Located {
 
 impl std::error::Error for Located {}
 
-/// Whether a YAML key names a credential: it contains `token`, `password`, `passwd`,
-/// `secret`, `credential` or `key` (`api_key`, `application_credential_secret`, `auth_token`,
-/// …), compared without case. A key containing `env` (`token_env`, or a misspelt `token_envv`)
-/// names an environment variable, not a value, and stays visible: the error is often about that
-/// very name.
-pub fn is_credential_key(key: &str) -> bool {
-    let lower = key.to_ascii_lowercase();
-    // `token_env` names a variable, `key_file` a file: neither is the secret.
-    if lower.contains("env") || lower.ends_with("_file") {
-        return false;
-    }
-    // `sk` is a secret key (AK/SK); a word would match too much (`disk`).
-    lower == "sk"
-        || lower.ends_with("_sk")
-        || ["token", "password", "passwd", "secret", "credential", "key"]
-            .iter()
-            .any(|w| lower.contains(w))
-}
-
-/// Byte ranges of the values of credential-looking keys on one line, block (`token: abc`) or
-/// flow style (`{ user: u, password: "p w" }`). A value runs to the end of the line, or in flow
-/// style to the next `,` or `}`; a quoted one to its closing quote.
-fn credential_spans(line: &str) -> Vec<std::ops::Range<usize>> {
-    let bytes = line.as_bytes();
-    let mut spans = Vec::new();
-    let mut i = 0;
-    while let Some(found) = line[i..].find(':') {
-        let colon = i + found;
-        i = colon + 1;
-        // A mapping key is followed by a space or the end of the line.
-        if !matches!(bytes.get(colon + 1), None | Some(b' ' | b'\t')) {
-            continue;
-        }
-        let before = line[..colon].trim_end();
-        let key_start = before
-            .rfind([' ', '\t', '{', ',', '-'])
-            .map_or(0, |k| k + 1);
-        let key = before[key_start..].trim_matches(['"', '\'']);
-        if key.is_empty() || !is_credential_key(key) {
-            continue;
-        }
-        let in_flow = line[..key_start].contains('{');
-        let start = colon + 1 + (line.len() - colon - 1 - line[colon + 1..].trim_start().len());
-        let rest = &line[start..];
-        let len = match rest.chars().next() {
-            Some(q @ ('"' | '\'')) => rest[1..].find(q).map_or(rest.len(), |e| e + 2),
-            Some(_) if in_flow => rest.find([',', '}']).unwrap_or(rest.len()),
-            Some(_) => rest.find(" #").unwrap_or(rest.len()),
-            None => 0,
-        };
-        let value = rest[..len].trim_end();
-        // A nested mapping (`auth:` then an indented block) or an empty value holds no secret.
-        if !value.is_empty() && !matches!(value, "{" | "[" | "|" | ">") {
-            spans.push(start..start + value.len());
-        }
-        i = i.max(start + len);
-    }
-    spans
-}
-
-/// Every credential value in `source`, unquoted, longest first.
-fn credential_values(source: &str) -> Vec<String> {
-    let mut values: Vec<String> = source
-        .lines()
-        .flat_map(|l| {
-            credential_spans(l)
-                .into_iter()
-                .map(move |r| l[r].trim_matches(['"', '\'']).to_owned())
-        })
-        .filter(|v| v.chars().count() >= 3)
-        .collect();
-    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-    values.dedup();
-    values
-}
-
-fn mask_values(text: &str, secrets: &[String]) -> String {
-    secrets
-        .iter()
-        .fold(text.to_owned(), |t, s| t.replace(s.as_str(), MASK))
-}
-
-const MASK: &str = "***";
-
-/// `line` with its credential values masked, and `caret` moved to follow the text it marked.
-fn mask_line(line: &str, caret: std::ops::Range<usize>) -> (String, std::ops::Range<usize>) {
+/// `line` with its `hidden` ranges masked, and `caret` moved to follow the text it marked.
+fn mask_line(line: &str, hidden: &[Range<usize>], caret: Range<usize>) -> (String, Range<usize>) {
     let mut out = String::with_capacity(line.len());
     let mut copied = 0;
     // Maps an offset of `line` to one of `out`, for the caret.
     let mut shifts: Vec<(usize, usize, usize)> = Vec::new();
-    for span in credential_spans(line) {
+    for span in hidden.iter().cloned() {
         out.push_str(&line[copied..span.start]);
         shifts.push((span.start, span.end, out.len()));
         out.push_str(MASK);
         copied = span.end;
     }
     out.push_str(&line[copied..]);
-    let map = |at: usize| {
+    // A caret end (`is_end`) at a masked value's end is inside it, a caret start is not.
+    let map = |at: usize, is_end: bool| {
         let mut delta: isize = 0;
         for &(start, end, new_start) in &shifts {
-            if at >= end {
+            if at > end || (at == end && !is_end) {
                 delta = (new_start + MASK.len()) as isize - end as isize;
-            } else if at >= start {
-                // Inside a masked value: point at the mask.
-                return new_start + (at - start).min(MASK.len() - 1);
+            } else if at > start || (at == start && !is_end) {
+                // Inside a masked value: mark the whole mask.
+                return new_start + if is_end { MASK.len() } else { 0 };
             }
         }
         at.saturating_add_signed(delta)
     };
-    let (start, end) = (map(caret.start), map(caret.end));
+    let (start, end) = (map(caret.start, false), map(caret.end, true));
     let end = end.max(start + 1).min(out.len().max(start + 1));
     (out, start..end)
 }
 
-/// The text of line `pos.line`, its number, and the byte range of the token at
-/// `pos.column` within it (up to the next space or `:`; at least one character).
-fn line_span(source: &str, pos: Pos) -> Option<(&str, usize, std::ops::Range<usize>)> {
-    let line = source.lines().nth(pos.line.checked_sub(1)?)?;
+/// The text of line `pos.line`, its number, its byte offset in `source`, and the byte range of
+/// the token at `pos.column` within it (up to the next space or `:`; at least one character).
+fn line_span(source: &str, pos: Pos) -> Option<(&str, usize, usize, Range<usize>)> {
+    let mut line_at = 0;
+    let mut found = None;
+    for (n, raw) in source.split_inclusive('\n').enumerate() {
+        if n + 1 == pos.line {
+            found = Some(raw.trim_end_matches('\n').trim_end_matches('\r'));
+            break;
+        }
+        line_at += raw.len();
+    }
+    let line = found?;
     // Columns count characters; the snippet wants bytes.
     let start = line
         .char_indices()
@@ -258,7 +205,7 @@ fn line_span(source: &str, pos: Pos) -> Option<(&str, usize, std::ops::Range<usi
         .find(|c: char| c.is_whitespace() || c == ':' || c == ',')
         .unwrap_or(rest.len())
         .max(rest.chars().next().map_or(0, char::len_utf8));
-    Some((line, pos.line, start..start + len))
+    Some((line, pos.line, line_at, start..start + len))
 }
 
 #[cfg(test)]
@@ -318,37 +265,60 @@ mod tests {
     }
 
     #[test]
-    fn credential_keys_are_recognised_and_env_names_kept() {
-        for key in [
-            "token",
-            "auth_token",
-            "Password",
-            "application_credential_secret",
-            "api_key",
-            "credential",
-        ] {
-            assert!(is_credential_key(key), "{key}");
+    fn a_value_below_its_key_is_masked_on_every_line_of_the_snippet() {
+        // Each shape breaks on its value's last line, where the error points.
+        let shapes = [
+            (
+                "auth:\n  password:\n    Next-Line-Pw1: [\n",
+                3,
+                "Next-Line-Pw1",
+            ),
+            ("auth:\n  password:\n    - Seq-Pw2\n    - [\n", 4, "Seq-Pw2"),
+            (
+                "auth:\n  password:\n    inner: Nested-Pw3\n    x: [\n",
+                4,
+                "Nested-Pw3",
+            ),
+            ("auth:\n  password: |\n    Block-Pw4\n  [\n", 4, "Block-Pw4"),
+        ];
+        for (src, line, secret) in shapes {
+            for shown in line - 1..=line {
+                let at = Some(Pos::new(shown as u64, 5));
+                let e = Located::new(Path::new("s.yaml"), src, at, "bad")
+                    .label(format!("found {secret}"));
+                let text = e.render();
+                assert!(!text.contains(secret), "{src:?}\n{text}");
+                assert!(text.contains(&format!("s.yaml:{shown}:5")), "{text}");
+                assert!(text.contains(&format!("{shown} |")), "{text}");
+                if src
+                    .lines()
+                    .nth(shown - 1)
+                    .is_some_and(|l| l.contains(secret))
+                {
+                    assert!(
+                        text.contains("^^^"),
+                        "the caret marks the whole mask:\n{text}"
+                    );
+                }
+            }
         }
-        for key in [
-            "token_env",
-            "token_envv",
-            "base_url",
-            "vars",
-            "auth",
-            "project_id",
-            "key_file",
-        ] {
-            assert!(!is_credential_key(key), "{key}");
-        }
-        assert_eq!(
-            credential_spans("  apis: { x: { api_key: k1, y: 2 }, secret: 's, t' }")
-                .into_iter()
-                .map(|r| &"  apis: { x: { api_key: k1, y: 2 }, secret: 's, t' }"[r])
-                .collect::<Vec<_>>(),
-            ["k1", "'s, t'"]
+    }
+
+    #[test]
+    fn an_unmasked_error_shows_the_file_as_written() {
+        let src = "negative:\n  no_token:\n    stauts: [401]\n";
+        let e = Located::new(
+            Path::new("spec.yaml"),
+            src,
+            Some(Pos::new(3, 5)),
+            "unknown key `stauts`",
         );
-        assert!(credential_spans("auth:").is_empty());
-        assert!(credential_spans("  token_env: OS_AUTH_TOKEN").is_empty());
+        assert!(!e.render().contains("stauts: [401]"), "{}", e.render());
+        let text = e.unmasked().render();
+        assert!(
+            text.contains("stauts: [401]") && text.contains("unknown key `stauts`"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -186,6 +186,24 @@ fn os_variables_sign_in_without_a_clouds_yaml() {
 }
 
 #[test]
+fn os_password_gives_a_cloud_entry_without_one_its_password() {
+    let c = Cloud::start(Duration::from_secs(3600), None);
+    // The printed clouds.yaml and no secure.yaml: the password is only in the environment.
+    c.write("clouds.yaml", &c.server().clouds_yaml("reference", "X"));
+    let out = c
+        .cmd(&["--cloud", "reference", "clouddb::"])
+        .env("OS_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    let all = c.outputs(&out);
+    assert_eq!(code(&out), Some(0), "{all}");
+    let sign_in = &c.report()["run"]["sign_in"];
+    assert_eq!(sign_in["cloud"], "reference", "{all}");
+    assert_eq!(sign_in["user"], "demo");
+    assert_eq!(c.server().tokens_issued(), 1);
+}
+
+#[test]
 fn a_token_expiring_mid_run_is_renewed_before_it_expires() {
     // Tokens live 0.3 s; the ECS cases (five restarts of 0.15 s on one
     // resource) take longer.

@@ -468,6 +468,28 @@ fn a_rackspace_api_key_signs_in_to_identity_v2_and_the_catalog_gives_cloud_datab
 }
 
 #[test]
+fn os_api_key_gives_a_rackspace_cloud_entry_without_one_its_key() {
+    let g = Gateway::start(Duration::from_secs(3600), None);
+    rackspace_cloud(&g);
+    // No secure.yaml: the API key is only in the environment, as the entry's comment says.
+    std::fs::remove_file(g.path("secure.yaml")).unwrap();
+    let out = g
+        .cmd(&["clouddb::"])
+        .env("OS_API_KEY", SK)
+        .output()
+        .unwrap();
+    let all = g.outputs(&out);
+    assert_eq!(code(&out), Some(0), "{all}");
+    let report = g.report();
+    assert_eq!(
+        report["run"]["sign_in"]["auth_url"],
+        g.server().identity_v2_url()
+    );
+    assert_eq!(report["run"]["sign_in"]["user"], "demo");
+    assert_eq!(g.server().tokens_issued(), 1);
+}
+
+#[test]
 fn a_v2_password_sign_in_by_its_auth_url() {
     let g = Gateway::start(Duration::from_secs(3600), None);
     let url = g.server().identity_v2_url();
