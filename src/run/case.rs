@@ -165,7 +165,7 @@ impl Runner {
     /// A resumed run's first look at a resource: watched for the whole
     /// grace, or through the restart it shows, before its first case.
     async fn settle(&self, p: &Poller<'_>) -> String {
-        let w = p.watch(false, self.polling.grace).await;
+        let w = p.watch(false, self.polling.effective_grace()).await;
         let states: Vec<String> =
             w.observations
                 .iter()

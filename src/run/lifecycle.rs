@@ -24,6 +24,14 @@ pub struct Polling {
     pub grace: Duration,
 }
 
+impl Polling {
+    /// The grace a wait really has: a wait also ends at the lifecycle
+    /// timeout, so a timeout shorter than `--restart-grace` is the grace.
+    pub fn effective_grace(&self) -> Duration {
+        self.grace.min(self.timeout)
+    }
+}
+
 pub struct Poller<'a> {
     pub http: &'a Http,
     /// Told of every poll; watching stops once the API is given up on.
@@ -179,7 +187,14 @@ impl Poller<'_> {
                 }
             }
             if started.elapsed() >= self.polling.timeout {
-                w.stop = Stop::TimedOut;
+                // Steady all along: the lifecycle timeout cut the grace
+                // short, and a grace that ran out is what this wait saw.
+                let steady_now = state.as_deref().is_some_and(|s| self.is_steady(s));
+                w.stop = if w.restarting.is_none() && steady_now {
+                    Stop::SteadyNotSeen
+                } else {
+                    Stop::TimedOut
+                };
                 break w;
             }
             if self.health.refusal(self.api).is_some() {

@@ -27,6 +27,10 @@
 //! first restart is watched with the whole grace, and every later wait is a
 //! safe multiple of what it has shown. Only waits in which no restart was
 //! seen teach the second rule, and only full-grace waits do.
+//!
+//! The grace is the shorter of `--restart-grace` and `--lifecycle-timeout`:
+//! a wait also ends at the lifecycle timeout, and one that ended there with
+//! the resource steady all along is a wait whose grace ran out.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -96,9 +100,20 @@ impl Pacing {
         self.polling.interval * SETTLE_POLLS
     }
 
+    /// The whole grace, named as the flag that set it.
+    fn full(&self) -> (Duration, &'static str) {
+        let full = self.polling.effective_grace();
+        let flag = if full < self.polling.grace {
+            "--lifecycle-timeout"
+        } else {
+            "--restart-grace"
+        };
+        (full, flag)
+    }
+
     /// The wait for a restart after an accepted request of `kind` on `api`.
     pub fn wait_for(&self, api: &str, kind: Accepted) -> Wait {
-        let full = self.polling.grace;
+        let (full, flag) = self.full();
         let learned = self.lock().get(api).cloned().unwrap_or_default();
         let grace_s = full.as_secs_f64();
         if let Some(t) = learned.latency {
@@ -106,7 +121,7 @@ impl Pacing {
             return Wait {
                 shortened: (grace < full).then(|| {
                     format!(
-                        "waited up to {:.1} s for a restart instead of --restart-grace {grace_s:.1} s: restarts on {api} showed within {:.2} s of the answer ({LATENCY_MULTIPLE} × that, at least {SETTLE_POLLS} polls)",
+                        "waited up to {:.1} s for a restart instead of {flag} {grace_s:.1} s: restarts on {api} showed within {:.2} s of the answer ({LATENCY_MULTIPLE} × that, at least {SETTLE_POLLS} polls)",
                         grace.as_secs_f64(),
                         t.as_secs_f64()
                     )
@@ -122,7 +137,7 @@ impl Pacing {
             Some(case) if self.settle() < full => Wait {
                 grace: self.settle(),
                 shortened: Some(format!(
-                    "waited {SETTLE_POLLS} polls ({:.1} s) instead of --restart-grace {grace_s:.1} s: {api} had already accepted a request and stayed steady for the whole grace without restarting ({case})",
+                    "waited {SETTLE_POLLS} polls ({:.1} s) instead of {flag} {grace_s:.1} s: {api} had already accepted a request and stayed steady for the whole grace without restarting ({case})",
                     self.settle().as_secs_f64()
                 )),
             },
@@ -263,6 +278,28 @@ mod tests {
         assert_eq!(
             q.wait_for("ddm", Accepted::Restart).grace,
             Duration::from_secs(6)
+        );
+    }
+
+    /// A wait also ends at the lifecycle timeout: when that is shorter than the grace, it is
+    /// the whole grace, and a wait it ended teaches the settle rule.
+    #[test]
+    fn a_lifecycle_timeout_shorter_than_the_grace_is_the_grace() {
+        let p = Pacing::new(Polling {
+            interval: Duration::from_secs(2),
+            timeout: Duration::from_secs(10),
+            grace: Duration::from_secs(60),
+        });
+        let w = p.wait_for("ddm", Accepted::Restart);
+        assert_eq!(w.grace, Duration::from_secs(10));
+        assert!(w.shortened.is_none());
+        p.learn("ddm", "ddm::restart_soft", Accepted::Restart, &w, None);
+        let next = p.wait_for("ddm", Accepted::Negative);
+        assert_eq!(next.grace, Duration::from_secs(6));
+        let why = next.shortened.unwrap_or_default();
+        assert!(
+            why.contains("instead of --lifecycle-timeout 10.0 s"),
+            "{why}"
         );
     }
 
