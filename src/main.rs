@@ -307,6 +307,7 @@ fn run_settings(args: &RunArgs) -> Settings {
     settings.follow_redirects = args.follow_redirects;
     settings.rate = args.rate;
     settings.dead_after = args.dead_after;
+    settings.retries = args.retries;
     settings
 }
 

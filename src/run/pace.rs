@@ -31,6 +31,12 @@
 //! The grace is the shorter of `--restart-grace` and `--lifecycle-timeout`:
 //! a wait also ends at the lifecycle timeout, and one that ended there with
 //! the resource steady all along is a wait whose grace ran out.
+//!
+//! The watch after an action that got no answer ([`Accepted::Lost`]: did
+//! it arrive?) is paced the same way: once a lost action (or a valid
+//! restart) has left the API steady for the whole grace, later lost actions
+//! settle in a few polls. It teaches no latency: the moment the answer was
+//! lost says nothing of when the target took the request.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -51,6 +57,8 @@ pub enum Accepted {
     Restart,
     /// A request the target should have refused.
     Negative,
+    /// An action that got no answer: the watch tells whether it arrived.
+    Lost,
 }
 
 /// What the API has shown so far.
@@ -64,6 +72,9 @@ struct Learned {
     silent_restart: Option<String>,
     /// The first case whose wrongly accepted request did the same.
     silent_negative: Option<String>,
+    /// The first case whose action got no answer and left the resource
+    /// steady for the whole grace.
+    silent_lost: Option<String>,
 }
 
 /// How long one wait may last before it concludes that no restart came.
@@ -130,14 +141,21 @@ impl Pacing {
             };
         }
         let evidence = match kind {
-            Accepted::Restart => learned.silent_restart,
-            Accepted::Negative => learned.silent_negative.or(learned.silent_restart),
+            Accepted::Restart => learned.silent_restart.map(|c| (c, "accepted a restart")),
+            Accepted::Negative => learned
+                .silent_negative
+                .or(learned.silent_restart)
+                .map(|c| (c, "accepted a request")),
+            Accepted::Lost => learned
+                .silent_lost
+                .map(|c| (c, "lost an action"))
+                .or(learned.silent_restart.map(|c| (c, "accepted a restart"))),
         };
         match evidence {
-            Some(case) if self.settle() < full => Wait {
+            Some((case, what)) if self.settle() < full => Wait {
                 grace: self.settle(),
                 shortened: Some(format!(
-                    "waited {SETTLE_POLLS} polls ({:.1} s) instead of {flag} {grace_s:.1} s: {api} had already accepted a request and stayed steady for the whole grace without restarting ({case})",
+                    "waited {SETTLE_POLLS} polls ({:.1} s) instead of {flag} {grace_s:.1} s: {api} had already {what} and stayed steady for the whole grace without restarting ({case})",
                     self.settle().as_secs_f64()
                 )),
             },
@@ -162,12 +180,15 @@ impl Pacing {
         let mut all = self.lock();
         let learned = all.entry(api.to_owned()).or_default();
         match restart_showed {
+            // A lost answer says nothing of when the request was taken.
+            Some(_) if kind == Accepted::Lost => {}
             Some(t) => learned.latency = Some(learned.latency.map_or(t, |old| old.max(t))),
             // Only a full wait in which nothing happened is evidence.
             None if wait.shortened.is_none() => {
                 let slot = match kind {
                     Accepted::Restart => &mut learned.silent_restart,
                     Accepted::Negative => &mut learned.silent_negative,
+                    Accepted::Lost => &mut learned.silent_lost,
                 };
                 slot.get_or_insert_with(|| case.to_owned());
             }
@@ -300,6 +321,37 @@ mod tests {
         assert!(
             why.contains("instead of --lifecycle-timeout 10.0 s"),
             "{why}"
+        );
+    }
+
+    /// The watch after a lost action: settled by an earlier lost action (or a valid restart)
+    /// that showed nothing for the whole grace; never a lesson about latency, nor about the
+    /// waits after accepted requests.
+    #[test]
+    fn lost_actions_settle_after_a_silent_one_and_teach_no_latency() {
+        let p = pacing();
+        let w = p.wait_for("ddm", Accepted::Lost);
+        assert_eq!(w.grace, FULL);
+        p.learn("ddm", "a", Accepted::Lost, &w, Some(Duration::from_secs(1)));
+        assert_eq!(p.wait_for("ddm", Accepted::Restart).grace, FULL);
+        assert_eq!(p.wait_for("ddm", Accepted::Lost).grace, FULL);
+        p.learn("ddm", "ddm::negative::b", Accepted::Lost, &w, None);
+        let next = p.wait_for("ddm", Accepted::Lost);
+        assert_eq!(next.grace, Duration::from_secs(6));
+        let why = next.shortened.unwrap_or_default();
+        assert!(
+            why.contains("lost an action") && why.contains("ddm::negative::b"),
+            "{why}"
+        );
+        assert_eq!(p.wait_for("ddm", Accepted::Restart).grace, FULL);
+        assert_eq!(p.wait_for("ddm", Accepted::Negative).grace, FULL);
+
+        let q = pacing();
+        let w = q.wait_for("ecs", Accepted::Restart);
+        q.learn("ecs", "ecs::v2.1::reboot_soft", Accepted::Restart, &w, None);
+        assert_eq!(
+            q.wait_for("ecs", Accepted::Lost).grace,
+            Duration::from_secs(6)
         );
     }
 
