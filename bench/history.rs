@@ -154,6 +154,7 @@ fn seeded(runs: usize) -> Result<Vec<HistoryLine>, String> {
                     name: name.clone(),
                     outcome,
                     to_steady_ms: restarts.then_some([base - 20, base]),
+                    flaky: false,
                 }
             })
             .collect();

@@ -15,6 +15,11 @@
 //! the same run would cost if every accepted request waited the whole grace.
 //! It takes about two minutes.
 //!
+//! A third table runs the suite behind a flaky network (the `drop-requests`
+//! and `drop-polls` faults: a seeded 5 % of all requests, or 20 % of the
+//! status polls and probes, have their connection reset) and prints its wall
+//! time against the clean run's: what retrying lost requests costs.
+//!
 //! Timings live here, never in tests.
 
 use std::collections::BTreeMap;
@@ -74,7 +79,62 @@ fn main() {
             eprintln!("warning: {} cases failed", report.summary.failed);
         }
     }
+    flaky_network(&specs);
     lenient(&specs);
+}
+
+/// The flaky-network rows: the same suite clean, with 5 % of all requests dropped and with
+/// 20 % of the reads dropped; wall time, its ratio to the clean run, requests lost (and
+/// tried again), flaky and failed cases.
+fn flaky_network(specs: &restart_conformance::spec::SpecSet) {
+    println!(
+        "\nflaky network (0.3 s restarts, --restart-grace 1, --poll-interval 0.02)\n{:>14} {:>8} {:>6} {:>6} {:>6} {:>6}",
+        "fault", "wall s", "ratio", "lost", "flaky", "failed"
+    );
+    let mut clean_wall = None;
+    for fault in ["", "drop-requests", "drop-polls"] {
+        let faults = match fault {
+            "" => std::collections::BTreeSet::new(),
+            name => match name.parse() {
+                Ok(f) => std::collections::BTreeSet::from([f]),
+                Err(e) => {
+                    eprintln!("{e}");
+                    std::process::exit(2);
+                }
+            },
+        };
+        let settings = Settings::new(Polling {
+            interval: Duration::from_millis(20),
+            timeout: Duration::from_secs(30),
+            grace: Duration::from_secs(1),
+        });
+        let args = libtest_mimic::Arguments {
+            quiet: true,
+            ..Default::default()
+        };
+        let choice = EndpointChoice::embedded(
+            Duration::from_millis(300),
+            faults,
+            restart_conformance::reference::DEFAULT_RESOURCES,
+        );
+        let result = pipeline::run_suite(specs, choice, SuiteOptions::in_process(settings, args));
+        let Some(report) = result.ok().and_then(|r| r.report) else {
+            eprintln!("the suite did not run");
+            std::process::exit(1);
+        };
+        let wall = report.run.duration_ms as f64 / 1000.0;
+        let clean = *clean_wall.get_or_insert(wall);
+        let lost: usize = report.cases.iter().map(|c| c.retries.lost.len()).sum();
+        println!(
+            "{:>14} {:>8.2} {:>6.2} {:>6} {:>6} {:>6}",
+            if fault.is_empty() { "none" } else { fault },
+            wall,
+            wall / clean,
+            lost,
+            report.summary.flaky,
+            report.summary.failed,
+        );
+    }
 }
 
 /// The lenient-target row: wall time, the promised bound and the unpaced cost.

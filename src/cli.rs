@@ -210,10 +210,16 @@ pub struct RunArgs {
     /// seen, before "restart not seen" [default: 60; 1 against the embedded server].
     #[arg(long, value_name = "S", value_parser = seconds, help_heading = TIMING)]
     pub restart_grace: Option<Duration>,
-    /// Transport failures in a row (timeouts, refused or closed connections) after which an
-    /// API's remaining cases are not sent; 0 never gives up.
+    /// Requests in a row that got no answer (timeouts, refused or closed connections; a status
+    /// poll counted after its own retries) after which an API's remaining cases are not sent;
+    /// 0 never gives up.
     #[arg(long, value_name = "N", default_value_t = 3, help_heading = TIMING)]
     pub dead_after: usize,
+    /// Run a case again, at most N times, when its own request got no answer (reset, refused,
+    /// timed out), once the resource has shown whether the request arrived; a case that then
+    /// passes is "passed, flaky". An answer, right or wrong, is never retried; 0 turns this off.
+    #[arg(long, value_name = "N", default_value_t = 2, help_heading = TIMING)]
+    pub retries: u32,
     /// Run one share of the cases, as nextest does: `count:M/N` or `hash:M/N`. The unit dealt
     /// out is a resource with all its cases, so partitions never restart the same resource.
     #[arg(long, value_name = "KIND:M/N", help_heading = SELECTION)]

@@ -316,6 +316,7 @@ fn run_settings(args: &RunArgs) -> Settings {
     settings.follow_redirects = args.follow_redirects;
     settings.rate = args.rate;
     settings.dead_after = args.dead_after;
+    settings.retries = args.retries;
     settings
 }
 
@@ -351,10 +352,13 @@ fn cmd_serve(args: ServeArgs) -> Result<u8, Failure> {
         return Ok(exit::SUCCESS);
     }
     let faults = parse_faults(&args.fault)?;
-    if args.tls && faults.contains(&Fault::HugeBody) {
-        return Err(config_msg(
-            "error: --fault huge-body cannot be served with --tls (its raw-TCP front speaks plain HTTP); drop one of the two",
-        ));
+    if let Some(f) = faults
+        .iter()
+        .find(|f| args.tls && matches!(f, Fault::HugeBody | Fault::DropRequests | Fault::DropPolls))
+    {
+        return Err(config_msg(format!(
+            "error: --fault {f} cannot be served with --tls (its raw-TCP front speaks plain HTTP); drop one of the two",
+        )));
     }
     if let Some(Some(ca)) = &args.client_ca {
         let holds_cert = std::fs::read_to_string(ca)

@@ -284,6 +284,63 @@ pub struct CaseReport {
     /// (`run --resume`): the case finished then and was not sent again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub from_journal: bool,
+    /// True when the case passed after a retry: a request got no answer and was sent again
+    /// (nextest's "flaky"). What was lost is in `retries`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub flaky: bool,
+    /// The requests that got no answer and were tried again, and the tries of the case that
+    /// were run again; empty when every request was answered at once.
+    #[serde(default, skip_serializing_if = "Retries::is_empty")]
+    pub retries: Retries,
+}
+
+/// What transport trouble cost a case: only requests that got no answer (reset, refused,
+/// timed out, cut off) are ever tried again, never a finding.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Retries {
+    /// Every request that got no answer, in the order they were lost.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lost: Vec<LostRequest>,
+    /// The tries of the case before the last, when its own request got no answer and the
+    /// case was run again; the case's `exchanges` are those of the last try.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_tries: Vec<EarlierTry>,
+}
+
+impl Retries {
+    pub fn is_empty(&self) -> bool {
+        self.lost.is_empty() && self.earlier_tries.is_empty()
+    }
+}
+
+/// One request that got no answer, and what the runner did about it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LostRequest {
+    /// The try of the case it was lost in: 1 for the first.
+    #[serde(rename = "try")]
+    pub try_number: u32,
+    /// The exchange's purpose: `request`, `second restart`, `status`, …
+    pub purpose: String,
+    /// Milliseconds since the case started, when the request went out.
+    pub at_ms: u64,
+    /// Why no answer came.
+    pub error: String,
+    /// What followed: sent again, or the case run again, and why.
+    pub then: String,
+}
+
+/// A try of a case that was run again because its own request got no answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EarlierTry {
+    /// 1 for the first try.
+    #[serde(rename = "try")]
+    pub try_number: u32,
+    pub exchanges: Vec<ExchangeRecord>,
+    /// The resource's state over the try, the watch after the lost request included.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lifecycle: Vec<Observation>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// One request and what came back. The token is shown as `***`.
@@ -380,6 +437,8 @@ pub struct CaseRun {
     /// Milliseconds since the run started, when the case started.
     pub started_ms: u64,
     pub duration_ms: u64,
+    /// Requests that got no answer and were tried again, and earlier tries of the case.
+    pub retries: Retries,
 }
 
 /// A restart watched through the status URI.
@@ -517,12 +576,16 @@ pub struct Summary {
     pub skipped: usize,
     /// Should-level findings (warnings) across all cases.
     pub warnings: usize,
+    /// Passed cases that passed only after a retry (counted in `passed` too).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub flaky: usize,
 }
 
 impl Summary {
     pub fn of(cases: &[CaseReport]) -> Summary {
         let mut s = Summary::default();
         for c in cases {
+            s.flaky += usize::from(c.flaky);
             match c.outcome {
                 CaseOutcome::Passed => s.passed += 1,
                 CaseOutcome::Failed | CaseOutcome::Errored => s.failed += 1,

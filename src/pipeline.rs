@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use libtest_mimic::{Arguments, Conclusion};
 
 use crate::check;
-use crate::model::{CaseReport, CaseRun};
+use crate::model::{CaseOutcome, CaseReport, CaseRun};
 use crate::plan::{self, Case, Partition};
 use crate::redact::Redactor;
 use crate::report::journal::{
@@ -448,6 +448,8 @@ pub fn judge_case(case: &Case, observed: CaseRun, strict: bool) -> CaseReport {
         resource: observed.resource,
         from_journal: false,
         restart: None,
+        flaky: outcome == CaseOutcome::Passed && !observed.retries.lost.is_empty(),
+        retries: observed.retries,
     };
     if let Some(lc) = &case.spec.lifecycle {
         entry.restart = report::timing::restart_timing(&entry, &lc.restarting, &lc.steady);

@@ -197,6 +197,17 @@ impl Redactor {
         if let Some(curl) = &mut case.curl {
             *curl = self.redact_command(curl);
         }
+        for lost in &mut case.retries.lost {
+            lost.error = self.redact_str(&lost.error);
+            lost.then = self.redact_str(&lost.then);
+        }
+        for t in &mut case.retries.earlier_tries {
+            t.exchanges.iter_mut().for_each(|x| self.redact_exchange(x));
+            t.lifecycle
+                .iter_mut()
+                .for_each(|o| self.redact_observation(o));
+            t.notes.iter_mut().for_each(|n| *n = self.redact_str(n));
+        }
     }
 
     /// Masks a whole report in place, run metadata included.

@@ -12,6 +12,7 @@
     var o = el.getAttribute("data-outcome");
     if (outcome === "problem") { return o === "failed" || o === "errored"; }
     if (outcome === "warning") { return el.getAttribute("data-warnings") !== "0"; }
+    if (outcome === "flaky") { return el.hasAttribute("data-flaky"); }
     return !outcome || o === outcome;
   }
   function apply() {

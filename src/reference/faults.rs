@@ -85,6 +85,12 @@ pub enum Fault {
     AcceptTamperedSignature,
     /// An AK/SK signature whose `X-Sdk-Date` is past the 15-minute skew is accepted.
     AcceptStaleSignature,
+    /// A seeded 5 % of all requests have their connection reset, half before the server sees
+    /// them, half after it served them.
+    DropRequests,
+    /// A seeded 20 % of the reads (status polls, the reachability probe) have their
+    /// connection reset before the server sees them.
+    DropPolls,
 }
 
 impl Fault {
@@ -127,6 +133,8 @@ impl Fault {
         Fault::AcceptAllNoRestart,
         Fault::AcceptTamperedSignature,
         Fault::AcceptStaleSignature,
+        Fault::DropRequests,
+        Fault::DropPolls,
     ];
 
     /// The kebab-case name used on the command line and in test tables.
@@ -169,6 +177,8 @@ impl Fault {
             Fault::AcceptAllNoRestart => "accept-all-no-restart",
             Fault::AcceptTamperedSignature => "accept-tampered-signature",
             Fault::AcceptStaleSignature => "accept-stale-signature",
+            Fault::DropRequests => "drop-requests",
+            Fault::DropPolls => "drop-polls",
         }
     }
 
@@ -251,6 +261,12 @@ impl Fault {
             }
             Fault::AcceptAllNoRestart => {
                 "all: every POST on an action URI answers the documented success, whatever it holds, and no resource ever restarts"
+            }
+            Fault::DropRequests => {
+                "all: a seeded 5 % of requests (actions included) have their connection reset, half before the server sees them, half after it served them"
+            }
+            Fault::DropPolls => {
+                "all: a seeded 20 % of reads (status polls, the reachability probe) have their connection reset before the server sees them"
             }
         }
     }

@@ -6,11 +6,23 @@
 //! request on to the main listener (one request per connection) and, when a DDM action answers
 //! 200, replaces the body with a chunked JSON document of 200 MB, written chunk by chunk and
 //! never held in memory whole. Everything else goes through unchanged.
+//!
+//! Under `drop-requests` or `drop-polls` every API's base URL points at the front, which
+//! passes each request on as `huge-body` does but resets a share of the connections, as a
+//! flaky load balancer or NAT would: `drop-requests` resets 5 % of all requests, half of them
+//! before the request reaches the server and half once the server has served it (the answer is
+//! lost, the restart happened); `drop-polls` resets 20 % of the reads (every GET but those on
+//! an action URI) before they reach the server. Which requests are dropped is seeded: a hash
+//! of a fixed seed, the request line and how many times that request line came before, so a
+//! run that sends the same requests loses the same ones.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use sha2::{Digest, Sha256};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -28,17 +40,35 @@ const MAX_HEAD: usize = 64 * 1024;
 /// The `not-http` answer.
 const NOT_HTTP: &[u8] = b"garbage\r\n\r\n not http at all";
 
+/// The share of requests `drop-requests` resets, in thousandths.
+pub(crate) const DROP_REQUESTS_PERMILLE: u32 = 50;
+/// The share of reads `drop-polls` resets, in thousandths.
+pub(crate) const DROP_POLLS_PERMILLE: u32 = 200;
+/// The seeds of the drop decisions. Each is one that makes its fault bite on the built-in
+/// suite: under `drop-requests` some valid restarts are lost after the server took them, some
+/// negatives before; under `drop-polls` the first reachability probe of two APIs is lost.
+const DROP_REQUESTS_SEED: &[u8] = b"restart-conformance drop seed 1";
+const DROP_POLLS_SEED: &[u8] = b"restart-conformance drop seed 5";
+
 /// What the front does with each connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FrontMode {
     CloseEarly,
     NotHttp,
     HugeBody,
+    /// Resets a seeded share of the requests, passes the rest on.
+    Drop {
+        permille: u32,
+        /// Only reads (GET off the action URIs) are dropped, always before they are served.
+        reads_only: bool,
+        seed: &'static [u8],
+    },
 }
 
 impl FrontMode {
     /// The front the faults ask for, if any. Should several be active, the one breaking the
-    /// most wins: `not-http`, then `close-early`, then `huge-body`.
+    /// most wins: `not-http`, then `close-early`, then `huge-body`, then `drop-requests`, then
+    /// `drop-polls`.
     pub(crate) fn from_faults(faults: &BTreeSet<Fault>) -> Option<FrontMode> {
         if faults.contains(&Fault::NotHttp) {
             Some(FrontMode::NotHttp)
@@ -46,10 +76,93 @@ impl FrontMode {
             Some(FrontMode::CloseEarly)
         } else if faults.contains(&Fault::HugeBody) {
             Some(FrontMode::HugeBody)
+        } else if faults.contains(&Fault::DropRequests) {
+            Some(FrontMode::Drop {
+                permille: DROP_REQUESTS_PERMILLE,
+                reads_only: false,
+                seed: DROP_REQUESTS_SEED,
+            })
+        } else if faults.contains(&Fault::DropPolls) {
+            Some(FrontMode::Drop {
+                permille: DROP_POLLS_PERMILLE,
+                reads_only: true,
+                seed: DROP_POLLS_SEED,
+            })
         } else {
             None
         }
     }
+
+    /// True when the front stands before every API, not only DDM.
+    pub(crate) fn fronts_every_api(self) -> bool {
+        matches!(self, FrontMode::Drop { .. })
+    }
+
+    /// True when the front passes requests on in plain HTTP, which a TLS listener behind
+    /// it would not take.
+    pub(crate) fn proxies(self) -> bool {
+        matches!(self, FrontMode::HugeBody | FrontMode::Drop { .. })
+    }
+}
+
+/// What happens to one request under a drop fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    Pass,
+    /// Reset before the request reaches the server.
+    DropBefore,
+    /// Served, then reset before the answer reaches the client.
+    DropAfter,
+}
+
+/// The seeded drop decisions: how many times each request line came so far.
+#[derive(Debug, Default)]
+struct Dropper {
+    seen: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Dropper {
+    fn fate(&self, request_line: &str, permille: u32, reads_only: bool, seed: &[u8]) -> Fate {
+        let mut parts = request_line.split(' ');
+        let method = parts.next().unwrap_or_default();
+        let path = parts.next().unwrap_or_default();
+        let read = method == "GET" && !is_action(path);
+        if reads_only && !read {
+            return Fate::Pass;
+        }
+        let n = {
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            let n = seen.entry(format!("{method} {path}")).or_default();
+            *n += 1;
+            *n
+        };
+        let digest = Sha256::new()
+            .chain_update(seed)
+            .chain_update(method)
+            .chain_update(b" ")
+            .chain_update(path)
+            .chain_update(n.to_be_bytes())
+            .finalize();
+        let draw = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % 1000;
+        if draw >= permille {
+            Fate::Pass
+        } else if read || digest[4] % 2 == 0 {
+            // A read changes nothing on the server: dropping it after it is served would
+            // look the same to the client.
+            Fate::DropBefore
+        } else {
+            Fate::DropAfter
+        }
+    }
+}
+
+/// True for the path of an action URI.
+fn is_action(path: &str) -> bool {
+    path.split('?')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .ends_with("/action")
 }
 
 /// Accepts connections on `listener` until `stop`, handling each as `mode` says.
@@ -59,6 +172,7 @@ pub(crate) async fn serve_front(
     upstream: SocketAddr,
     stop: watch::Receiver<bool>,
 ) {
+    let dropper = Arc::new(Dropper::default());
     let stopping = stopped(stop.clone());
     tokio::pin!(stopping);
     loop {
@@ -67,11 +181,12 @@ pub(crate) async fn serve_front(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     let stop = stop.clone();
+                    let dropper = dropper.clone();
                     tokio::spawn(async move {
                         tokio::select! {
                             () = stopped(stop) => {}
                             // A client that goes away mid-answer is no concern of a hostile peer.
-                            _ = connection(stream, mode, upstream) => {}
+                            _ = connection(stream, mode, upstream, &dropper) => {}
                         }
                     });
                 }
@@ -86,6 +201,7 @@ async fn connection(
     mut stream: TcpStream,
     mode: FrontMode,
     upstream: SocketAddr,
+    dropper: &Dropper,
 ) -> io::Result<()> {
     let (head, rest) = read_head(&mut stream).await?;
     match mode {
@@ -103,8 +219,60 @@ async fn connection(
             let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
             Ok(())
         }
-        FrontMode::HugeBody => proxy(stream, &head, &rest, upstream).await,
+        FrontMode::HugeBody => proxy(stream, &head, &rest, upstream, true).await,
+        FrontMode::Drop {
+            permille,
+            reads_only,
+            seed,
+        } => match dropper.fate(&request_line(&head), permille, reads_only, seed) {
+            Fate::Pass => proxy(stream, &head, &rest, upstream, false).await,
+            Fate::DropBefore => reset(stream),
+            Fate::DropAfter => served_then_reset(stream, &head, &rest, upstream).await,
+        },
     }
+}
+
+/// Closes `stream` with a TCP reset, as a load balancer dropping the connection does.
+fn reset(stream: TcpStream) -> io::Result<()> {
+    stream.set_zero_linger()?;
+    drop(stream);
+    Ok(())
+}
+
+/// Passes the request on (its body read whole first, by `Content-Length`), reads the whole
+/// answer, then resets the client's connection without a byte of it.
+async fn served_then_reset(
+    mut client: TcpStream,
+    head: &[u8],
+    rest: &[u8],
+    upstream: SocketAddr,
+) -> io::Result<()> {
+    let length = header_lines(head)
+        .find(|(name, _)| name == "content-length")
+        .and_then(|(_, value)| value.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(MAX_HEAD);
+    let mut body = rest.to_vec();
+    let mut chunk = [0u8; 4096];
+    while body.len() < length {
+        let read = client.read(&mut chunk).await?;
+        if read == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..read]);
+    }
+    let mut server = TcpStream::connect(upstream).await?;
+    server.write_all(&one_request_head(head)).await?;
+    server.write_all(&body).await?;
+    let mut answer = Vec::new();
+    server.read_to_end(&mut answer).await?;
+    reset(client)
+}
+
+/// The first line of a request head.
+fn request_line(head: &[u8]) -> String {
+    String::from_utf8_lossy(head.split(|&byte| byte == b'\r').next().unwrap_or_default())
+        .into_owned()
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -162,15 +330,16 @@ fn one_request_head(head: &[u8]) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// Passes one request on to `upstream` and its answer back; with `huge`, a DDM action's 200
+/// becomes the `huge-body` document.
 async fn proxy(
     client: TcpStream,
     head: &[u8],
     rest: &[u8],
     upstream: SocketAddr,
+    huge: bool,
 ) -> io::Result<()> {
-    let request_line =
-        String::from_utf8_lossy(head.split(|&byte| byte == b'\r').next().unwrap_or_default())
-            .into_owned();
+    let request_line = request_line(head);
     let mut parts = request_line.split(' ');
     let method = parts.next().unwrap_or_default();
     let path = parts
@@ -179,7 +348,7 @@ async fn proxy(
         .split('?')
         .next()
         .unwrap_or_default();
-    let is_action = method == "POST" && path.ends_with("/action");
+    let is_action = huge && method == "POST" && path.ends_with("/action");
 
     let mut server = TcpStream::connect(upstream).await?;
     server.write_all(&one_request_head(head)).await?;
@@ -271,4 +440,50 @@ async fn write_chunk(client: &mut (impl AsyncWrite + Unpin), data: &[u8]) -> io:
         .await?;
     client.write_all(data).await?;
     client.write_all(b"\r\n").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The decisions are a function of the request line and its count: the same sequence of
+    /// requests loses the same ones, about the share asked for, and a read is only ever lost
+    /// before it is served.
+    #[test]
+    fn drops_are_seeded_and_near_their_share() {
+        let fates = |permille, reads_only, line: &str| {
+            let dropper = Dropper::default();
+            (0..4000)
+                .map(|_| dropper.fate(line, permille, reads_only, DROP_REQUESTS_SEED))
+                .collect::<Vec<_>>()
+        };
+        let post = "POST /ecs/v2.1/p/servers/s/action HTTP/1.1";
+        let get = "GET /ecs/v2.1/p/servers/s HTTP/1.1";
+        let actions = fates(DROP_REQUESTS_PERMILLE, false, post);
+        assert_eq!(actions, fates(DROP_REQUESTS_PERMILLE, false, post));
+        let before = actions.iter().filter(|f| **f == Fate::DropBefore).count();
+        let after = actions.iter().filter(|f| **f == Fate::DropAfter).count();
+        assert!(
+            (140..=260).contains(&(before + after)),
+            "{before} + {after}"
+        );
+        assert!(before > 40 && after > 40, "{before} / {after}");
+
+        let polls = fates(DROP_POLLS_PERMILLE, true, get);
+        let dropped = polls.iter().filter(|f| **f == Fate::DropBefore).count();
+        assert!((700..=900).contains(&dropped), "{dropped}");
+        assert!(!polls.contains(&Fate::DropAfter));
+        assert!(
+            fates(DROP_POLLS_PERMILLE, true, post)
+                .iter()
+                .all(|f| *f == Fate::Pass)
+        );
+        let get_action = "GET /ecs/v2.1/p/servers/s/action HTTP/1.1";
+        assert!(
+            fates(DROP_POLLS_PERMILLE, true, get_action)
+                .iter()
+                .all(|f| *f == Fate::Pass),
+            "a GET on the action URI is a case's own request, not a read"
+        );
+    }
 }

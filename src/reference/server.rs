@@ -120,6 +120,8 @@ pub struct ReferenceServer {
     resources: Vec<Vec<String>>,
     /// Where the DDM API is reached: the main listener, or the raw-TCP front of a hostile fault.
     ddm_addr: SocketAddr,
+    /// Every API is reached through the front (the drop faults), not only DDM.
+    front_all: bool,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     shared: Arc<Shared>,
@@ -176,11 +178,11 @@ impl ReferenceServer {
         tls: Option<&TlsOptions>,
     ) -> io::Result<ReferenceServer> {
         let front_mode = FrontMode::from_faults(&config.faults);
-        if tls.is_some() && front_mode == Some(FrontMode::HugeBody) {
+        if tls.is_some() && front_mode.is_some_and(FrontMode::proxies) {
             // The raw-TCP front proxies plain HTTP to the main listener, which then speaks TLS.
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "the huge-body fault cannot be served over TLS",
+                "the huge-body and drop faults cannot be served over TLS",
             ));
         }
         let listener = TcpListener::bind(listen).await?;
@@ -268,6 +270,7 @@ impl ReferenceServer {
             addr,
             resources,
             ddm_addr,
+            front_all: front_mode.is_some_and(FrontMode::fronts_every_api),
             stop,
             tasks,
             shared,
@@ -310,7 +313,7 @@ impl ReferenceServer {
             .iter()
             .zip(&self.resources)
             .map(|(&api, resources)| {
-                let addr = if api == Api::Ddm {
+                let addr = if api == Api::Ddm || self.front_all {
                     self.ddm_addr
                 } else {
                     self.addr

@@ -73,6 +73,9 @@ pub struct HistoryCase {
     /// Bounds of the time from the restart's answer to the steady state, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_steady_ms: Option<[u64; 2]>,
+    /// Passed only after a request that got no answer was tried again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub flaky: bool,
 }
 
 impl HistoryCase {
@@ -118,6 +121,7 @@ impl HistoryLine {
                         .as_ref()
                         .and_then(|r| r.to_steady)
                         .map(|b| [b.after_ms, b.by_ms]),
+                    flaky: c.flaky,
                 })
                 .collect(),
         }

@@ -571,6 +571,8 @@ pub fn not_run(p: &PlannedCase) -> CaseReport {
         resource: None,
         from_journal: false,
         restart: None,
+        flaky: false,
+        retries: Default::default(),
     }
 }
 

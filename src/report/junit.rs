@@ -3,8 +3,10 @@
 //! The testcase `name` is the case id and `classname` the API id, so a name copied from a CI
 //! test tab can be pasted after `run --exact`. [`status_of`] holds the one exhaustive mapping
 //! from case outcome to JUnit element: a broken rule is a `<failure>`, a missing answer an
-//! `<error>`. Checks that passed are not listed; a failure's text holds every finding with its
-//! schema errors and diff, and `<system-out>` summarises the exchanges. A run that did not
+//! `<error>`. A request that got no answer and was tried again adds a `<flakyError>` to a
+//! passed case (it passed, flaky) and a `<rerunError>` to a failed one. Checks that passed are
+//! not listed; a failure's text holds every finding with its schema errors and diff, and
+//! `<system-out>` summarises the exchanges. A run that did not
 //! verify TLS certificates adds `tls_not_verified` (the hosts) to every suite's properties.
 //! A sample:
 //!
@@ -64,7 +66,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
 use super::format::one_line;
 use super::model::{CaseOutcome, CaseReport, CheckOutcome, CheckReport, Report};
@@ -155,9 +157,30 @@ fn test_case(case: &CaseReport) -> TestCase {
     test_case
 }
 
-/// The one mapping from case outcome to JUnit status. No `_` arm: a new outcome must be mapped
-/// here before the crate compiles.
+/// The one mapping from case outcome to JUnit status, with a rerun per request that got no
+/// answer and was tried again: `<flakyError>` in a passed case (nextest's "flaky", read by
+/// Jenkins, GitLab and the surefire format), `<rerunError>` in a failed or errored one.
 pub fn status_of(case: &CaseReport) -> TestCaseStatus {
+    let mut status = outcome_status(case);
+    status.add_reruns(case.retries.lost.iter().map(|lost| {
+        let mut rerun = TestRerun::new(NonSuccessKind::Error);
+        rerun.set_message(one_line(
+            &format!(
+                "try {}: {} at {} ms got no answer: {}",
+                lost.try_number, lost.purpose, lost.at_ms, lost.error
+            ),
+            MESSAGE_MAX,
+        ));
+        rerun.set_type("transport");
+        rerun.set_description(format!("{}\n{}", lost.error, lost.then));
+        rerun
+    }));
+    status
+}
+
+/// The mapping from case outcome alone. No `_` arm: a new outcome must be mapped here before
+/// the crate compiles.
+fn outcome_status(case: &CaseReport) -> TestCaseStatus {
     match case.outcome {
         CaseOutcome::Passed => TestCaseStatus::success(),
         CaseOutcome::Failed => {
@@ -322,6 +345,52 @@ mod tests {
         assert_eq!(skipped, report.summary.skipped);
         let suites: Vec<_> = parsed.test_suites.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(suites, ["ecs", "ddm", "clouddb"]);
+        Ok(())
+    }
+
+    fn lost(purpose: &str, at_ms: u64) -> crate::model::LostRequest {
+        crate::model::LostRequest {
+            try_number: 1,
+            purpose: purpose.into(),
+            at_ms,
+            error: "no valid HTTP response: connection reset by peer".into(),
+            then: "the resource stayed ACTIVE for 1.0 s, so the request had not arrived; sent it again".into(),
+        }
+    }
+
+    /// A case that passed after a retry is a success with one `<flakyError>` per lost request;
+    /// an errored one gets `<rerunError>`s. Neither changes the failure and error counts.
+    #[test]
+    fn lost_requests_are_flaky_errors_of_a_pass_and_reruns_of_a_failure()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let mut report = sample::report();
+        let clean = quick_junit::Report::deserialize_from_str(&to_junit(&report)?)?;
+        let passed = report
+            .cases
+            .iter_mut()
+            .find(|c| c.outcome == CaseOutcome::Passed)
+            .ok_or("no passed case")?;
+        passed.flaky = true;
+        passed.retries.lost = vec![lost("request", 12), lost("status", 340)];
+        let errored = report
+            .cases
+            .iter_mut()
+            .find(|c| c.outcome == CaseOutcome::Errored)
+            .ok_or("no errored case")?;
+        errored.retries.lost = vec![lost("request", 7)];
+        let xml = to_junit(&report)?;
+        assert_eq!(xml.matches("<flakyError ").count(), 2, "{xml}");
+        assert_eq!(xml.matches("<rerunError ").count(), 1, "{xml}");
+        assert!(
+            xml.contains("try 1: request at 12 ms got no answer"),
+            "{xml}"
+        );
+        assert!(xml.contains("sent it again"), "{xml}");
+        let parsed = quick_junit::Report::deserialize_from_str(&xml)?;
+        assert_eq!(
+            (parsed.failures, parsed.errors),
+            (clean.failures, clean.errors)
+        );
         Ok(())
     }
 

@@ -2,9 +2,10 @@
 //!
 //! Layout: a title with the totals; the baseline comparison when there is one (regressions are
 //! what a reviewer needs first); the conformance matrix; the failed cases with a one-line reason;
-//! the warnings. Text from responses ends up in check messages, so every such string is escaped:
-//! Markdown and HTML punctuation is backslash-escaped, `|` and newlines too inside table cells,
-//! and lists are capped so a broken target cannot produce a comment GitHub refuses to post.
+//! the flaky cases (passed after a retry) with what was lost; the warnings. Text from responses
+//! ends up in check messages, so every such string is escaped: Markdown and HTML punctuation
+//! is backslash-escaped, `|` and newlines too inside table cells, and lists are capped so a
+//! broken target cannot produce a comment GitHub refuses to post.
 
 use std::fmt::Write as _;
 
@@ -28,6 +29,7 @@ pub fn to_markdown(report: &Report, baseline: Option<&ReportDiff>) -> String {
     matrix(&mut out, report);
     restart_times(&mut out, report);
     failed_cases(&mut out, report);
+    flaky_cases(&mut out, report);
     warning_list(&mut out, report);
     footer(&mut out, report);
     out
@@ -49,10 +51,15 @@ fn title(out: &mut String, report: &Report) {
     };
     let _ = writeln!(
         out,
-        "# {mark} {} {}: {} passed, {} failed, {} skipped, {} warning{}\n",
+        "# {mark} {} {}: {} passed{}, {} failed, {} skipped, {} warning{}\n",
         text(&report.tool.name),
         text(&report.tool.version),
         s.passed,
+        if s.flaky > 0 {
+            format!(" ({} flaky)", s.flaky)
+        } else {
+            String::new()
+        },
         s.failed,
         s.skipped,
         s.warnings,
@@ -207,6 +214,39 @@ fn failed_cases(out: &mut String, report: &Report) {
         let _ = writeln!(out, "- {} — {}", code(&case.name), reason(case));
     }
     more(out, failed.len());
+    out.push('\n');
+}
+
+/// The cases that passed only after a request that got no answer was tried again, each with
+/// what was lost first and how often.
+fn flaky_cases(out: &mut String, report: &Report) {
+    let flaky: Vec<&CaseReport> = report.cases.iter().filter(|c| c.flaky).collect();
+    if flaky.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## Flaky cases ({}): passed after a retry\n",
+        flaky.len()
+    );
+    for case in flaky.iter().take(LIST_MAX) {
+        let lost = &case.retries.lost;
+        let first = lost.first().map_or_else(String::new, |l| {
+            format!(
+                "try {}: {} at {} ms got no answer ({}); {}",
+                l.try_number, l.purpose, l.at_ms, l.error, l.then
+            )
+        });
+        let _ = writeln!(
+            out,
+            "- {} — {} request{} lost: {}",
+            code(&case.name),
+            lost.len(),
+            if lost.len() == 1 { "" } else { "s" },
+            text(&one_line(&first, MESSAGE_MAX))
+        );
+    }
+    more(out, flaky.len());
     out.push('\n');
 }
 
@@ -403,6 +443,41 @@ mod tests {
         // The `|` of a message is escaped in the warning list.
         assert!(md.contains("no \\`error\\_code\\` \\| field"), "{md}");
         assert!(!md.contains("Compared with baseline"));
+    }
+
+    /// A pass after a retry is counted in the title and listed with what was lost.
+    #[test]
+    fn flaky_cases_are_counted_and_listed() {
+        let mut report = sample::report();
+        let case = report
+            .cases
+            .iter_mut()
+            .find(|c| c.outcome == CaseOutcome::Passed)
+            .map(|c| {
+                c.flaky = true;
+                c.retries.lost.push(crate::model::LostRequest {
+                    try_number: 1,
+                    purpose: "request".into(),
+                    at_ms: 12,
+                    error: "no valid HTTP response: reset".into(),
+                    then: "sent it again".into(),
+                });
+                c.name.clone()
+            })
+            .unwrap_or_default();
+        report.summary = crate::model::Summary::of(&report.cases);
+        let md = to_markdown(&report, None);
+        assert!(md.contains(": 3 passed (1 flaky), 2 failed"), "{md}");
+        assert!(
+            md.contains("## Flaky cases (1): passed after a retry\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains(&format!(
+                "- `{case}` — 1 request lost: try 1: request at 12 ms got no answer (no valid HTTP response: reset); sent it again\n"
+            )),
+            "{md}"
+        );
     }
 
     #[test]

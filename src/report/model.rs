@@ -11,3 +11,4 @@ pub use crate::model::{
     Observation, REPORT_FORMAT, Report, RequestRecord, ResponseRecord, RunInfo, Severity,
     SignInInfo, Summary, ToolInfo, Verdict,
 };
+pub use crate::model::{EarlierTry, LostRequest, Retries};

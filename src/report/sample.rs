@@ -83,6 +83,8 @@ pub fn case(name: &str, api: &str, group: Group, outcome: CaseOutcome) -> CaseRe
         resource: None,
         restart: None,
         from_journal: false,
+        flaky: false,
+        retries: Default::default(),
     }
 }
 

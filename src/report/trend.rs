@@ -6,8 +6,10 @@
 //! - **Order**: runs are ordered by start time; the latest run is the one that started last.
 //! - **Comparable runs** share tool version, spec digest and target with the latest run.
 //! - **Flaky**: over the latest `window` comparable runs, a case whose outcome (passed versus
-//!   failed or errored; skipped and absent runs are left out) changes at least twice. One change
-//!   is a single regression or a single fix, not flakiness: `✓✓✗✗` is a regression, `✓✗✓` flaky.
+//!   failed or errored; skipped and absent runs are left out) changes at least twice, or that
+//!   passed only after a retry (`~`: a request got no answer and was tried again) in one of
+//!   them. One change is a single regression or a single fix, not flakiness: `✓✓✗✗` is a
+//!   regression, `✓✗✓` and `✓~✓` are flaky.
 //! - **New failure**: failed or errored in the latest run, passed in the run before it.
 //! - **Failing longest**: cases failing in the latest run, by how many runs in a row they have
 //!   failed (runs where they were skipped or absent neither break nor lengthen the streak).
@@ -87,7 +89,8 @@ pub struct Flaky {
     pub name: String,
     /// Changes between passed and failed over the comparable runs.
     pub flips: usize,
-    /// The outcomes considered, oldest first: `✓` passed, `✗` failed or errored.
+    /// The outcomes considered, oldest first: `✓` passed, `~` passed after a retry, `✗` failed
+    /// or errored.
     pub outcomes: String,
 }
 
@@ -305,20 +308,37 @@ fn flaky(runs: &[HistoryLine], cases: &[CaseStrip], window: usize) -> Vec<Flaky>
         .take(window)
         .collect();
     comparable.reverse();
+    // Per comparable run, the cases that passed only after a retry.
+    let retried: BTreeMap<usize, Vec<&str>> = comparable
+        .iter()
+        .map(|&r| {
+            let names = runs[r].cases.iter().filter(|c| c.flaky);
+            (r, names.map(|c| c.name.as_str()).collect())
+        })
+        .collect();
     let mut rows: Vec<Flaky> = cases
         .iter()
         .filter_map(|c| {
-            let seq: Vec<bool> = comparable
+            let seq: Vec<(bool, bool)> = comparable
                 .iter()
-                .filter_map(|&r| c.outcomes[r])
-                .filter(|&o| o != CaseOutcome::Skipped)
-                .map(failed)
+                .filter_map(|&r| {
+                    let o = c.outcomes[r].filter(|&o| o != CaseOutcome::Skipped)?;
+                    Some((failed(o), retried[&r].contains(&c.name.as_str())))
+                })
                 .collect();
-            let flips = seq.windows(2).filter(|w| w[0] != w[1]).count();
-            (flips >= 2).then(|| Flaky {
+            let flips = seq.windows(2).filter(|w| w[0].0 != w[1].0).count();
+            let after_retry = seq.iter().any(|&(_, r)| r);
+            (flips >= 2 || after_retry).then(|| Flaky {
                 name: c.name.clone(),
                 flips,
-                outcomes: seq.iter().map(|&f| if f { '✗' } else { '✓' }).collect(),
+                outcomes: seq
+                    .iter()
+                    .map(|&(f, r)| match (f, r) {
+                        (true, _) => '✗',
+                        (false, true) => '~',
+                        (false, false) => '✓',
+                    })
+                    .collect(),
             })
         })
         .collect();
@@ -400,6 +420,7 @@ mod tests {
                     name: (*name).into(),
                     outcome: *outcome,
                     to_steady_ms: t.map(|t| [t.saturating_sub(100), t]),
+                    flaky: false,
                 })
                 .collect(),
         }
@@ -430,6 +451,24 @@ mod tests {
                 name: "a::flaky".into(),
                 flips: 3,
                 outcomes: "✓✗✓✗".into()
+            }]
+        );
+    }
+
+    /// A pass after a retry counts as flaky at once, and shows as `~`.
+    #[test]
+    fn a_pass_after_a_retry_is_flaky() {
+        let mut runs: Vec<HistoryLine> = (1..=3)
+            .map(|day| run(day, &[("a::steady", P, None), ("a::retried", P, None)]))
+            .collect();
+        runs[1].cases[1].flaky = true;
+        let t = analyse(&runs, 10);
+        assert_eq!(
+            t.flaky,
+            [Flaky {
+                name: "a::retried".into(),
+                flips: 0,
+                outcomes: "✓~✓".into()
             }]
         );
     }

@@ -424,7 +424,7 @@ pub fn to_history_md(trend: &Trend) -> String {
 
     let _ = writeln!(
         out,
-        "## Flaky cases ({})\n\nOutcome changed at least twice over the last {} runs with the latest run's tool version, spec set and target.\n",
+        "## Flaky cases ({})\n\nOutcome changed at least twice, or passed only after a retry (`~`), over the last {} runs with the latest run's tool version, spec set and target.\n",
         trend.flaky.len(),
         trend.window
     );
@@ -545,6 +545,7 @@ mod tests {
                 name: name.into(),
                 outcome,
                 to_steady_ms: Some([280, 300 + u64::from(day)]),
+                flaky: false,
             }],
         }
     }

@@ -1,45 +1,153 @@
-//! Driving one case: the gate, the request, the lifecycle watch. Records
-//! what happened as a [`CaseRun`]; deciding whether it was right is
-//! `check`'s job.
+//! Driving one case: the gate, the request, the lifecycle watch, and the
+//! tries again when the case's own request got no answer. Records what
+//! happened as a [`CaseRun`]; deciding whether it was right is `check`'s job.
+//!
+//! An action that got no answer (reset, refused, timed out, cut off) may
+//! or may not have reached the target, so it is never simply sent again.
+//! The resource is watched first, paced as the wait after an accepted
+//! request is ([`Accepted::Lost`]): if it shows its restarting state, the
+//! request arrived, and the case runs again once the resource is steady; if
+//! it stays steady through the grace, the request did not arrive, and the
+//! case runs again. At most `--retries` times. An answer is never a reason
+//! to try again, whatever it says: a wrong status, a body that fails its
+//! schema or a missing restart is a finding at the first try.
 
 use std::time::Instant;
 
 use super::Runner;
-use super::http::{Outgoing, ms};
+use super::http::{Outgoing, ms, no_answer};
 use super::lifecycle::{Poller, Stop, Watch};
 use super::pace::Accepted;
 use crate::endpoint::Secret;
-use crate::model::{CaseRun, Watched};
+use crate::model::{CaseRun, EarlierTry, LostRequest, Observation, Retries, Watched};
 use crate::plan::{Bound, Case, CaseKind};
 use crate::redact::Redactor;
 
+/// The purpose of a concurrency case's restart sent during the first.
+const SECOND_RESTART: &str = "second restart";
+
+/// A case's own request (or its second restart) that got no answer.
+struct LostAction {
+    purpose: &'static str,
+    at_ms: u64,
+    error: String,
+}
+
 impl Runner {
     /// Runs `case` against the endpoint and records what it saw; `first`
-    /// when it is the first case on its resource.
+    /// when it is the first case on its resource. A try whose own request
+    /// got no answer is run again, at most `--retries` times; the record is
+    /// that of the last try, with the earlier ones and every lost request
+    /// in `retries`.
     pub(super) async fn run_case(&self, case: &Case, first: bool) -> CaseRun {
         let start = Instant::now();
-        let mut run = CaseRun {
-            started_ms: ms(start.duration_since(self.started)),
-            ..CaseRun::default()
-        };
         let Some(bound) = &case.bound else {
-            run.skipped = Some(format!(
-                "`{}` is not configured in the target file",
-                case.api
-            ));
-            return run;
+            return CaseRun {
+                started_ms: ms(start.duration_since(self.started)),
+                skipped: Some(format!(
+                    "`{}` is not configured in the target file",
+                    case.api
+                )),
+                ..CaseRun::default()
+            };
         };
         let resource = bound.resource_key(&case.api);
-        run.resource = Some(resource.clone());
+        let mut retries = Retries::default();
+        let mut try_number = 1;
+        loop {
+            let poller = self.poller(case, bound, &resource, start, try_number);
+            let settle = first && try_number == 1;
+            let (mut run, lost) = self
+                .run_try(case, bound, &resource, poller.as_ref(), settle, start)
+                .await;
+            let mut watched = Vec::new();
+            let again = match lost {
+                Some(lost) => {
+                    let next = self
+                        .after_lost(case, poller.as_ref(), &lost, &mut run, try_number)
+                        .await;
+                    next.map(|(then, observations)| {
+                        watched = observations;
+                        LostRequest {
+                            try_number,
+                            purpose: lost.purpose.into(),
+                            at_ms: lost.at_ms,
+                            error: lost.error,
+                            then,
+                        }
+                    })
+                }
+                None => None,
+            };
+            if let Some(p) = &poller {
+                retries.lost.extend(p.take_lost());
+            }
+            let Some(lost) = again else {
+                return self.finish(run, retries, start);
+            };
+            retries.lost.push(lost);
+            retries.earlier_tries.push(EarlierTry {
+                try_number,
+                lifecycle: run
+                    .before
+                    .into_iter()
+                    .chain(run.watch.into_iter().flat_map(|w| w.observations))
+                    .chain(watched)
+                    .collect(),
+                exchanges: run.exchanges,
+                notes: run.notes,
+            });
+            try_number += 1;
+        }
+    }
+
+    /// The last try's record, with what the earlier ones lost: every lost
+    /// request is also a note, saying when and what followed.
+    fn finish(&self, mut run: CaseRun, mut retries: Retries, start: Instant) -> CaseRun {
+        retries.lost.sort_by_key(|l| (l.try_number, l.at_ms));
+        run.notes.extend(retries.lost.iter().map(|l| {
+            format!(
+                "try {}: the {} sent at {} ms got no answer ({}); {}",
+                l.try_number,
+                if l.purpose == "status" {
+                    "status poll"
+                } else {
+                    l.purpose.as_str()
+                },
+                l.at_ms,
+                l.error,
+                l.then
+            )
+        }));
+        run.retries = retries;
+        run.duration_ms = ms(start.elapsed());
+        run
+    }
+
+    /// One try of the case: the gate, the request, what follows an
+    /// accepted one. Also returns the action when it got no answer.
+    async fn run_try(
+        &self,
+        case: &Case,
+        bound: &Bound,
+        resource: &str,
+        poller: Option<&Poller<'_>>,
+        settle: bool,
+        start: Instant,
+    ) -> (CaseRun, Option<LostAction>) {
+        let mut run = CaseRun {
+            started_ms: ms(start.duration_since(self.started)),
+            resource: Some(resource.to_owned()),
+            ..CaseRun::default()
+        };
         if let Some(why) = self.health.refusal(&case.api) {
             run.transport_error = Some(why);
-            return run;
+            return (run, None);
         }
-        let poller = self.poller(case, bound, &resource, start);
         if case.touches_resource
-            && let Some(p) = &poller
+            && let Some(p) = poller
         {
-            if first && self.settle_first {
+            if settle && self.settle_first {
                 run.notes.push(self.settle(p).await);
             }
             let (note, last) = p.wait_not_restarting().await;
@@ -49,7 +157,7 @@ impl Runner {
             if let Some(why) = self.health.refusal(&case.api) {
                 run.transport_error = Some(why);
                 run.duration_ms = ms(start.elapsed());
-                return run;
+                return (run, None);
             }
         }
 
@@ -59,20 +167,158 @@ impl Runner {
         let (records, received, notes) = self.http.send_all(outgoing, start).await;
         self.health
             .record_action(&case.api, received.as_ref().err());
+        let at_ms = records.last().map_or(0, |r| r.at_ms);
         run.exchanges.extend(records);
         run.notes.extend(notes);
+        let mut lost = None;
         match received {
             Ok(r) => {
                 let accepted = (200..300).contains(&r.status);
                 run.main = Some(r);
-                if accepted && let Some(p) = &poller {
-                    self.after_accepted(case, bound, p, &mut run, start).await;
+                if accepted && let Some(p) = poller {
+                    lost = self.after_accepted(case, bound, p, &mut run, start).await;
                 }
             }
-            Err(e) => run.transport_error = Some(e),
+            Err(e) => {
+                lost = no_answer(&e).then(|| LostAction {
+                    purpose: "request",
+                    at_ms,
+                    error: e.clone(),
+                });
+                run.transport_error = Some(e);
+            }
         }
         run.duration_ms = ms(start.elapsed());
-        run
+        (run, lost)
+    }
+
+    /// After try `try_number` lost its action: whether to run the case
+    /// again, and why (with the states the watch saw), or `None` with a
+    /// note saying why not.
+    async fn after_lost(
+        &self,
+        case: &Case,
+        poller: Option<&Poller<'_>>,
+        lost: &LostAction,
+        run: &mut CaseRun,
+        try_number: u32,
+    ) -> Option<(String, Vec<Observation>)> {
+        if let Some(why) = self.health.refusal(&case.api) {
+            run.notes.push(format!("not tried again: {why}"));
+            return None;
+        }
+        if try_number > self.retries {
+            run.notes.push(format!(
+                "not tried again: --retries {} used up",
+                self.retries
+            ));
+            return None;
+        }
+        if !case.touches_resource {
+            tokio::time::sleep(self.http.read_backoff()).await;
+            if let Some(why) = self.health.refusal(&case.api) {
+                run.notes.push(format!("not tried again: {why}"));
+                return None;
+            }
+            return Some((
+                "sent again: the request names no real resource, so it cannot have changed one"
+                    .into(),
+                Vec::new(),
+            ));
+        }
+        let Some(p) = poller else {
+            run.notes.push(
+                "not sent again: without a status URI there is no telling whether the request arrived"
+                    .into(),
+            );
+            return None;
+        };
+        if lost.purpose == SECOND_RESTART {
+            // The watch already followed the first restart to its end.
+            let last = run
+                .watch
+                .as_ref()
+                .and_then(|w| w.observations.last())
+                .and_then(|o| o.state.clone());
+            return match last.filter(|s| {
+                case.spec
+                    .lifecycle
+                    .as_ref()
+                    .is_some_and(|lc| lc.steady.contains(s))
+            }) {
+                Some(s) => Some((
+                    format!(
+                        "the resource was {s} again after the first restart; ran the case again"
+                    ),
+                    Vec::new(),
+                )),
+                None => {
+                    run.notes.push(
+                        "not run again: the resource was not seen steady again after the first restart".into(),
+                    );
+                    None
+                }
+            };
+        }
+        let wait = self.pacing.wait_for(&case.api, Accepted::Lost);
+        let w = p.watch(false, wait.grace).await;
+        if w.stop == Stop::SteadyNotSeen || w.restarting.is_some() {
+            self.pacing.learn(
+                &case.api,
+                &case.name,
+                Accepted::Lost,
+                &wait,
+                w.restarting_after,
+            );
+        }
+        if w.stop == Stop::SteadyNotSeen
+            && let Some(why) = &wait.shortened
+        {
+            run.notes.push(why.clone());
+        }
+        run.exchanges.extend(w.exchanges);
+        let states = states(&w.observations);
+        let last = w
+            .observations
+            .iter()
+            .rev()
+            .find_map(|o| o.state.clone())
+            .unwrap_or_else(|| "no state".into());
+        let dead = self.health.refusal(&case.api).is_some();
+        let then = match (if dead { Stop::Dead } else { w.stop }, &w.restarting) {
+            (Stop::Steady, Some(r)) => format!(
+                "the resource went to {r}, so the request had arrived; ran the case again once it was {last} ({states})"
+            ),
+            (Stop::SteadyNotSeen, _) => format!(
+                "the resource stayed {last} for {:.1} s, so the request had not arrived; sent it again",
+                wait.grace.as_secs_f64()
+            ),
+            (Stop::Dead, _) => {
+                let why = self.health.refusal(&case.api).unwrap_or_default();
+                run.notes.push(format!("not tried again: {why}"));
+                return None;
+            }
+            (Stop::Blind, _) => {
+                run.notes.push(format!(
+                    "not sent again: the status URI gave no state, so there is no telling whether the request arrived ({states})"
+                ));
+                return None;
+            }
+            (_, Some(r)) => {
+                run.notes.push(format!(
+                    "not run again: the resource went to {r}, so the request had arrived, and was not steady again within {:.1} s (--lifecycle-timeout; {states})",
+                    self.polling.timeout.as_secs_f64()
+                ));
+                return None;
+            }
+            (_, None) => {
+                run.notes.push(format!(
+                    "not sent again: the resource showed {last}, neither steady nor restarting, so there is no telling whether the request arrived ({states})"
+                ));
+                return None;
+            }
+        };
+        Some((then, w.observations))
     }
 
     fn poller<'a>(
@@ -81,6 +327,7 @@ impl Runner {
         bound: &'a Bound,
         resource: &'a str,
         start: Instant,
+        try_number: u32,
     ) -> Option<Poller<'a>> {
         let (url, lifecycle) = (bound.status_url.as_deref()?, case.spec.lifecycle.as_ref()?);
         Some(Poller {
@@ -95,6 +342,8 @@ impl Runner {
             lifecycle,
             polling: self.polling,
             case_start: start,
+            try_number,
+            lost: Default::default(),
         })
     }
 
@@ -108,13 +357,14 @@ impl Runner {
         p: &Poller<'_>,
         run: &mut CaseRun,
         start: Instant,
-    ) {
+    ) -> Option<LostAction> {
         match case.kind {
             CaseKind::Restart => {
                 let w = self
                     .paced_watch(case, p, Accepted::Restart, false, run)
                     .await;
                 run.watch = Some(self.watched(w, run));
+                None
             }
             CaseKind::Negative if case.touches_resource => {
                 let w = self
@@ -133,8 +383,9 @@ impl Runner {
                     None => format!("the target accepted this request; the resource showed {last}, no restart was seen"),
                 });
                 run.watch = Some(self.watched(w, run));
+                None
             }
-            CaseKind::Negative => {}
+            CaseKind::Negative => None,
             CaseKind::Concurrent => self.second_restart(case, bound, p, run, start).await,
         }
     }
@@ -165,32 +416,19 @@ impl Runner {
     /// A resumed run's first look at a resource: watched for the whole
     /// grace, or through the restart it shows, before its first case.
     async fn settle(&self, p: &Poller<'_>) -> String {
-        let w = p.watch(false, self.polling.grace).await;
-        let states: Vec<String> =
-            w.observations
-                .iter()
-                .filter_map(|o| o.state.clone())
-                .fold(Vec::new(), |mut v, s| {
-                    if v.last() != Some(&s) {
-                        v.push(s);
-                    }
-                    v
-                });
+        let w = p.watch(false, self.polling.effective_grace()).await;
         format!(
             "resumed run: watched the resource for {:.1} s before its first case, in case the interrupted run left it restarting ({})",
             w.observations
                 .last()
                 .map_or(0.0, |o| o.at_ms as f64 / 1000.0),
-            if states.is_empty() {
-                "no state read".to_owned()
-            } else {
-                states.join(" → ")
-            }
+            states(&w.observations)
         )
     }
 
     /// Concurrency cases: waits for the restarting state, sends the same
-    /// restart again, then waits for the steady state.
+    /// restart again, then waits for the steady state. Returns the second
+    /// restart when it got no answer.
     async fn second_restart(
         &self,
         case: &Case,
@@ -198,21 +436,31 @@ impl Runner {
         p: &Poller<'_>,
         run: &mut CaseRun,
         start: Instant,
-    ) {
+    ) -> Option<LostAction> {
         let w = self
             .paced_watch(case, p, Accepted::Restart, true, run)
             .await;
         let stopped_restarting = w.stop == Stop::Restarting;
         let restarting = w.restarting.is_some();
         let mut watched = self.watched(w, run);
+        let mut lost = None;
         if restarting {
             let out = Outgoing {
-                purpose: "second restart",
+                purpose: SECOND_RESTART,
                 ..self.request(case, &bound.url)
             };
             let (records, received, notes) = self.http.send_all(out, start).await;
             self.health
                 .record_action(&case.api, received.as_ref().err());
+            if let Err(e) = &received
+                && no_answer(e)
+            {
+                lost = Some(LostAction {
+                    purpose: SECOND_RESTART,
+                    at_ms: records.last().map_or(0, |r| r.at_ms),
+                    error: e.clone(),
+                });
+            }
             run.exchanges.extend(records);
             run.notes.extend(notes);
             run.second = Some(received.map_err(|e| format!("second restart: {e}")));
@@ -232,6 +480,7 @@ impl Runner {
             watched.timed_out = rest.stop == Stop::TimedOut;
         }
         run.watch = Some(watched);
+        lost
     }
 
     /// Moves a watch's exchanges into the run and keeps its observations.
@@ -263,6 +512,21 @@ impl Runner {
     /// The key pair of the case's API, when it signs.
     fn signer(&self, case: &Case) -> Option<&crate::endpoint::AkSk> {
         self.endpoint.apis.get(&case.api)?.signer.as_deref()
+    }
+}
+
+/// The states `observations` read, each run of one state once: `ACTIVE → REBOOT → ACTIVE`.
+fn states(observations: &[Observation]) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for s in observations.iter().filter_map(|o| o.state.as_deref()) {
+        if seen.last() != Some(&s) {
+            seen.push(s);
+        }
+    }
+    if seen.is_empty() {
+        "no state read".to_owned()
+    } else {
+        seen.join(" → ")
     }
 }
 

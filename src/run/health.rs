@@ -1,17 +1,22 @@
 //! Failing fast on a dead API.
 //!
 //! A target whose requests all hang would otherwise cost one request
-//! timeout per case. After `limit` transport failures in a row on one API
-//! (no answer in time, a refused or closed connection, bytes that are not
-//! HTTP), its remaining cases end at once as errored, and the other APIs
-//! carry on. Action requests and status polls are counted apart: an API
-//! whose status URI answers while every restart hangs is still dead for
-//! restarts, and the answered polls between cases must not hide it.
+//! timeout per case. After `limit` requests in a row on one API that got no
+//! answer (no answer in time, a refused or closed connection, bytes that
+//! are not HTTP, a body cut off), its remaining cases end at once as
+//! errored, and the other APIs carry on. A status poll counts once, after
+//! its own quick retries (`Http::send_read`), so a flaky network does not
+//! end an API; an action counts each time it is lost, since it is never
+//! re-sent blindly (the resource is watched first), so a dead API is still
+//! given up in one wave of timeouts. Action requests and status polls are
+//! counted apart: an API whose status URI answers while every restart hangs
+//! is still dead for restarts, and the answered polls between cases must
+//! not hide it.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use super::http::{NO_CONNECTION, NO_RESPONSE, NOT_HTTP};
+use super::http::{no_answer, timed_out};
 
 /// Consecutive transport failures per API and kind of request.
 #[derive(Debug, Default)]
@@ -39,25 +44,15 @@ impl Streak {
     fn record(&mut self, error: Option<&String>) {
         match error {
             None => *self = Streak::default(),
-            Some(e) if is_timeout(e) => {
+            Some(e) if timed_out(e) => {
                 self.failures += 1;
                 self.timeouts += 1;
             }
-            Some(e) if is_no_answer(e) => self.failures += 1,
+            Some(e) if no_answer(e) => self.failures += 1,
             // The target answered (a body over the cap, say): it is alive.
             Some(_) => *self = Streak::default(),
         }
     }
-}
-
-/// Messages of `run::http` for a request that timed out.
-fn is_timeout(e: &str) -> bool {
-    e.starts_with(NO_RESPONSE)
-}
-
-/// Messages of `run::http` for a request that got no answer at all.
-fn is_no_answer(e: &str) -> bool {
-    is_timeout(e) || e.starts_with(NO_CONNECTION) || e.starts_with(NOT_HTTP)
 }
 
 impl Health {
@@ -115,6 +110,7 @@ impl Health {
 
 #[cfg(test)]
 mod tests {
+    use super::super::http::{NO_CONNECTION, NO_RESPONSE};
     use super::*;
 
     fn timeout() -> Option<String> {

@@ -2,10 +2,16 @@
 //!
 //! One `reqwest` client serves every trial. Redirects are never followed (a
 //! restart API that redirects is reported, and `X-Auth-Token` would follow a
-//! redirect to another host), nothing is retried, every request has a
-//! timeout, and bodies are read in chunks up to a cap. A request to an API
-//! that signs is signed last, over the headers set here (see
-//! [`crate::endpoint::AkSk::sign`]), afresh for every hop and retry.
+//! redirect to another host), every request has a timeout, and bodies are
+//! read in chunks up to a cap. Only requests that got no answer at all are
+//! ever sent again, and only reads: [`Http::send_read`] tries a status poll or
+//! the reachability probe up to [`READ_TRIES`] times. An answer, whatever it
+//! says, is never retried here (a 429/503 with `Retry-After` and a 401 to an
+//! expired token excepted, see [`Http::send_all`]); an action that got no
+//! answer is sent again only by the runner, once the resource has shown
+//! whether it arrived (`run::case`). A request to an API that signs is signed
+//! last, over the headers set here (see [`crate::endpoint::AkSk::sign`]),
+//! afresh for every hop and retry.
 
 use std::time::{Duration, Instant};
 
@@ -46,6 +52,23 @@ pub struct HttpOptions {
     pub rate: Option<f64>,
     /// How long `Retry-After` on 429/503 may be waited for, in all.
     pub retry_budget: Duration,
+    /// The wait before the second try of a read that got no answer; the
+    /// third waits twice as long.
+    pub read_backoff: Duration,
+}
+
+/// Tries of a status poll or a reachability probe that gets no answer
+/// (reset, refused, timed out, cut off) before it counts as lost.
+pub const READ_TRIES: u32 = 3;
+
+/// A read sent with [`Http::send_read`]: every try's record, the last
+/// answer or error, and the tries that got no answer and were followed by
+/// another.
+pub struct ReadSent {
+    pub records: Vec<ExchangeRecord>,
+    pub received: Result<Received, String>,
+    /// `(when the lost try went out, why no answer came, the wait before the next)`.
+    pub lost: Vec<(u64, String, Duration)>,
 }
 
 pub const MAX_REDIRECTS: usize = 5;
@@ -153,6 +176,11 @@ impl Http {
                     .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
             })
             .map_or(&self.client, |(_, c)| c)
+    }
+
+    /// The wait before a read that got no answer is sent again.
+    pub fn read_backoff(&self) -> Duration {
+        self.options.read_backoff
     }
 
     pub fn token(&self) -> &Secret {
@@ -341,6 +369,44 @@ impl Http {
         true
     }
 
+    /// Sends a read (a status poll, the reachability probe): a try that
+    /// gets no answer at all is sent again after a short backoff, up to
+    /// [`READ_TRIES`] tries, unless `give_up` says the API is given up on.
+    /// An answer of any kind ends it: a wrong one is a finding, not a
+    /// glitch.
+    pub async fn send_read(
+        &self,
+        out: Outgoing<'_>,
+        case_start: Instant,
+        give_up: &(dyn Fn() -> bool + Sync),
+    ) -> ReadSent {
+        let mut records = Vec::new();
+        let mut lost = Vec::new();
+        let mut backoff = self.options.read_backoff;
+        let mut tries = 1;
+        loop {
+            let sent = self.send(Outgoing { ..out }, case_start).await;
+            let at_ms = sent.record.at_ms;
+            let shown = sent.record.error.clone();
+            records.push(sent.record);
+            match sent.received {
+                Err(e) if no_answer(&e) && tries < READ_TRIES && !give_up() => {
+                    lost.push((at_ms, shown.unwrap_or(e), backoff));
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                    tries += 1;
+                }
+                received => {
+                    return ReadSent {
+                        records,
+                        received,
+                        lost,
+                    };
+                }
+            }
+        }
+    }
+
     /// Sends one request. A 401 to a request carrying the token signs in
     /// again (when the token comes from a cloud) and sends it once more; the
     /// second answer is the one returned.
@@ -501,7 +567,7 @@ impl Http {
                 Err(e) => {
                     return Err((
                         format!(
-                            "the connection broke while reading the body after {} bytes: {}",
+                            "{CUT_OFF} after {} bytes: {}",
                             body.len(),
                             crate::error_chain::one_line(&e)
                         ),
@@ -626,6 +692,22 @@ pub const NO_RESPONSE: &str = "no response within";
 pub const NO_CONNECTION: &str = "could not connect";
 /// How the message of an answer that was not HTTP (or a closed connection) begins.
 pub const NOT_HTTP: &str = "no valid HTTP response";
+/// How the message of an answer whose connection broke mid-body begins.
+pub const CUT_OFF: &str = "the connection broke while reading the body";
+
+/// True when `error`, a message of this module, says that no complete
+/// answer came: a timeout, a refused, reset or closed connection, bytes that
+/// are not HTTP, a body cut off. A body over the cap is an answer.
+pub fn no_answer(error: &str) -> bool {
+    [NO_RESPONSE, NO_CONNECTION, NOT_HTTP, CUT_OFF]
+        .iter()
+        .any(|opening| error.starts_with(opening))
+}
+
+/// True when `error` says the request timed out.
+pub fn timed_out(error: &str) -> bool {
+    error.starts_with(NO_RESPONSE)
+}
 
 /// A plain sentence for a transport error; `run::health` tells the kinds
 /// apart by the openings above.
@@ -792,6 +874,111 @@ mod tests {
             .iter()
             .find(|(k, _)| k == "Authorization");
         assert_ne!(first.map(|(_, v)| v.as_str()), Some(lines[2]));
+    }
+
+    /// A listener that closes its first `lost` connections unanswered, then answers `status`
+    /// to every request; counts the connections.
+    async fn closes_first(
+        lost: usize,
+        status: u16,
+    ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/status", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(AtomicUsize::new(0));
+        let count = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let n = count.fetch_add(1, Ordering::SeqCst);
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf).await;
+                if n < lost {
+                    let _ = stream.set_zero_linger();
+                    continue;
+                }
+                let answer = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}"
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+            }
+        });
+        (url, seen)
+    }
+
+    fn reader() -> Http {
+        let options = HttpOptions {
+            read_backoff: Duration::from_millis(5),
+            ..HttpOptions::default()
+        };
+        Http::new(
+            Secret::new(""),
+            Duration::from_secs(5),
+            1024,
+            false,
+            options,
+        )
+        .unwrap()
+    }
+
+    fn get(url: &str) -> Outgoing<'_> {
+        Outgoing {
+            purpose: "status",
+            method: "GET",
+            url,
+            auth_header: None,
+            content_type: None,
+            body: None,
+            signer: None,
+        }
+    }
+
+    /// A read whose connection is reset is sent again: the third try's answer is the one
+    /// returned, and every try is recorded.
+    #[tokio::test]
+    async fn a_read_without_an_answer_is_tried_again() {
+        let (url, seen) = closes_first(2, 200).await;
+        let sent = reader()
+            .send_read(get(&url), Instant::now(), &|| false)
+            .await;
+        assert_eq!(sent.received.map(|r| r.status).ok(), Some(200));
+        assert_eq!(sent.records.len(), 3);
+        assert_eq!(sent.lost.len(), 2);
+        assert!(
+            sent.lost.iter().all(|(_, e, _)| no_answer(e)),
+            "{:?}",
+            sent.lost
+        );
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 3);
+
+        // Three lost tries: the read is lost, after exactly three.
+        let (url, seen) = closes_first(5, 200).await;
+        let sent = reader()
+            .send_read(get(&url), Instant::now(), &|| false)
+            .await;
+        assert!(sent.received.is_err());
+        assert_eq!(sent.records.len(), READ_TRIES as usize);
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 3);
+    }
+
+    /// An answer is never tried again, whatever it says; nor is a read once the API is given up.
+    #[tokio::test]
+    async fn an_answer_or_a_given_up_api_is_not_tried_again() {
+        let (url, seen) = closes_first(0, 500).await;
+        let sent = reader()
+            .send_read(get(&url), Instant::now(), &|| false)
+            .await;
+        assert_eq!(sent.received.map(|r| r.status).ok(), Some(500));
+        assert_eq!(sent.records.len(), 1);
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+        let (url, seen) = closes_first(5, 200).await;
+        let sent = reader()
+            .send_read(get(&url), Instant::now(), &|| true)
+            .await;
+        assert!(sent.received.is_err());
+        assert_eq!(sent.records.len(), 1);
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[test]

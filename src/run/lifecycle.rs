@@ -1,11 +1,12 @@
 //! Lifecycle polling: reading the resource's state from its status URI.
 
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::health::Health;
 use super::http::{Http, Outgoing, ms};
 use super::progress::{Progress, Tick};
-use crate::model::{ExchangeRecord, Observation};
+use crate::model::{ExchangeRecord, LostRequest, Observation};
 use crate::spec::Lifecycle;
 
 /// After this many polls in a row without a state, the status URI is taken
@@ -24,6 +25,14 @@ pub struct Polling {
     pub grace: Duration,
 }
 
+impl Polling {
+    /// The grace a wait really has: a wait also ends at the lifecycle
+    /// timeout, so a timeout shorter than `--restart-grace` is the grace.
+    pub fn effective_grace(&self) -> Duration {
+        self.grace.min(self.timeout)
+    }
+}
+
 pub struct Poller<'a> {
     pub http: &'a Http,
     /// Told of every poll; watching stops once the API is given up on.
@@ -39,6 +48,10 @@ pub struct Poller<'a> {
     pub lifecycle: &'a Lifecycle,
     pub polling: Polling,
     pub case_start: Instant,
+    /// The try of the case the polls belong to (1 for the first).
+    pub try_number: u32,
+    /// Polls that got no answer and were sent again, since the last [`Poller::take_lost`].
+    pub lost: Mutex<Vec<LostRequest>>,
 }
 
 /// Why watching stopped.
@@ -69,10 +82,18 @@ pub struct Watch {
 }
 
 impl Poller<'_> {
-    async fn poll(&self) -> (Observation, ExchangeRecord) {
+    /// The polls lost (and sent again) since the last call.
+    pub fn take_lost(&self) -> Vec<LostRequest> {
+        std::mem::take(&mut *self.lost.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// One status read, tried again when it gets no answer; the API's
+    /// health hears of it once, after its retries.
+    async fn poll(&self) -> (Observation, Vec<ExchangeRecord>) {
+        let give_up = || self.health.refusal(self.api).is_some();
         let sent = self
             .http
-            .send(
+            .send_read(
                 Outgoing {
                     purpose: "status",
                     method: "GET",
@@ -83,11 +104,26 @@ impl Poller<'_> {
                     signer: self.signer.map(|k| (k, crate::endpoint::Tamper::None)),
                 },
                 self.case_start,
+                &give_up,
             )
             .await;
         self.health
             .record_poll(self.api, sent.received.as_ref().err());
-        let at_ms = sent.record.at_ms;
+        if !sent.lost.is_empty() {
+            let mut lost = self.lost.lock().unwrap_or_else(|e| e.into_inner());
+            lost.extend(
+                sent.lost
+                    .into_iter()
+                    .map(|(at_ms, error, wait)| LostRequest {
+                        try_number: self.try_number,
+                        purpose: "status".into(),
+                        at_ms,
+                        error,
+                        then: format!("sent again after {} ms", ms(wait)),
+                    }),
+            );
+        }
+        let at_ms = sent.records.last().map_or(0, |r| r.at_ms);
         let obs = match &sent.received {
             Ok(r) => {
                 let state = serde_json::from_slice::<serde_json::Value>(&r.body)
@@ -108,7 +144,7 @@ impl Poller<'_> {
                 note: e.clone(),
             },
         };
-        (obs, sent.record)
+        (obs, sent.records)
     }
 
     fn is_restarting(&self, s: &str) -> bool {
@@ -135,7 +171,7 @@ impl Poller<'_> {
         let mut blind = 0;
         let mut tick = Tick::default();
         let w = loop {
-            let (obs, record) = self.poll().await;
+            let (obs, records) = self.poll().await;
             let state = obs.state.clone();
             self.progress.tick(
                 &mut tick,
@@ -144,7 +180,7 @@ impl Poller<'_> {
                 started.elapsed(),
             );
             w.observations.push(obs);
-            w.exchanges.push(record);
+            w.exchanges.extend(records);
             match state.as_deref() {
                 Some(s) if self.is_restarting(s) => {
                     blind = 0;
@@ -179,7 +215,14 @@ impl Poller<'_> {
                 }
             }
             if started.elapsed() >= self.polling.timeout {
-                w.stop = Stop::TimedOut;
+                // Steady all along: the lifecycle timeout cut the grace
+                // short, and a grace that ran out is what this wait saw.
+                let steady_now = state.as_deref().is_some_and(|s| self.is_steady(s));
+                w.stop = if w.restarting.is_none() && steady_now {
+                    Stop::SteadyNotSeen
+                } else {
+                    Stop::TimedOut
+                };
                 break w;
             }
             if self.health.refusal(self.api).is_some() {

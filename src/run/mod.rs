@@ -53,9 +53,13 @@ pub struct Settings {
     pub follow_redirects: bool,
     /// Requests per second, all cases together.
     pub rate: Option<f64>,
-    /// Transport failures in a row after which an API's remaining cases
-    /// are not sent (`--dead-after`); 0 never gives up.
+    /// Requests in a row without an answer (a status poll counted after
+    /// its own retries) after which an API's remaining cases are not sent
+    /// (`--dead-after`); 0 never gives up.
     pub dead_after: usize,
+    /// How often a case whose own request got no answer is run again
+    /// (`--retries`); 0 never.
+    pub retries: u32,
     /// Before the first case on each resource, watch it for the whole
     /// grace: a resumed run's resources may still be restarting, or about
     /// to, from the request the interrupted run sent last.
@@ -73,6 +77,7 @@ impl Settings {
             follow_redirects: false,
             rate: None,
             dead_after: 3,
+            retries: 2,
             settle_first: false,
         }
     }
@@ -200,6 +205,8 @@ pub(crate) struct Runner {
     settle_first: bool,
     /// How long to wait for restarts, learned from what each API showed.
     pacing: pace::Pacing,
+    /// How often a case whose own request got no answer runs again.
+    retries: u32,
     health: Health,
     progress: Progress,
     /// When the cases started, for each case's `started_ms`.
@@ -228,6 +235,7 @@ pub fn execute(
         follow_redirects: settings.follow_redirects,
         rate: settings.rate,
         retry_budget: settings.polling.timeout,
+        read_backoff: read_backoff(settings.polling.interval),
     };
     let http = Http::new(
         session.endpoint.token_source(),
@@ -252,6 +260,7 @@ pub fn execute(
         polling: settings.polling,
         settle_first: settings.settle_first,
         pacing: pace::Pacing::new(settings.polling),
+        retries: settings.retries,
         health,
         progress: progress_mode(args),
         started: Instant::now(),
@@ -260,8 +269,11 @@ pub fn execute(
     let started_at = chrono::Utc::now();
     let start = Instant::now();
     let sink: Arc<Mutex<BTreeMap<usize, CaseReport>>> = Arc::default();
-    let budget =
-        settings.polling.timeout * 3 + settings.request_timeout * 6 + Duration::from_secs(10);
+    // Each try of a case may take this long; a case runs at most
+    // `retries` times again.
+    let budget = (settings.polling.timeout * 3 + settings.request_timeout * 6)
+        * (settings.retries.saturating_add(1))
+        + Duration::from_secs(10);
     // Listening starts here, before any case: a signal that comes while the
     // first cases run is not lost.
     let signals = if hooks.stop_on_signal {
@@ -448,6 +460,14 @@ fn finished_or_not_run(
         .collect()
 }
 
+/// The wait before a read that got no answer is sent again: short next to
+/// a restart (a poll every `interval`), never more than a quarter second.
+fn read_backoff(interval: Duration) -> Duration {
+    interval
+        .min(Duration::from_millis(250))
+        .max(Duration::from_millis(5))
+}
+
 fn progress_mode(args: &Arguments) -> Progress {
     if args.quiet || args.format.is_some() {
         Progress::Off
@@ -514,7 +534,8 @@ fn is_filtered_out(args: &Arguments, name: &str) -> bool {
 /// One request per configured API before any case: an API that cannot be
 /// reached (refused, DNS, TLS, timeout) gets one line on stderr and its
 /// cases fail at once with that reason, instead of one timeout per case.
-/// The line is printed under `-q` too: it may be all that explains a failed run.
+/// The line is printed under `-q` too: it may be all that explains a failed run. The probe is
+/// tried again on no answer, as a status poll is, so one connection reset does not end an API.
 async fn preflight(
     http: &Http,
     endpoint: &Endpoint,
@@ -532,7 +553,7 @@ async fn preflight(
             body: None,
             signer: None,
         };
-        if let Err(e) = http.send(probe, start).await.received {
+        if let Err(e) = http.send_read(probe, start, &|| false).await.received {
             let why = http.redact(&format!("{api} cannot be reached at {}: {e}", t.base_url));
             eprintln!("error: {why}");
             out.insert(api.clone(), why);

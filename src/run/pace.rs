@@ -27,6 +27,16 @@
 //! first restart is watched with the whole grace, and every later wait is a
 //! safe multiple of what it has shown. Only waits in which no restart was
 //! seen teach the second rule, and only full-grace waits do.
+//!
+//! The grace is the shorter of `--restart-grace` and `--lifecycle-timeout`:
+//! a wait also ends at the lifecycle timeout, and one that ended there with
+//! the resource steady all along is a wait whose grace ran out.
+//!
+//! The watch after an action that got no answer ([`Accepted::Lost`]: did
+//! it arrive?) is paced the same way: once a lost action (or a valid
+//! restart) has left the API steady for the whole grace, later lost actions
+//! settle in a few polls. It teaches no latency: the moment the answer was
+//! lost says nothing of when the target took the request.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -47,6 +57,8 @@ pub enum Accepted {
     Restart,
     /// A request the target should have refused.
     Negative,
+    /// An action that got no answer: the watch tells whether it arrived.
+    Lost,
 }
 
 /// What the API has shown so far.
@@ -60,6 +72,9 @@ struct Learned {
     silent_restart: Option<String>,
     /// The first case whose wrongly accepted request did the same.
     silent_negative: Option<String>,
+    /// The first case whose action got no answer and left the resource
+    /// steady for the whole grace.
+    silent_lost: Option<String>,
 }
 
 /// How long one wait may last before it concludes that no restart came.
@@ -96,9 +111,20 @@ impl Pacing {
         self.polling.interval * SETTLE_POLLS
     }
 
+    /// The whole grace, named as the flag that set it.
+    fn full(&self) -> (Duration, &'static str) {
+        let full = self.polling.effective_grace();
+        let flag = if full < self.polling.grace {
+            "--lifecycle-timeout"
+        } else {
+            "--restart-grace"
+        };
+        (full, flag)
+    }
+
     /// The wait for a restart after an accepted request of `kind` on `api`.
     pub fn wait_for(&self, api: &str, kind: Accepted) -> Wait {
-        let full = self.polling.grace;
+        let (full, flag) = self.full();
         let learned = self.lock().get(api).cloned().unwrap_or_default();
         let grace_s = full.as_secs_f64();
         if let Some(t) = learned.latency {
@@ -106,7 +132,7 @@ impl Pacing {
             return Wait {
                 shortened: (grace < full).then(|| {
                     format!(
-                        "waited up to {:.1} s for a restart instead of --restart-grace {grace_s:.1} s: restarts on {api} showed within {:.2} s of the answer ({LATENCY_MULTIPLE} × that, at least {SETTLE_POLLS} polls)",
+                        "waited up to {:.1} s for a restart instead of {flag} {grace_s:.1} s: restarts on {api} showed within {:.2} s of the answer ({LATENCY_MULTIPLE} × that, at least {SETTLE_POLLS} polls)",
                         grace.as_secs_f64(),
                         t.as_secs_f64()
                     )
@@ -115,14 +141,21 @@ impl Pacing {
             };
         }
         let evidence = match kind {
-            Accepted::Restart => learned.silent_restart,
-            Accepted::Negative => learned.silent_negative.or(learned.silent_restart),
+            Accepted::Restart => learned.silent_restart.map(|c| (c, "accepted a restart")),
+            Accepted::Negative => learned
+                .silent_negative
+                .or(learned.silent_restart)
+                .map(|c| (c, "accepted a request")),
+            Accepted::Lost => learned
+                .silent_lost
+                .map(|c| (c, "lost an action"))
+                .or(learned.silent_restart.map(|c| (c, "accepted a restart"))),
         };
         match evidence {
-            Some(case) if self.settle() < full => Wait {
+            Some((case, what)) if self.settle() < full => Wait {
                 grace: self.settle(),
                 shortened: Some(format!(
-                    "waited {SETTLE_POLLS} polls ({:.1} s) instead of --restart-grace {grace_s:.1} s: {api} had already accepted a request and stayed steady for the whole grace without restarting ({case})",
+                    "waited {SETTLE_POLLS} polls ({:.1} s) instead of {flag} {grace_s:.1} s: {api} had already {what} and stayed steady for the whole grace without restarting ({case})",
                     self.settle().as_secs_f64()
                 )),
             },
@@ -147,12 +180,15 @@ impl Pacing {
         let mut all = self.lock();
         let learned = all.entry(api.to_owned()).or_default();
         match restart_showed {
+            // A lost answer says nothing of when the request was taken.
+            Some(_) if kind == Accepted::Lost => {}
             Some(t) => learned.latency = Some(learned.latency.map_or(t, |old| old.max(t))),
             // Only a full wait in which nothing happened is evidence.
             None if wait.shortened.is_none() => {
                 let slot = match kind {
                     Accepted::Restart => &mut learned.silent_restart,
                     Accepted::Negative => &mut learned.silent_negative,
+                    Accepted::Lost => &mut learned.silent_lost,
                 };
                 slot.get_or_insert_with(|| case.to_owned());
             }
@@ -262,6 +298,59 @@ mod tests {
         );
         assert_eq!(
             q.wait_for("ddm", Accepted::Restart).grace,
+            Duration::from_secs(6)
+        );
+    }
+
+    /// A wait also ends at the lifecycle timeout: when that is shorter than the grace, it is
+    /// the whole grace, and a wait it ended teaches the settle rule.
+    #[test]
+    fn a_lifecycle_timeout_shorter_than_the_grace_is_the_grace() {
+        let p = Pacing::new(Polling {
+            interval: Duration::from_secs(2),
+            timeout: Duration::from_secs(10),
+            grace: Duration::from_secs(60),
+        });
+        let w = p.wait_for("ddm", Accepted::Restart);
+        assert_eq!(w.grace, Duration::from_secs(10));
+        assert!(w.shortened.is_none());
+        p.learn("ddm", "ddm::restart_soft", Accepted::Restart, &w, None);
+        let next = p.wait_for("ddm", Accepted::Negative);
+        assert_eq!(next.grace, Duration::from_secs(6));
+        let why = next.shortened.unwrap_or_default();
+        assert!(
+            why.contains("instead of --lifecycle-timeout 10.0 s"),
+            "{why}"
+        );
+    }
+
+    /// The watch after a lost action: settled by an earlier lost action (or a valid restart)
+    /// that showed nothing for the whole grace; never a lesson about latency, nor about the
+    /// waits after accepted requests.
+    #[test]
+    fn lost_actions_settle_after_a_silent_one_and_teach_no_latency() {
+        let p = pacing();
+        let w = p.wait_for("ddm", Accepted::Lost);
+        assert_eq!(w.grace, FULL);
+        p.learn("ddm", "a", Accepted::Lost, &w, Some(Duration::from_secs(1)));
+        assert_eq!(p.wait_for("ddm", Accepted::Restart).grace, FULL);
+        assert_eq!(p.wait_for("ddm", Accepted::Lost).grace, FULL);
+        p.learn("ddm", "ddm::negative::b", Accepted::Lost, &w, None);
+        let next = p.wait_for("ddm", Accepted::Lost);
+        assert_eq!(next.grace, Duration::from_secs(6));
+        let why = next.shortened.unwrap_or_default();
+        assert!(
+            why.contains("lost an action") && why.contains("ddm::negative::b"),
+            "{why}"
+        );
+        assert_eq!(p.wait_for("ddm", Accepted::Restart).grace, FULL);
+        assert_eq!(p.wait_for("ddm", Accepted::Negative).grace, FULL);
+
+        let q = pacing();
+        let w = q.wait_for("ecs", Accepted::Restart);
+        q.learn("ecs", "ecs::v2.1::reboot_soft", Accepted::Restart, &w, None);
+        assert_eq!(
+            q.wait_for("ecs", Accepted::Lost).grace,
             Duration::from_secs(6)
         );
     }

@@ -623,6 +623,32 @@ const TABLE: &[Row] = &[
             ),
         ],
     },
+    // A flaky network is no finding: what got no answer is tried again, and
+    // every case passes (`retries` has the details).
+    Row {
+        fault: "drop-requests",
+        filter: "ddm::",
+        strict: false,
+        failing: &[],
+        checks: &[seen(
+            "ddm::optional::restart_type_omitted",
+            "status.expected",
+            Is::Passed,
+            "200",
+        )],
+    },
+    Row {
+        fault: "drop-polls",
+        filter: "modelarts::",
+        strict: false,
+        failing: &[],
+        checks: &[seen(
+            "modelarts::restart",
+            "lifecycle.steady_reached",
+            Is::Passed,
+            "ACTIVE",
+        )],
+    },
     // The two signature faults run with every API signed (see `run_row`).
     Row {
         fault: "accept-tampered-signature",
@@ -799,6 +825,8 @@ fault_tests! {
     accept_all_no_restart_fails_every_refusal => "accept-all-no-restart",
     accept_tampered_signature_fails_the_mismatch_cases => "accept-tampered-signature",
     accept_stale_signature_fails_the_expired_cases => "accept-stale-signature",
+    drop_requests_fails_nothing => "drop-requests",
+    drop_polls_fails_nothing => "drop-polls",
 }
 
 #[test]

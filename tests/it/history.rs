@@ -145,6 +145,8 @@ fn report_of(day: usize, (tool, cases): &Night) -> Report {
             curl: None,
             resource: None,
             from_journal: false,
+            flaky: false,
+            retries: Default::default(),
             restart: t.map(|t| RestartTiming {
                 answered_ms: 3,
                 poll_interval_ms: Some(100),

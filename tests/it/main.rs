@@ -21,6 +21,7 @@ mod long_runs;
 mod merge;
 mod negative;
 mod partition;
+mod retries;
 mod signing;
 mod specs;
 mod tls;

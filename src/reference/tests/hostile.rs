@@ -193,3 +193,65 @@ async fn not_http_answers_garbage() {
     stream.read_to_end(&mut answer).await.unwrap();
     assert_eq!(answer, b"garbage\r\n\r\n not http at all");
 }
+
+/// The seeded `drop-polls` front resets the first reachability probe of clouddb-ha and
+/// modelarts (the seed is chosen so: a harness that never tries a probe twice loses both
+/// APIs) and passes their second; the other probes and every action go through.
+#[tokio::test]
+async fn drop_polls_resets_seeded_reads_only() {
+    let harness = start(&[Fault::DropPolls]).await;
+    let main = harness.server.local_addr().to_string();
+    for api in ["ddm", "clouddb", "clouddb-ha", "modelarts", "ecs"] {
+        assert!(
+            !harness.base(api).base_url.contains(&main),
+            "{api} is not behind the front"
+        );
+    }
+    let probe = |api: &str| {
+        harness
+            .client
+            .get(harness.base(api).base_url.clone())
+            .send()
+    };
+    for api in ["clouddb-ha", "modelarts"] {
+        let first = probe(api).await;
+        assert!(first.is_err(), "{api}: the first probe is dropped");
+        assert!(probe(api).await.is_ok(), "{api}: the second goes through");
+    }
+    for api in ["ddm", "clouddb", "ecs"] {
+        assert!(probe(api).await.is_ok(), "{api}");
+    }
+    // Actions are never dropped under drop-polls.
+    for _ in 0..20 {
+        let reply = harness.post("ecs", valid_body("ecs")).await;
+        assert!(
+            reply.status == 202 || reply.status == 409,
+            "{}",
+            reply.status
+        );
+    }
+}
+
+/// Under `drop-requests` some actions are lost after the server served them: the answer is
+/// gone, the restart happened.
+#[tokio::test]
+async fn drop_requests_loses_some_answers_after_serving_them() {
+    let harness = start(&[Fault::DropRequests]).await;
+    let mut lost_but_served = 0;
+    for _ in 0..200 {
+        let before = harness.server.action_requests();
+        let sent = harness
+            .client
+            .post(harness.action_url("ecs"))
+            .header("X-Auth-Token", TOKEN)
+            .header(CONTENT_TYPE, "application/json")
+            .body("{")
+            .send()
+            .await;
+        if sent.is_err() && harness.server.action_requests() > before {
+            lost_but_served += 1;
+        }
+    }
+    assert!(lost_but_served > 0, "no answer was lost after serving");
+    assert!(lost_but_served < 20, "{lost_but_served} of 200 lost");
+}
