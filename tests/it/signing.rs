@@ -33,7 +33,7 @@ impl Gateway {
             .build()
             .unwrap();
         let config = ReferenceConfig {
-            reboot: Duration::from_millis(150),
+            reboot: Duration::from_millis(400),
             faults: Default::default(),
             token: SK.into(),
             resources: 1,
@@ -525,7 +525,7 @@ fn a_v2_password_sign_in_by_its_auth_url() {
 
 #[test]
 fn a_v2_token_is_renewed_before_it_expires_and_once_on_401() {
-    // Tokens live 0.3 s; the Cloud Databases cases (restarts of 0.15 s on one
+    // Tokens live 0.3 s; the Cloud Databases cases (restarts of 0.4 s, long enough to be seen on a loaded machine, on one
     // resource, one after another) take longer.
     let g = Gateway::start(Duration::from_millis(300), None);
     rackspace_cloud(&g);
