@@ -17,6 +17,7 @@ mod long_runs;
 mod merge;
 mod negative;
 mod partition;
+mod profiles;
 mod signing;
 mod specs;
 mod tls;
