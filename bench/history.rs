@@ -174,6 +174,7 @@ fn seeded(runs: usize) -> Result<Vec<HistoryLine>, String> {
             interrupted: false,
             strict: true,
             poll_interval_ms: Some(200),
+            profiles: Vec::new(),
             cases,
         });
     }

@@ -51,6 +51,22 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
     },
+    /// Conformance profiles: the versioned lists of required, advisory and flagged cases.
+    Profiles {
+        #[command(subcommand)]
+        command: ProfilesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfilesCommand {
+    /// One line per built-in profile: its name, then a summary.
+    List,
+    /// A profile's caps and cases, each with the sentence its rule rests on.
+    Show {
+        /// The profile, e.g. `ddm/2026.12`.
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -249,6 +265,10 @@ pub struct RunArgs {
     /// Print each case's request as a curl line and send nothing.
     #[arg(long, help_heading = SELECTION)]
     pub dry_run: bool,
+    /// Run exactly the cases of this conformance profile (repeatable, e.g. `ddm/2026.12`);
+    /// settings outside its caps are refused before anything is sent.
+    #[arg(long, value_name = "NAME", help_heading = SELECTION)]
+    pub profile: Vec<String>,
     /// Embedded server only: seconds a restart lasts.
     #[arg(long, value_name = "S", default_value = "0.3", value_parser = seconds, help_heading = EMBEDDED)]
     pub reboot_seconds: Duration,

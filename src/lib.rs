@@ -23,6 +23,7 @@ pub mod model;
 pub mod openapi;
 pub mod pipeline;
 pub mod plan;
+pub mod profile;
 pub mod push;
 pub mod redact;
 pub mod reference;

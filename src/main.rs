@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use restart_conformance::cli::{
-    Cli, Command, RecordArgs, ReportCommand, RunArgs, ServeArgs, SpecsCommand,
+    Cli, Command, ProfilesCommand, RecordArgs, ReportCommand, RunArgs, ServeArgs, SpecsCommand,
 };
 use restart_conformance::error_chain::one_line;
 use restart_conformance::exit;
@@ -81,6 +81,12 @@ fn main() -> ExitCode {
         } => cmd_report_rebuild(&dir, &records),
         Command::Completions { shell } => cmd_completions(shell),
         Command::Man { out_dir } => cmd_man(out_dir.as_deref()),
+        Command::Profiles {
+            command: ProfilesCommand::List,
+        } => cmd_profiles_list(),
+        Command::Profiles {
+            command: ProfilesCommand::Show { name },
+        } => cmd_profiles_show(&name),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -167,14 +173,25 @@ fn parse_faults(names: &[String]) -> Result<BTreeSet<Fault>, Failure> {
 fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
     let specs = load_specs(args.specs.as_deref())?;
     let baseline = match &args.baseline {
-        Some(p) => Some(report::json::load(p).map_err(config)?),
+        Some(p) => Some(follow_aliases(report::json::load(p).map_err(config)?)),
         None => None,
     };
-    let choice = endpoint_choice(&args, &specs)?;
-    if args.dry_run {
-        return dry_run(&specs, choice, args.partition, &args.libtest);
-    }
     let settings = run_settings(&args);
+    // Checked before the endpoint: a sign-in is a request too.
+    let chosen = profiles_for_run(&args, &settings, &specs)?;
+    let choice = endpoint_choice(&args, &specs)?;
+    let profiles = chosen
+        .map(|p| profile_selection(&p, &args, &settings, &choice))
+        .transpose()?;
+    if args.dry_run {
+        return dry_run(
+            &specs,
+            choice,
+            args.partition,
+            &args.libtest,
+            profiles.as_ref(),
+        );
+    }
     check_records(&args.records)?;
     let report_dir = args.report_dir.clone();
     let options = SuiteOptions {
@@ -184,6 +201,7 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
         report_dir: Some(args.report_dir),
         baseline,
         resume: args.resume,
+        profiles,
     };
     let result = pipeline::run_suite(&specs, choice, options).map_err(|e| match e {
         SuiteError::Write { dir, source } => Failure::Write { dir, error: source },
@@ -326,6 +344,7 @@ fn dry_run(
     choice: EndpointChoice,
     partition: Option<Partition>,
     selection: &libtest_mimic::Arguments,
+    profiles: Option<&pipeline::ProfileSelection>,
 ) -> Result<u8, Failure> {
     let mut out = std::io::stdout().lock();
     if let EndpointChoice::File(t) = &choice
@@ -337,6 +356,9 @@ fn dry_run(
         )?;
     }
     let lines = pipeline::dry_run(specs, choice, partition, selection)?;
+    let lines = lines
+        .into_iter()
+        .filter(|(name, _)| profiles.is_none_or(|p| p.cases.contains(name)));
     for (name, line) in lines {
         writeln!(out, "# {name}\n{line}")?;
     }
@@ -448,8 +470,8 @@ fn cmd_specs_check(dir: Option<std::path::PathBuf>) -> Result<u8, Failure> {
 }
 
 fn cmd_report_diff(old: &std::path::Path, new: &std::path::Path) -> Result<u8, Failure> {
-    let old = report::json::load(old).map_err(config)?;
-    let new = report::json::load(new).map_err(config)?;
+    let old = follow_aliases(report::json::load(old).map_err(config)?);
+    let new = follow_aliases(report::json::load(new).map_err(config)?);
     // Case names are all the comparison prints; they go through the redactor like every report.
     let (old, new) = (
         report::redacted(&old, &Redactor::default()),
@@ -639,7 +661,12 @@ fn cmd_report_history(file: &Path, dir: &Path, window: usize) -> Result<u8, Fail
             file.display()
         )));
     }
-    let history = report::history::read(file).map_err(config)?;
+    let mut history = report::history::read(file).map_err(config)?;
+    if let Ok(profiles) = restart_conformance::profile::load_builtin() {
+        for run in &mut history.runs {
+            profiles.follow_aliases(run.cases.iter_mut().map(|c| &mut c.name));
+        }
+    }
     for warning in history.warnings(file) {
         eprintln!("{}", redact(&warning));
     }
@@ -708,4 +735,239 @@ fn cmd_report_rebuild(dir: &std::path::Path, records: &RecordArgs) -> Result<u8,
     } else {
         exit::SUCCESS
     })
+}
+
+/// `run --profile`: the profiles named, once the run's settings are known to keep within
+/// their caps (exit 2 otherwise, before anything is sent, the sign-in included).
+fn profiles_for_run(
+    args: &RunArgs,
+    settings: &Settings,
+    specs: &spec::SpecSet,
+) -> Result<Option<Vec<restart_conformance::profile::Profile>>, Failure> {
+    use restart_conformance::profile;
+    if args.profile.is_empty() {
+        return Ok(None);
+    }
+    let set = profile::load_builtin().map_err(config)?;
+    let chosen: Vec<profile::Profile> = set
+        .select(&args.profile)
+        .map_err(config)?
+        .into_iter()
+        .cloned()
+        .collect();
+    let record = run_settings_record(args, settings);
+    let filters = pipeline::filters_of(&args.libtest, args.partition);
+    // --insecure is known now; a target file's `verify: false` once it is read.
+    let (hosts, by) = if args.insecure {
+        (
+            vec!["every host of the target".to_owned()],
+            vec!["--insecure".to_owned()],
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let refs: Vec<&profile::Profile> = chosen.iter().collect();
+    let violations = profile::violations(
+        &refs,
+        &profile::Facts {
+            settings: &record,
+            filters: &filters,
+            tls_not_verified: &hosts,
+            tls_not_verified_by: &by,
+            spec_digest: &specs.digest,
+        },
+    );
+    outside_caps(&violations)?;
+    Ok(Some(chosen))
+}
+
+/// The exit-2 error for settings outside the caps, one line per departure.
+fn outside_caps(violations: &[String]) -> Result<(), Failure> {
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = violations.iter().map(|v| format!("  - {v}")).collect();
+    Err(config_msg(format!(
+        "error: this run is outside the caps of its profiles; nothing was sent\n{}\n  = help: change the settings above, or run without --profile (such a run certifies nothing)",
+        lines.join("\n")
+    )))
+}
+
+/// The settings of a run that bear on a verdict, as its report records them.
+fn run_settings_record(
+    args: &RunArgs,
+    settings: &Settings,
+) -> restart_conformance::model::RunSettings {
+    let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    restart_conformance::model::RunSettings {
+        lifecycle_timeout_ms: ms(settings.polling.timeout),
+        request_timeout_ms: ms(settings.request_timeout),
+        restart_grace_ms: ms(settings.polling.grace),
+        poll_interval_ms: ms(settings.polling.interval),
+        follow_redirects: settings.follow_redirects,
+        strict: settings.strict,
+        specs: match &args.specs {
+            Some(dir) => dir.display().to_string(),
+            None => "built in".to_owned(),
+        },
+        faults: args.fault.clone(),
+    }
+}
+
+/// The cases the profiles select and what the report records of them; a target file whose
+/// TLS is not verified is refused here (exit 2, no case sent).
+fn profile_selection(
+    chosen: &[restart_conformance::profile::Profile],
+    args: &RunArgs,
+    settings: &Settings,
+    choice: &EndpointChoice,
+) -> Result<pipeline::ProfileSelection, Failure> {
+    use restart_conformance::profile;
+    let refs: Vec<&profile::Profile> = chosen.iter().collect();
+    if let EndpointChoice::File(t) = choice
+        && let Some(tls) = t.tls_info()
+        && !tls.not_verified.is_empty()
+    {
+        let record = run_settings_record(args, settings);
+        let violations = profile::violations(
+            &refs,
+            &profile::Facts {
+                settings: &record,
+                filters: &[],
+                tls_not_verified: &tls.not_verified,
+                tls_not_verified_by: &tls.not_verified_by,
+                spec_digest: &refs
+                    .first()
+                    .map(|p| p.spec_digest.clone())
+                    .unwrap_or_default(),
+            },
+        );
+        outside_caps(&violations)?;
+    }
+    let argv: Vec<String> = std::env::args().collect();
+    let line = shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "));
+    Ok(pipeline::ProfileSelection {
+        cases: chosen.iter().flat_map(profile::Profile::case_ids).collect(),
+        record: restart_conformance::model::ProfileRun {
+            profiles: chosen
+                .iter()
+                .map(|p| restart_conformance::model::ProfileRef {
+                    name: p.name.clone(),
+                    sha256: p.sha256.clone(),
+                })
+                .collect(),
+            settings: run_settings_record(args, settings),
+            command_lines: vec![redact(&line)],
+        },
+    })
+}
+
+/// `profiles list`: one line per built-in profile, its name first.
+fn cmd_profiles_list() -> Result<u8, Failure> {
+    use restart_conformance::profile::{Section, load_builtin};
+    let set = load_builtin().map_err(config)?;
+    let mut out = std::io::stdout().lock();
+    for p in &set.profiles {
+        writeln!(
+            out,
+            "{:20} {} cases: {} required, {} advisory, {} flagged; {} (specs {})",
+            p.name,
+            p.cases.len(),
+            p.section(Section::Required).len(),
+            p.section(Section::Advisory).len(),
+            p.section(Section::Flagged).len(),
+            p.title,
+            &p.spec_digest[..12.min(p.spec_digest.len())]
+        )?;
+    }
+    Ok(exit::SUCCESS)
+}
+
+/// `profiles show NAME`: the caps, then each case with the sentence its rule rests on.
+fn cmd_profiles_show(name: &str) -> Result<u8, Failure> {
+    use restart_conformance::profile::{Section, load_builtin};
+    let set = load_builtin().map_err(config)?;
+    let p = *set
+        .select(&[name.to_owned()])
+        .map_err(config)?
+        .first()
+        .ok_or_else(|| config_msg(format!("error: unknown profile `{name}`")))?;
+    let specs = spec::load_builtin().map_err(config)?;
+    let sources: std::collections::BTreeMap<String, String> =
+        restart_conformance::plan::plan(&specs)
+            .into_iter()
+            .map(|c| (c.name, c.source))
+            .collect();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "profile {} — {} ({})",
+        p.name,
+        p.title,
+        p.path.display()
+    )?;
+    writeln!(out, "file sha256 {}", p.sha256)?;
+    writeln!(
+        out,
+        "written for the specs with the digest {}",
+        p.spec_digest
+    )?;
+    writeln!(
+        out,
+        "caps: --lifecycle-timeout at most {} s, --request-timeout at most {} s, --follow-redirects {}, TLS verification {}; no filter, --skip or --exact; every partition, merged",
+        p.caps.lifecycle_timeout_s,
+        p.caps.request_timeout_s,
+        if p.caps.allow_follow_redirects {
+            "allowed"
+        } else {
+            "off"
+        },
+        if p.caps.allow_insecure {
+            "optional"
+        } else {
+            "on"
+        },
+    )?;
+    writeln!(
+        out,
+        "core: every required case passes its must-checks; extended: core, and no should-level finding in any required or advisory case"
+    )?;
+    for section in [Section::Required, Section::Advisory, Section::Flagged] {
+        let ids = p.section(section);
+        writeln!(out, "\n{} ({})", section.as_str(), ids.len())?;
+        for id in ids {
+            let source = sources
+                .get(&id)
+                .map_or("(not in the built-in specs)", String::as_str);
+            let rule = if section == Section::Advisory {
+                "SHOULD"
+            } else {
+                "MUST"
+            };
+            writeln!(out, "  {id}\n      {rule}: {source}")?;
+            if let Some(f) = p.flag(&id) {
+                writeln!(
+                    out,
+                    "      flagged since {}: {}\n      action: {}",
+                    f.since, f.reason, f.action
+                )?;
+            }
+        }
+    }
+    if !p.aliases.is_empty() {
+        writeln!(out, "\naliases")?;
+        for (old, new) in &p.aliases {
+            writeln!(out, "  {old} -> {new}")?;
+        }
+    }
+    Ok(exit::SUCCESS)
+}
+
+/// A report with renamed cases under the ids they have now (the profiles' `aliases`), so an
+/// old baseline compares case by case with a new run.
+fn follow_aliases(mut rep: report::Report) -> report::Report {
+    if let Ok(profiles) = restart_conformance::profile::load_builtin() {
+        profiles.follow_aliases(rep.cases.iter_mut().map(|c| &mut c.name));
+    }
+    rep
 }

@@ -519,10 +519,54 @@ pub struct RunInfo {
     /// did not verify certificates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsInfo>,
+    /// Set for a run made for conformance profiles (`run --profile`): which profiles, and
+    /// the settings their caps were checked against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_run: Option<ProfileRun>,
 }
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
+}
+
+/// A run made for conformance profiles: what a results bundle and `verify` read.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ProfileRun {
+    /// The profiles the run selected its cases from, in the order given.
+    pub profiles: Vec<ProfileRef>,
+    /// The settings that bear on a verdict.
+    pub settings: RunSettings,
+    /// The command lines that made the run (one per partition of a merged run), redacted.
+    pub command_lines: Vec<String>,
+}
+
+/// A profile by name, and the SHA-256 of its file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ProfileRef {
+    pub name: String,
+    pub sha256: String,
+}
+
+/// A run's settings that bear on a verdict (never a secret).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RunSettings {
+    /// `--lifecycle-timeout`, in milliseconds.
+    pub lifecycle_timeout_ms: u64,
+    /// `--request-timeout`, in milliseconds.
+    pub request_timeout_ms: u64,
+    /// `--restart-grace`, in milliseconds.
+    pub restart_grace_ms: u64,
+    /// `--poll-interval`, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// `--follow-redirects`.
+    pub follow_redirects: bool,
+    /// `--strict`.
+    pub strict: bool,
+    /// Where the specs came from: `built in`, or the `--specs` folder.
+    pub specs: String,
+    /// The embedded server's `--fault`s (empty against a target).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<String>,
 }
 
 /// The TLS a run used; paths only, never a key.

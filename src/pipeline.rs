@@ -49,6 +49,15 @@ pub struct SuiteOptions {
     pub baseline: Option<Report>,
     /// Continue the run whose journal is in `report_dir` (`run --resume`).
     pub resume: bool,
+    /// `run --profile`: only these case ids run, and the report records the profiles.
+    pub profiles: Option<ProfileSelection>,
+}
+
+/// The cases of the profiles a run was asked for, and what the report says about them.
+#[derive(Debug, Clone)]
+pub struct ProfileSelection {
+    pub cases: std::collections::BTreeSet<String>,
+    pub record: crate::model::ProfileRun,
 }
 
 impl SuiteOptions {
@@ -61,6 +70,7 @@ impl SuiteOptions {
             report_dir: None,
             baseline: None,
             resume: false,
+            profiles: None,
         }
     }
 }
@@ -114,7 +124,10 @@ pub fn run_suite(
     let identity = target_identity(&choice);
     let embedded = embedded_settings(&choice);
     let session = Session::open(choice)?;
-    let cases = planned(specs, &session, opts.partition);
+    let mut cases = planned(specs, &session, opts.partition);
+    if let Some(p) = &opts.profiles {
+        cases.retain(|c| p.cases.contains(&c.name));
+    }
     if opts.args.list {
         let conclusion = run::list(&cases, &opts.args);
         session.close();
@@ -457,16 +470,22 @@ pub fn judge_case(case: &Case, observed: CaseRun, strict: bool) -> CaseReport {
     entry
 }
 
-fn run_meta(specs: &SpecSet, session: &Session, opts: &SuiteOptions) -> RunMeta {
-    let args = &opts.args;
+/// A run's case selection as `report.json` records it (`run.filters`): the libtest filter,
+/// `--skip VALUE`, `--exact` and `--partition KIND:M/N`.
+pub fn filters_of(args: &Arguments, partition: Option<Partition>) -> Vec<String> {
     let mut filters: Vec<String> = args.filter.iter().cloned().collect();
     filters.extend(args.skip.iter().map(|s| format!("--skip {s}")));
     if args.exact {
         filters.push("--exact".into());
     }
-    if let Some(p) = opts.partition {
+    if let Some(p) = partition {
         filters.push(format!("--partition {p}"));
     }
+    filters
+}
+
+fn run_meta(specs: &SpecSet, session: &Session, opts: &SuiteOptions) -> RunMeta {
+    let filters = filters_of(&opts.args, opts.partition);
     let endpoint = session.endpoint();
     RunMeta {
         started_at: chrono::Utc::now(),
@@ -489,6 +508,7 @@ fn run_meta(specs: &SpecSet, session: &Session, opts: &SuiteOptions) -> RunMeta 
         run_id: uuid::Uuid::new_v4().to_string(),
         resumed_cases: 0,
         tls: endpoint.tls_info(),
+        profile_run: opts.profiles.as_ref().map(|p| p.record.clone()),
     }
 }
 

@@ -31,6 +31,8 @@ pub struct RunMeta {
     pub resumed_cases: usize,
     /// The TLS the run used, when not the system's defaults (never a key).
     pub tls: Option<crate::model::TlsInfo>,
+    /// The profiles of a `run --profile` and its settings.
+    pub profile_run: Option<crate::model::ProfileRun>,
 }
 
 /// The report of `cases` (in plan order), with the summary counted.
@@ -59,6 +61,7 @@ pub fn build(mut cases: Vec<CaseReport>, meta: RunMeta) -> Report {
             run_id: meta.run_id,
             resumed_cases: meta.resumed_cases,
             tls: meta.tls,
+            profile_run: meta.profile_run,
         },
         summary: Summary::of(&cases),
         restart_times: super::timing::restart_times(&cases),

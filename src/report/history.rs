@@ -62,6 +62,9 @@ pub struct HistoryLine {
     pub strict: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poll_interval_ms: Option<u64>,
+    /// The profiles of a `run --profile` (`ddm/2026.12`); none for other runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<String>,
     pub cases: Vec<HistoryCase>,
 }
 
@@ -110,6 +113,12 @@ impl HistoryLine {
             interrupted: report.run.interrupted,
             strict: report.run.strict,
             poll_interval_ms: report.run.poll_interval_ms,
+            profiles: report
+                .run
+                .profile_run
+                .iter()
+                .flat_map(|p| p.profiles.iter().map(|r| r.name.clone()))
+                .collect(),
             cases: report
                 .cases
                 .iter()

@@ -119,7 +119,24 @@ fn merge_runs(runs: &[&RunInfo]) -> RunInfo {
         run_id: runs.first().map(|r| r.run_id.clone()).unwrap_or_default(),
         resumed_cases: runs.iter().map(|r| r.resumed_cases).sum(),
         tls: merge_tls(runs),
+        profile_run: merge_profile_runs(runs),
     }
+}
+
+/// The partitions' profile runs in one, when every partition ran the same profiles with the
+/// same settings (their command lines differ in `--partition` only); else none, so that a
+/// bundle refuses the merge.
+fn merge_profile_runs(runs: &[&RunInfo]) -> Option<crate::model::ProfileRun> {
+    let first = runs.first()?.profile_run.as_ref()?;
+    let mut merged = first.clone();
+    for run in &runs[1..] {
+        let p = run.profile_run.as_ref()?;
+        if p.profiles != first.profiles || p.settings != first.settings {
+            return None;
+        }
+        merged.command_lines.extend(p.command_lines.iter().cloned());
+    }
+    Some(merged)
 }
 
 /// Every partition's TLS in one: a host left unverified by any of them stays so.

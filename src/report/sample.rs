@@ -229,6 +229,7 @@ pub fn report() -> Report {
             run_id: String::new(),
             resumed_cases: 0,
             tls: None,
+            profile_run: None,
         },
         summary: Summary::of(&cases),
         restart_times: BTreeMap::new(),

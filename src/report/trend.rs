@@ -414,6 +414,7 @@ mod tests {
             interrupted: false,
             strict: false,
             poll_interval_ms: Some(100),
+            profiles: Vec::new(),
             cases: outcomes
                 .iter()
                 .map(|(name, outcome, t)| HistoryCase {

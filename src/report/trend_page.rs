@@ -541,6 +541,7 @@ mod tests {
             interrupted: false,
             strict: false,
             poll_interval_ms: Some(20),
+            profiles: Vec::new(),
             cases: vec![HistoryCase {
                 name: name.into(),
                 outcome,

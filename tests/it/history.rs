@@ -181,6 +181,7 @@ fn report_of(day: usize, (tool, cases): &Night) -> Report {
             run_id: format!("night-{day}"),
             resumed_cases: 0,
             tls: None,
+            profile_run: None,
         },
         summary: Summary::of(&cases),
         restart_times: timing::restart_times(&cases),

@@ -21,6 +21,7 @@ mod long_runs;
 mod merge;
 mod negative;
 mod partition;
+mod profiles;
 mod retries;
 mod signing;
 mod specs;
