@@ -1,5 +1,5 @@
 #!/bin/sh
-# Takes docs/history.png, the picture of history.html in the README, from real runs:
+# Takes docs/book/src/images/history.png, the picture of history.html in the README, from real runs:
 #
 #   1. eight nightly runs against the embedded reference server, appended to one history file,
 #      with faults switched on and off on different nights and slower restarts on two of them
@@ -43,5 +43,5 @@ trap 'rm -rf "$profile"' EXIT
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
     --user-data-dir="$profile" --hide-scrollbars --window-size=1400,1500 \
-    --screenshot=docs/history.png "file://$out/history.html"
-echo "wrote docs/history.png from $out/history.html"
+    --screenshot=docs/book/src/images/history.png "file://$out/history.html"
+echo "wrote docs/book/src/images/history.png from $out/history.html"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Takes docs/report.png, the picture of report.html in the README, from a real run:
+# Takes docs/book/src/images/report.png, the picture of report.html in the README, from a real run:
 #
 #   1. a clean run against the embedded reference server, kept as the baseline;
 #   2. a run with five faults switched on in that server, compared with the baseline
@@ -39,5 +39,5 @@ trap 'rm -rf "$profile"' EXIT
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
     --user-data-dir="$profile" --hide-scrollbars --window-size=1400,1000 \
-    --screenshot=docs/report.png "file://$out/r2/report.html"
-echo "wrote docs/report.png from $out/r2/report.html"
+    --screenshot=docs/book/src/images/report.png "file://$out/r2/report.html"
+echo "wrote docs/book/src/images/report.png from $out/r2/report.html"
