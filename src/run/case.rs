@@ -208,10 +208,11 @@ impl Runner {
             return None;
         }
         if try_number > self.retries {
-            run.notes.push(format!(
-                "not tried again: --retries {} used up",
-                self.retries
-            ));
+            run.notes.push(if self.retries == 0 {
+                "not tried again: --retries 0".to_owned()
+            } else {
+                format!("not tried again: --retries {} used up", self.retries)
+            });
             return None;
         }
         if !case.touches_resource {

@@ -271,9 +271,10 @@ pub fn execute(
     let sink: Arc<Mutex<BTreeMap<usize, CaseReport>>> = Arc::default();
     // Each try of a case may take this long; a case runs at most
     // `retries` times again.
-    let budget = (settings.polling.timeout * 3 + settings.request_timeout * 6)
-        * (settings.retries.saturating_add(1))
-        + Duration::from_secs(10);
+    let budget = (settings.polling.timeout.saturating_mul(3))
+        .saturating_add(settings.request_timeout.saturating_mul(6))
+        .saturating_mul(settings.retries.saturating_add(1))
+        .saturating_add(Duration::from_secs(10));
     // Listening starts here, before any case: a signal that comes while the
     // first cases run is not lost.
     let signals = if hooks.stop_on_signal {

@@ -350,3 +350,36 @@ fn a_poll_answered_at_its_third_try_is_not_lost() {
     assert!(reads.values().all(|n| n % 3 == 0), "{reads:?}");
     outputs_without(&out, &tmp.path().join("reports"), &[TOKEN]);
 }
+
+/// The largest retry count with the longest timeouts is no panic: a case's time budget
+/// saturates instead of overflowing.
+#[test]
+fn the_largest_retries_and_timeouts_are_no_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::cargo_bin("restart-conformance")
+        .unwrap()
+        .current_dir(tmp.path())
+        .args([
+            "run",
+            "--exact",
+            "no::such::case",
+            "-q",
+            "--report-dir",
+            "reports",
+        ])
+        .args(["--retries", &u32::MAX.to_string()])
+        .args([
+            "--lifecycle-timeout",
+            "1000000000",
+            "--request-timeout",
+            "1000000000",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
