@@ -2,6 +2,7 @@
 //! server, conformant and wrong on purpose, and the real binary's outputs.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly on broken fixtures")]
 
+mod certify;
 mod cli;
 mod clients;
 mod common;
