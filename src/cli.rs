@@ -56,6 +56,8 @@ pub enum Command {
         #[command(subcommand)]
         command: ProfilesCommand,
     },
+    /// Check a results bundle (`report bundle`) offline: digests, signature, verdicts, caps.
+    Verify(VerifyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +69,16 @@ pub enum ProfilesCommand {
         /// The profile, e.g. `ddm/2026.12`.
         name: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The bundle folder (`report bundle --out DIR`).
+    pub bundle: PathBuf,
+    /// Who may sign, in git's allowed_signers format (`principal[,principal] [options] keytype base64key`);
+    /// without it the signature is not checked.
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +136,29 @@ pub enum ReportCommand {
         dir: PathBuf,
         #[command(flatten)]
         records: RecordArgs,
+    },
+    /// Write a results bundle a vendor can submit: the reports, the journal, the profiles,
+    /// PRODUCT.yaml, a README and a manifest of digests, optionally SSH-signed.
+    Bundle {
+        /// The report directory of a finished `run --profile` (or of its `report merge`).
+        #[arg(value_name = "REPORT_DIR")]
+        report_dir: PathBuf,
+        /// What was tested: vendor, name, version, type, website_url (required),
+        /// documentation_url, contact_email_address, description.
+        #[arg(long, value_name = "PRODUCT.yaml")]
+        product: PathBuf,
+        /// The bundle folder to write (new, or empty).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Sign manifest.json with this OpenSSH private key (SSHSIG, namespace restart-conformance).
+        #[arg(long, value_name = "KEY")]
+        sign: Option<PathBuf>,
+        /// Add a statement of conformance over time from this history file (`run --history`).
+        #[arg(long, value_name = "FILE")]
+        history: Option<PathBuf>,
+        /// How far back the statement looks, e.g. `30d`, `2w`, `12h`.
+        #[arg(long, value_name = "SPAN", default_value = "30d", requires = "history")]
+        window: String,
     },
     /// Write history.html and history.md from a history file (`run --history FILE`).
     History {

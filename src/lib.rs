@@ -12,6 +12,7 @@
 //! pipeline, [`draft`] turns a vendor's API page into a spec draft that a
 //! person completes before `spec` loads it.
 
+pub mod certify;
 pub mod check;
 pub mod cli;
 pub mod draft;

@@ -87,6 +87,18 @@ fn main() -> ExitCode {
         Command::Profiles {
             command: ProfilesCommand::Show { name },
         } => cmd_profiles_show(&name),
+        Command::Report {
+            command:
+                ReportCommand::Bundle {
+                    report_dir,
+                    product,
+                    out,
+                    sign,
+                    history,
+                    window,
+                },
+        } => cmd_report_bundle(report_dir, product, out, sign, history, &window),
+        Command::Verify(args) => cmd_verify(&args.bundle, args.allowed_signers.as_deref()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -961,6 +973,83 @@ fn cmd_profiles_show(name: &str) -> Result<u8, Failure> {
         }
     }
     Ok(exit::SUCCESS)
+}
+
+/// `report bundle`: exit 2 when the run cannot certify (nothing written), 1 when the bundle is
+/// written and a profile is not conformant, else 0.
+fn cmd_report_bundle(
+    report_dir: PathBuf,
+    product: PathBuf,
+    out: PathBuf,
+    sign: Option<PathBuf>,
+    history: Option<PathBuf>,
+    window: &str,
+) -> Result<u8, Failure> {
+    use restart_conformance::certify::{self, over_time::Window};
+    let history = match history {
+        Some(path) => {
+            let w: Window = window
+                .parse()
+                .map_err(|e| config_msg(format!("error: --window {e}")))?;
+            Some((path, w))
+        }
+        None => None,
+    };
+    let req = certify::BundleRequest {
+        report_dir,
+        product,
+        out: out.clone(),
+        sign,
+        history,
+    };
+    let done = certify::bundle(&req).map_err(config)?;
+    let mut err = std::io::stderr().lock();
+    for v in &done.manifest.verdicts {
+        writeln!(err, "{:20} {}", v.profile, v.verdict.as_str())?;
+        for f in &v.failed {
+            writeln!(err, "  {} fails: {}", f.case, f.why)?;
+        }
+    }
+    if let Some(o) = &done.manifest.over_time {
+        writeln!(
+            err,
+            "over time: {} (valid until {})",
+            o.statement, o.valid_until
+        )?;
+    }
+    writeln!(
+        err,
+        "bundle: {} ({} files{})",
+        out.display(),
+        done.manifest.files.len() + 1,
+        if done.signed {
+            ", manifest.json.sig"
+        } else {
+            ", not signed"
+        }
+    )?;
+    let conformant = done
+        .manifest
+        .verdicts
+        .iter()
+        .all(|v| v.verdict.conformant());
+    Ok(if conformant {
+        exit::SUCCESS
+    } else {
+        exit::TESTS_FAILED
+    })
+}
+
+/// `verify BUNDLE`: 0 conformant, 1 not conformant, tampered or badly signed, 2 not a bundle.
+fn cmd_verify(bundle: &Path, allowed_signers: Option<&Path>) -> Result<u8, Failure> {
+    let v = restart_conformance::certify::verify(bundle, allowed_signers, chrono::Utc::now())
+        .map_err(config)?;
+    std::io::stdout().lock().write_all(v.render().as_bytes())?;
+    Ok(if v.conformant() {
+        exit::SUCCESS
+    } else {
+        exit::TESTS_FAILED
+    })
 }
 
 /// A report with renamed cases under the ids they have now (the profiles' `aliases`), so an

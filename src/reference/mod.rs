@@ -23,6 +23,7 @@ mod identity_v2;
 mod microversion;
 mod readback;
 mod request;
+mod request_id;
 mod response;
 mod server;
 mod state;

@@ -206,6 +206,7 @@ impl ReferenceServer {
                 shared.clone(),
                 super::aksk::gate,
             ))
+            .layer(axum::middleware::from_fn(super::request_id::stamp))
             .merge(identity::router(shared.clone()))
             .merge(super::identity_v2::router(shared.clone()))
             .merge(discovery::router(shared.clone()))

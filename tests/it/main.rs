@@ -3,6 +3,7 @@
 #![expect(clippy::unwrap_used, reason = "tests fail loudly on broken fixtures")]
 
 mod action;
+mod certify;
 mod cli;
 mod cli_tools;
 mod clients;
