@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use restart_conformance::certify::{self, BundleRequest};
 use restart_conformance::model::{ProfileRef, ProfileRun, RunSettings};
 use restart_conformance::pipeline::{self, ProfileSelection, SuiteOptions};
-use restart_conformance::report::history;
+use restart_conformance::records::history;
 use restart_conformance::run::{EndpointChoice, Polling, Settings};
 
 const NIGHTS: usize = 100;

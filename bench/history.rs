@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use restart_conformance::model::CaseOutcome;
-use restart_conformance::report::history::{self, HISTORY_TAG, HistoryCase, HistoryLine};
-use restart_conformance::report::{trend, trend_page, write_atomic};
+use restart_conformance::records::history::{self, HISTORY_TAG, HistoryCase, HistoryLine};
+use restart_conformance::records::{trend, trend_page};
+use restart_conformance::report::write_atomic;
 
 const RUNS: usize = 1_000;
 

@@ -168,7 +168,7 @@ pub enum ReportCommand {
         #[arg(long, value_name = "DIR", default_value = "reports")]
         report_dir: PathBuf,
         /// How many recent runs the flaky-case and restart-time baseline rules look at.
-        #[arg(long, value_name = "N", default_value_t = crate::report::trend::DEFAULT_WINDOW, value_parser = window)]
+        #[arg(long, value_name = "N", default_value_t = crate::records::trend::DEFAULT_WINDOW, value_parser = window)]
         window: usize,
     },
 }
@@ -180,7 +180,7 @@ pub struct RecordArgs {
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
     /// Keep at most N runs in the history file (the oldest go first).
-    #[arg(long, value_name = "N", default_value_t = crate::report::history::DEFAULT_KEEP, value_parser = keep)]
+    #[arg(long, value_name = "N", default_value_t = crate::records::history::DEFAULT_KEEP, value_parser = keep)]
     pub history_keep: usize,
     /// Write Prometheus metrics (text format 0.0.4) to FILE, e.g. for node_exporter's textfile collector.
     #[arg(long, value_name = "FILE")]

@@ -165,7 +165,7 @@ impl CaseOutcome {
     }
 }
 
-/// How serious a broken rule is (`conformance-rules.md`).
+/// How serious a broken rule is (the book's conformance rules, `docs/book/src/conformance-rules.md`).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {

@@ -28,10 +28,11 @@ use libtest_mimic::{Arguments, Conclusion};
 use crate::check;
 use crate::model::{CaseOutcome, CaseReport, CaseRun};
 use crate::plan::{self, Case, Partition};
+use crate::records::journal::{self as journal_read, JournalError};
 use crate::redact::Redactor;
 use crate::report::journal::{
-    self, ApiVariables, EmbeddedSettings, Journal, JournalError, JournalHeader, PlannedCase,
-    RunSettings, Selection,
+    self, ApiVariables, EmbeddedSettings, Journal, JournalHeader, PlannedCase, RunSettings,
+    Selection,
 };
 use crate::report::lock::{DirLock, LockError};
 use crate::report::{self, Report, RunMeta};
@@ -325,7 +326,7 @@ fn open_journal(
         let journal = Journal::create(dir, &header).map_err(JournalError::from)?;
         return Ok((Some(journal), BTreeMap::new()));
     }
-    let read = journal::read(dir)?;
+    let read = journal_read::read(dir)?;
     let differences = journal::differences(&read.header, &header);
     if !differences.is_empty() {
         return Err(JournalError::Mismatch {

@@ -30,7 +30,8 @@ use super::readme;
 use super::sshsig;
 use crate::model::Report;
 use crate::profile::{self, Profile, ProfileSet, Section};
-use crate::report::{self, history};
+use crate::records::history;
+use crate::report;
 use crate::spec::location::Located;
 
 /// The commit the binary was built from, or `unknown` (see `build.rs`).
@@ -290,7 +291,7 @@ fn journal_of(dir: &Path, report: &Report) -> Result<Option<PathBuf>, BundleErro
             "bundle the --report-dir the run wrote",
         ));
     }
-    let read = report::journal::read(dir).map_err(|e| {
+    let read = crate::records::journal::read(dir).map_err(|e| {
         refused(
             dir,
             format!(

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::model::CaseOutcome;
-use crate::report::history::HistoryLine;
+use crate::records::history::HistoryLine;
 
 /// `--window`: a span such as `30d`, `2w`, `12h`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,11 +179,11 @@ fn passed_required(r: &HistoryLine, required: &BTreeSet<String>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::history::HistoryCase;
+    use crate::records::history::HistoryCase;
 
     fn line(id: &str, started: &str, target: &str, soft: CaseOutcome) -> HistoryLine {
         HistoryLine {
-            history: crate::report::history::HISTORY_TAG.into(),
+            history: crate::records::history::HISTORY_TAG.into(),
             run_id: id.into(),
             started_at: started.into(),
             duration_ms: 1000,

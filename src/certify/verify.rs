@@ -21,7 +21,8 @@ use super::product;
 use super::sshsig::{self, SignedBy};
 use super::verdict::{Level, ProfileVerdict};
 use crate::profile::{self, Profile, ProfileSet};
-use crate::report::{self, history};
+use crate::records::history;
+use crate::report;
 
 /// What became of the signature.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! Checks: (case, recorded response) ──► verdicts. Pure functions, no I/O.
 //!
 //! Each check has a stable id (see [`CheckId`]); its severity comes from the
-//! spec, as `conformance-rules.md` assigns it.
+//! spec, as the conformance rules (`docs/book/src/conformance-rules.md`) assign it.
 
 mod judge;
 mod lifecycle;

@@ -130,7 +130,7 @@ pub fn documented(spec: &crate::spec::Spec, status: u16) -> Option<Verdict> {
 /// A request the API does not route at all (another method on the action
 /// URI) is answered by the web framework, not by the API: Nova and Trove both
 /// answer such requests with their framework's 404 body. Its body is not held
-/// to the API's error shape (conformance-rules.md, "Routing-level answers").
+/// to the API's error shape (docs/book/src/conformance-rules.md, "Routing-level answers").
 fn routing_level(case: &Case) -> bool {
     case.kind == CaseKind::Negative && !case.request.method.eq_ignore_ascii_case(&case.spec.method)
 }

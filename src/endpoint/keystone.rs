@@ -312,14 +312,11 @@ pub(super) fn refresh_at_of(
 
 /// Signs in from synchronous code (the command line, before the run).
 pub fn sign_in_blocking(cloud: &Cloud) -> Result<Token, KeystoneError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| KeystoneError::Unreachable {
-            auth_url: cloud.auth_url.clone(),
-            reason: format!("failed to start the async runtime: {e}"),
-            cloud: cloud.name.clone(),
-        })?;
+    let rt = crate::runtime::current_thread().map_err(|e| KeystoneError::Unreachable {
+        auth_url: cloud.auth_url.clone(),
+        reason: format!("failed to start the async runtime: {e}"),
+        cloud: cloud.name.clone(),
+    })?;
     rt.block_on(sign_in(cloud))
 }
 

@@ -1,7 +1,7 @@
 //! The embedded reference server: all five restart APIs, in memory, on one listener.
 //!
 //! It is a second, independent reading of the vendor documents and of
-//! `conformance-rules.md`: it shares no code with `spec`, `plan` or `check`, so that a
+//! `docs/book/src/conformance-rules.md`: it shares no code with `spec`, `plan` or `check`, so that a
 //! misreading in one shows up as a disagreement with the other. Each API is nested under its
 //! id (`/ddm`, `/clouddb`, `/clouddb-ha`, `/modelarts`, `/ecs`) and serves its action URI and
 //! the status URI of its companion document, with `--resources N` known resources (two by

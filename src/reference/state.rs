@@ -32,7 +32,7 @@ impl Api {
         Api::Ecs,
     ];
 
-    /// The API id of `conformance-rules.md`, also the path prefix on the server.
+    /// The API id of the conformance rules (`docs/book/src/conformance-rules.md`), also the path prefix on the server.
     pub(crate) fn id(self) -> &'static str {
         match self {
             Api::Ddm => "ddm",

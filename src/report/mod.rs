@@ -8,8 +8,7 @@
 
 pub mod build;
 pub mod diff;
-mod format;
-pub mod history;
+pub(crate) mod format;
 pub mod html;
 pub mod journal;
 pub mod json;
@@ -18,11 +17,8 @@ pub mod lock;
 pub mod markdown;
 pub mod matrix;
 pub mod merge;
-pub mod metrics;
 pub mod model;
 pub mod timing;
-pub mod trend;
-pub mod trend_page;
 pub mod write;
 
 #[cfg(test)]

@@ -42,10 +42,7 @@ impl Signals {
         std::thread::Builder::new()
             .name("signals".into())
             .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
+                let rt = match crate::runtime::current_thread() {
                     Ok(rt) => rt,
                     Err(e) => {
                         let _ = ready.send(Err(e));

@@ -13,7 +13,7 @@ use assert_cmd::Command;
 use restart_conformance::certify::verdict::Level;
 use restart_conformance::certify::{self, BundleRequest, Signature};
 use restart_conformance::profile;
-use restart_conformance::report::history::{self, HistoryLine};
+use restart_conformance::records::history::{self, HistoryLine};
 
 use crate::common::*;
 
@@ -607,19 +607,7 @@ fn set_private(path: &Path) {
 
 /// ssh-keygen, or `None` (after saying so) when it is absent and CI does not require it.
 fn ssh_keygen() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join("ssh-keygen"))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var("RESTART_CONFORMANCE_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "ssh-keygen is not installed and RESTART_CONFORMANCE_REQUIRE_TOOLS=1 requires it (Debian: apt-get install openssh-client)"
-        );
-        eprintln!("skipped: ssh-keygen is not installed (Debian: apt-get install openssh-client)");
-    }
-    found
+    super::common::tool("ssh-keygen", "openssh-client")
 }
 
 #[test]

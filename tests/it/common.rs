@@ -242,3 +242,24 @@ pub fn outputs_without(
     }
     all
 }
+
+/// CI sets this to `1`: then a real tool a test needs must be installed.
+pub const REQUIRE_TOOLS: &str = "RESTART_CONFORMANCE_REQUIRE_TOOLS";
+
+/// The path of the real tool `name` on PATH, from the Debian `package`; `None` (after saying
+/// so) when it is absent and not required.
+pub fn tool(name: &str, package: &str) -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var(REQUIRE_TOOLS).as_deref() != Ok("1"),
+            "{name} is not installed and {REQUIRE_TOOLS}=1 requires it (Debian: apt-get install {package})"
+        );
+        eprintln!("skipped: {name} is not installed (Debian: apt-get install {package})");
+    }
+    found
+}

@@ -11,9 +11,10 @@ use restart_conformance::model::{
     Bounds, CaseOutcome, CaseReport, Group, REPORT_FORMAT, Report, RestartTiming, RunInfo, Summary,
     ToolInfo,
 };
-use restart_conformance::report::history::{self, HistoryLine};
-use restart_conformance::report::trend::{self, Flaky, NewFailure, Streak, TimeRegression};
-use restart_conformance::report::{metrics, timing};
+use restart_conformance::records::history::{self, HistoryLine};
+use restart_conformance::records::metrics;
+use restart_conformance::records::trend::{self, Flaky, NewFailure, Streak, TimeRegression};
+use restart_conformance::report::timing;
 use restart_conformance::run::{EndpointChoice, Polling, Settings};
 
 use crate::common;
@@ -289,7 +290,7 @@ fn a_seeded_history_gives_exact_flaky_new_failure_and_regression_rows() {
     assert_eq!(ddm.pass_rate[1], Some(1.0));
 
     // The same rows reach both pages.
-    let md = restart_conformance::report::trend_page::to_history_md(&t);
+    let md = restart_conformance::records::trend_page::to_history_md(&t);
     assert!(md.contains("| `ddm::restart_soft` | 3 | ✓✗✓✓✓✗✗ |"), "{md}");
     assert!(md.contains("- `ecs::reboot` (errored)"), "{md}");
     assert!(
@@ -297,7 +298,7 @@ fn a_seeded_history_gives_exact_flaky_new_failure_and_regression_rows() {
         "{md}"
     );
     let html =
-        restart_conformance::report::trend_page::to_history_html(&t, "history.jsonl").unwrap();
+        restart_conformance::records::trend_page::to_history_html(&t, "history.jsonl").unwrap();
     assert!(html.contains("tool 0.0.9 → 0.1.0"));
     assert_eq!(html.matches("<circle class=\"regressed\"").count(), 4);
 }
@@ -710,25 +711,9 @@ fn a_merge_adds_one_line_for_the_partitioned_run() {
 // ---------------------------------------------------------------------------------------------
 // Real tools: promtool and a Pushgateway. Absent tools skip, unless CI requires them.
 
-const REQUIRE_TOOLS: &str = "RESTART_CONFORMANCE_REQUIRE_TOOLS";
-
-/// The path of `tool` on PATH; `None` (after saying so) when it is absent and not required.
+/// promtool or the Pushgateway, from Debian's packages.
 fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var(REQUIRE_TOOLS).as_deref() != Ok("1"),
-            "{name} is not installed and {REQUIRE_TOOLS}=1 requires it (Debian: apt-get install prometheus prometheus-pushgateway)"
-        );
-        eprintln!(
-            "skipped: {name} is not installed (Debian: apt-get install prometheus prometheus-pushgateway)"
-        );
-    }
-    found
+    super::common::tool(name, "prometheus prometheus-pushgateway")
 }
 
 /// Each report is renamed into place, then its directory is flushed (a power cut after an
@@ -736,17 +721,7 @@ fn tool(name: &str) -> Option<PathBuf> {
 /// `report.json`, the directory is opened and that descriptor synced.
 #[test]
 fn a_rename_into_the_report_directory_is_flushed_to_disk() {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join("strace"))
-            .find(|p| p.is_file())
-    });
-    let Some(strace) = found else {
-        assert!(
-            std::env::var(REQUIRE_TOOLS).as_deref() != Ok("1"),
-            "strace is not installed and {REQUIRE_TOOLS}=1 requires it (Debian: apt-get install strace)"
-        );
-        eprintln!("skipped: strace is not installed (Debian: apt-get install strace)");
+    let Some(strace) = super::common::tool("strace", "strace") else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -914,7 +889,8 @@ fn a_real_pushgateway_serves_the_pushed_series_back() {
     let gw = Gateway::start(&binary);
     let report = faulty_report();
     let text = metrics::to_prometheus(&report, None);
-    restart_conformance::push::push(&gw.url, "embedded", &text, Duration::from_secs(10)).unwrap();
+    restart_conformance::records::push::push(&gw.url, "embedded", &text, Duration::from_secs(10))
+        .unwrap();
     let (status, served) = get(&format!("{}/metrics", gw.url)).unwrap();
     assert_eq!(status, 200);
     let failed = report.cases.iter().find(|c| c.outcome == F).unwrap();
@@ -926,7 +902,7 @@ fn a_real_pushgateway_serves_the_pushed_series_back() {
     assert!(served.contains("restart_conformance_restart_to_steady_median_seconds{api=\"ddm\",instance=\"\",job=\"restart_conformance\",target=\"embedded\"}"));
 
     // A body the gateway cannot parse is refused, with its status and message.
-    let err = restart_conformance::push::push(
+    let err = restart_conformance::records::push::push(
         &gw.url,
         "embedded",
         "not { metrics",

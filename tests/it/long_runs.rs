@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use assert_cmd::Command;
-use restart_conformance::report::journal::{self, JOURNAL_JSONL, NOT_RUN};
+use restart_conformance::records::journal::{self, NOT_RUN};
+use restart_conformance::report::journal::JOURNAL_JSONL;
 use restart_conformance::report::model::{CaseOutcome, Report};
 use restart_conformance::run::EndpointChoice;
 

@@ -20,118 +20,16 @@
 use std::fmt::Write as _;
 
 use super::history::HistoryLine;
-use super::model::{CaseOutcome, Report};
+use crate::report::model::{CaseOutcome, Report};
 
 const PREFIX: &str = "restart_conformance_";
 
 /// The metrics of `report`; `history` (which should hold this run) gives the last success.
 pub fn to_prometheus(report: &Report, history: Option<&[HistoryLine]>) -> String {
     let mut out = String::new();
-    let this = HistoryLine::from_report(report);
-    let ended = this.ended_unix_seconds();
-
-    if let Some(t) = ended {
-        family(
-            &mut out,
-            "last_run_timestamp_seconds",
-            "When the last run ended, in Unix time.",
-        );
-        sample(&mut out, "last_run_timestamp_seconds", &[], t);
-    }
-    // From the history when there is one; else this run, when it passed.
-    let last_success = match history {
-        Some(runs) => runs
-            .iter()
-            .filter(|r| r.passed())
-            .filter_map(HistoryLine::ended_unix_seconds)
-            .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t)))),
-        None => ended.filter(|_| this.passed()),
-    };
-    if let Some(t) = last_success {
-        family(
-            &mut out,
-            "last_success_timestamp_seconds",
-            "When the last run in which every case passed ended, in Unix time.",
-        );
-        sample(&mut out, "last_success_timestamp_seconds", &[], t);
-    }
-
-    family(
-        &mut out,
-        "run_duration_seconds",
-        "How long the last run took.",
-    );
-    sample(
-        &mut out,
-        "run_duration_seconds",
-        &[],
-        report.run.duration_ms as f64 / 1000.0,
-    );
-
-    family(&mut out, "cases", "Cases of the last run by outcome.");
-    for outcome in [
-        CaseOutcome::Passed,
-        CaseOutcome::Failed,
-        CaseOutcome::Errored,
-        CaseOutcome::Skipped,
-    ] {
-        let n = report.cases.iter().filter(|c| c.outcome == outcome).count();
-        sample(
-            &mut out,
-            "cases",
-            &[("outcome", outcome.as_str())],
-            n as f64,
-        );
-    }
-
-    family(
-        &mut out,
-        "case_passed",
-        "1 when the case passed in the last run, 0 when it failed or errored; skipped cases are left out.",
-    );
-    for c in &report.cases {
-        let v = match c.outcome {
-            CaseOutcome::Passed => 1.0,
-            CaseOutcome::Failed | CaseOutcome::Errored => 0.0,
-            CaseOutcome::Skipped => continue,
-        };
-        sample(
-            &mut out,
-            "case_passed",
-            &[("api", &c.api), ("case", &c.name)],
-            v,
-        );
-    }
-
-    if !report.restart_times.is_empty() {
-        family(
-            &mut out,
-            "restart_to_steady_median_seconds",
-            "Median over the last run's restarts of an API of the time from the accepting answer to the first poll that saw the steady state again (an upper bound).",
-        );
-        for (api, t) in &report.restart_times {
-            sample(
-                &mut out,
-                "restart_to_steady_median_seconds",
-                &[("api", api)],
-                t.median_ms as f64 / 1000.0,
-            );
-        }
-        family(
-            &mut out,
-            "restart_to_steady_max_seconds",
-            "Longest time to steady over the last run's restarts of an API (an upper bound).",
-        );
-        for (api, t) in &report.restart_times {
-            sample(
-                &mut out,
-                "restart_to_steady_max_seconds",
-                &[("api", api)],
-                t.max_ms as f64 / 1000.0,
-            );
-        }
-    }
-
+    timestamps(&mut out, report, history);
+    cases(&mut out, report);
+    restart_times(&mut out, report);
     family(
         &mut out,
         "info",
@@ -147,6 +45,106 @@ pub fn to_prometheus(report: &Report, history: Option<&[HistoryLine]>) -> String
         1.0,
     );
     out
+}
+
+/// When the last run ended, when the last passing run ended, how long the last run took.
+fn timestamps(out: &mut String, report: &Report, history: Option<&[HistoryLine]>) {
+    let this = HistoryLine::from_report(report);
+    let ended = this.ended_unix_seconds();
+
+    if let Some(t) = ended {
+        family(
+            out,
+            "last_run_timestamp_seconds",
+            "When the last run ended, in Unix time.",
+        );
+        sample(out, "last_run_timestamp_seconds", &[], t);
+    }
+    // From the history when there is one; else this run, when it passed.
+    let last_success = match history {
+        Some(runs) => runs
+            .iter()
+            .filter(|r| r.passed())
+            .filter_map(HistoryLine::ended_unix_seconds)
+            .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t)))),
+        None => ended.filter(|_| this.passed()),
+    };
+    if let Some(t) = last_success {
+        family(
+            out,
+            "last_success_timestamp_seconds",
+            "When the last run in which every case passed ended, in Unix time.",
+        );
+        sample(out, "last_success_timestamp_seconds", &[], t);
+    }
+
+    family(out, "run_duration_seconds", "How long the last run took.");
+    sample(
+        out,
+        "run_duration_seconds",
+        &[],
+        report.run.duration_ms as f64 / 1000.0,
+    );
+}
+
+/// The last run's cases, by outcome and one by one.
+fn cases(out: &mut String, report: &Report) {
+    family(out, "cases", "Cases of the last run by outcome.");
+    for outcome in [
+        CaseOutcome::Passed,
+        CaseOutcome::Failed,
+        CaseOutcome::Errored,
+        CaseOutcome::Skipped,
+    ] {
+        let n = report.cases.iter().filter(|c| c.outcome == outcome).count();
+        sample(out, "cases", &[("outcome", outcome.as_str())], n as f64);
+    }
+
+    family(
+        out,
+        "case_passed",
+        "1 when the case passed in the last run, 0 when it failed or errored; skipped cases are left out.",
+    );
+    for c in &report.cases {
+        let v = match c.outcome {
+            CaseOutcome::Passed => 1.0,
+            CaseOutcome::Failed | CaseOutcome::Errored => 0.0,
+            CaseOutcome::Skipped => continue,
+        };
+        sample(out, "case_passed", &[("api", &c.api), ("case", &c.name)], v);
+    }
+}
+
+/// The last run's restart times per API.
+fn restart_times(out: &mut String, report: &Report) {
+    if !report.restart_times.is_empty() {
+        family(
+            out,
+            "restart_to_steady_median_seconds",
+            "Median over the last run's restarts of an API of the time from the accepting answer to the first poll that saw the steady state again (an upper bound).",
+        );
+        for (api, t) in &report.restart_times {
+            sample(
+                out,
+                "restart_to_steady_median_seconds",
+                &[("api", api)],
+                t.median_ms as f64 / 1000.0,
+            );
+        }
+        family(
+            out,
+            "restart_to_steady_max_seconds",
+            "Longest time to steady over the last run's restarts of an API (an upper bound).",
+        );
+        for (api, t) in &report.restart_times {
+            sample(
+                out,
+                "restart_to_steady_max_seconds",
+                &[("api", api)],
+                t.max_ms as f64 / 1000.0,
+            );
+        }
+    }
 }
 
 fn family(out: &mut String, name: &str, help: &str) {
@@ -192,9 +190,9 @@ fn escape_help(v: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::sample as fixture;
     use super::*;
     use crate::model::TimeStats;
+    use crate::report::sample as fixture;
 
     #[test]
     fn every_family_has_help_and_type_and_labels_are_escaped() {

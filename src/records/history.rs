@@ -28,10 +28,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::lock::FileLock;
-use super::model::{CaseOutcome, Report, RunInfo};
-use super::write::final_target;
-use super::{ReportError, ReportErrorKind, write_atomic};
+use crate::report::lock::FileLock;
+use crate::report::model::{CaseOutcome, Report, RunInfo};
+use crate::report::write::final_target;
+use crate::report::{ReportError, ReportErrorKind, write_atomic};
 
 /// The tag of every history line this tool writes; other lines are foreign.
 pub const HISTORY_TAG: &str = "restart-conformance/1";
@@ -414,8 +414,8 @@ pub fn append(path: &Path, report: &Report, keep: usize) -> Result<History, Repo
 
 #[cfg(test)]
 mod tests {
-    use super::super::sample;
     use super::*;
+    use crate::report::sample;
 
     fn run_at(started_at: &str) -> Report {
         let mut r = sample::report();

@@ -25,8 +25,8 @@
 use std::collections::BTreeMap;
 
 use super::history::{self, HistoryLine};
-use super::model::{CaseOutcome, TimeStats};
-use super::timing::stats;
+use crate::report::model::{CaseOutcome, TimeStats};
+use crate::report::timing::stats;
 
 /// `report history --window`'s default: how many recent runs the flaky and baseline rules use.
 pub const DEFAULT_WINDOW: usize = 10;
@@ -133,9 +133,45 @@ pub fn analyse(runs: &[HistoryLine], window: usize) -> Trend {
         &sorted
     };
     let window = window.max(2);
-    let n = runs.len();
+    let (mut cases, index) = case_strips(runs);
+    let api_names = api_names(&cases);
+    // Per API and run: passed, ran, times, and whether every case that ran passed.
+    let mut per_api: BTreeMap<&str, Vec<ApiRun>> = api_names
+        .iter()
+        .map(|a| (a.as_str(), vec![(0, 0, Vec::new()); runs.len()]))
+        .collect();
+    let points: Vec<RunPoint> = runs
+        .iter()
+        .enumerate()
+        .map(|(r, run)| {
+            let counts = tally(r, run, &index, &mut cases, &mut per_api);
+            run_point(run, r.checked_sub(1).map(|p| &runs[p]), counts)
+        })
+        .collect();
+    let mut apis = Vec::new();
+    let mut regressions = Vec::new();
+    for api in &api_names {
+        let (trend, found) = api_trend(api, &per_api[api.as_str()], runs, window);
+        apis.push(trend);
+        regressions.extend(found);
+    }
+    regressions.sort_by(|a, b| b.run.cmp(&a.run).then_with(|| a.api.cmp(&b.api)));
 
-    // Every case and API seen, the latest run's order first.
+    Trend {
+        flaky: flaky(runs, &cases, window),
+        new_failures: new_failures(&cases, runs.len()),
+        failing_longest: failing_longest(&cases, &points),
+        runs: points,
+        apis,
+        cases,
+        regressions,
+        window,
+    }
+}
+
+/// Every case seen, the latest run's order first, each with an empty strip; and where each
+/// case's strip is, by name.
+fn case_strips(runs: &[HistoryLine]) -> (Vec<CaseStrip>, BTreeMap<&str, usize>) {
     let mut names: Vec<&str> = Vec::new();
     let mut index: BTreeMap<&str, usize> = BTreeMap::new();
     for run in runs.iter().rev() {
@@ -146,139 +182,150 @@ pub fn analyse(runs: &[HistoryLine], window: usize) -> Trend {
             }
         }
     }
-    let mut cases: Vec<CaseStrip> = names
+    let cases = names
         .iter()
         .map(|name| CaseStrip {
             name: (*name).to_owned(),
             api: name.split("::").next().unwrap_or(name).to_owned(),
-            outcomes: vec![None; n],
+            outcomes: vec![None; runs.len()],
         })
         .collect();
+    (cases, index)
+}
+
+/// The APIs of `cases`, sorted.
+fn api_names(cases: &[CaseStrip]) -> Vec<String> {
     let mut api_names: Vec<String> = Vec::new();
-    for c in &cases {
+    for c in cases {
         if !api_names.contains(&c.api) {
             api_names.push(c.api.clone());
         }
     }
     api_names.sort();
+    api_names
+}
 
-    let mut points = Vec::with_capacity(n);
-    // Per API and run: passed, ran, times, and whether every case that ran passed.
-    let mut per_api: BTreeMap<&str, Vec<ApiRun>> = api_names
-        .iter()
-        .map(|a| (a.as_str(), vec![(0, 0, Vec::new()); n]))
-        .collect();
-    for (r, run) in runs.iter().enumerate() {
-        let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-        for c in &run.cases {
-            if let Some(&i) = index.get(c.name.as_str()) {
-                cases[i].outcomes[r] = Some(c.outcome);
-            }
-            let Some(slot) = per_api.get_mut(c.api()).and_then(|v| v.get_mut(r)) else {
-                continue;
-            };
-            match c.outcome {
-                CaseOutcome::Passed => {
-                    passed += 1;
-                    slot.0 += 1;
-                    slot.1 += 1;
-                }
-                CaseOutcome::Failed | CaseOutcome::Errored => {
-                    failed += 1;
-                    slot.1 += 1;
-                }
-                CaseOutcome::Skipped => skipped += 1,
-            }
-            if let Some([_, by]) = c.to_steady_ms {
-                slot.2.push(by);
-            }
+/// Run `r`'s cases into the strips and the per-API slots; its passed, failed and skipped.
+fn tally(
+    r: usize,
+    run: &HistoryLine,
+    index: &BTreeMap<&str, usize>,
+    cases: &mut [CaseStrip],
+    per_api: &mut BTreeMap<&str, Vec<ApiRun>>,
+) -> (usize, usize, usize) {
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for c in &run.cases {
+        if let Some(&i) = index.get(c.name.as_str()) {
+            cases[i].outcomes[r] = Some(c.outcome);
         }
-        let mut changes = Vec::new();
-        if let Some(prev) = r.checked_sub(1).map(|p| &runs[p]) {
-            if prev.tool_version != run.tool_version {
-                changes.push(format!("tool {} → {}", prev.tool_version, run.tool_version));
+        let Some(slot) = per_api.get_mut(c.api()).and_then(|v| v.get_mut(r)) else {
+            continue;
+        };
+        match c.outcome {
+            CaseOutcome::Passed => {
+                passed += 1;
+                slot.0 += 1;
+                slot.1 += 1;
             }
-            if prev.spec_digest != run.spec_digest {
-                changes.push(format!(
-                    "spec set {} → {}",
-                    short(&prev.spec_digest),
-                    short(&run.spec_digest)
-                ));
+            CaseOutcome::Failed | CaseOutcome::Errored => {
+                failed += 1;
+                slot.1 += 1;
             }
-            if prev.target != run.target {
-                changes.push(format!("target → {}", run.target));
-            }
+            CaseOutcome::Skipped => skipped += 1,
         }
-        points.push(RunPoint {
-            started_at: run.started_at.clone(),
-            duration_ms: run.duration_ms,
-            tool_version: run.tool_version.clone(),
-            spec_digest: run.spec_digest.clone(),
-            target: run.target.clone(),
-            passed,
-            failed,
-            skipped,
-            interrupted: run.interrupted,
-            poll_interval_ms: run.poll_interval_ms,
-            changes,
-        });
+        if let Some([_, by]) = c.to_steady_ms {
+            slot.2.push(by);
+        }
     }
+    (passed, failed, skipped)
+}
 
-    let mut apis = Vec::new();
+/// One run's point, with what changed since the run before it.
+fn run_point(
+    run: &HistoryLine,
+    prev: Option<&HistoryLine>,
+    (passed, failed, skipped): (usize, usize, usize),
+) -> RunPoint {
+    let mut changes = Vec::new();
+    if let Some(prev) = prev {
+        if prev.tool_version != run.tool_version {
+            changes.push(format!("tool {} → {}", prev.tool_version, run.tool_version));
+        }
+        if prev.spec_digest != run.spec_digest {
+            changes.push(format!(
+                "spec set {} → {}",
+                short(&prev.spec_digest),
+                short(&run.spec_digest)
+            ));
+        }
+        if prev.target != run.target {
+            changes.push(format!("target → {}", run.target));
+        }
+    }
+    RunPoint {
+        started_at: run.started_at.clone(),
+        duration_ms: run.duration_ms,
+        tool_version: run.tool_version.clone(),
+        spec_digest: run.spec_digest.clone(),
+        target: run.target.clone(),
+        passed,
+        failed,
+        skipped,
+        interrupted: run.interrupted,
+        poll_interval_ms: run.poll_interval_ms,
+        changes,
+    }
+}
+
+/// One API's pass rates and restart times over the runs, and the runs in which its median
+/// time to steady more than doubled against the baseline of the passing runs before.
+fn api_trend(
+    api: &str,
+    slots: &[ApiRun],
+    runs: &[HistoryLine],
+    window: usize,
+) -> (ApiTrend, Vec<TimeRegression>) {
+    let n = runs.len();
+    let times: Vec<Option<TimeStats>> = slots.iter().map(|s| stats(s.2.clone())).collect();
+    let api_passed: Vec<bool> = slots.iter().map(|s| s.1 > 0 && s.0 == s.1).collect();
+    let mut baseline_ms = vec![None; n];
+    let mut regressed = vec![false; n];
     let mut regressions = Vec::new();
-    for api in &api_names {
-        let slots = &per_api[api.as_str()];
-        let times: Vec<Option<TimeStats>> = slots.iter().map(|s| stats(s.2.clone())).collect();
-        let api_passed: Vec<bool> = slots.iter().map(|s| s.1 > 0 && s.0 == s.1).collect();
-        let mut baseline_ms = vec![None; n];
-        let mut regressed = vec![false; n];
-        for r in 0..n {
-            let Some(now) = times[r] else { continue };
-            let earlier: Vec<u64> = (0..r)
-                .rev()
-                .filter(|&q| api_passed[q] && runs[q].target == runs[r].target)
-                .filter_map(|q| times[q].map(|t| t.median_ms))
-                .take(window)
-                .collect();
-            let Some(base) = stats(earlier).map(|s| s.median_ms) else {
-                continue;
-            };
-            baseline_ms[r] = Some(base);
-            let interval = runs[r].poll_interval_ms.unwrap_or(0);
-            if now.median_ms > 2 * base && now.median_ms - base > interval {
-                regressed[r] = true;
-                regressions.push(TimeRegression {
-                    run: r,
-                    started_at: runs[r].started_at.clone(),
-                    api: api.clone(),
-                    median_ms: now.median_ms,
-                    baseline_ms: base,
-                });
-            }
+    for r in 0..n {
+        let Some(now) = times[r] else { continue };
+        let earlier: Vec<u64> = (0..r)
+            .rev()
+            .filter(|&q| api_passed[q] && runs[q].target == runs[r].target)
+            .filter_map(|q| times[q].map(|t| t.median_ms))
+            .take(window)
+            .collect();
+        let Some(base) = stats(earlier).map(|s| s.median_ms) else {
+            continue;
+        };
+        baseline_ms[r] = Some(base);
+        let interval = runs[r].poll_interval_ms.unwrap_or(0);
+        if now.median_ms > 2 * base && now.median_ms - base > interval {
+            regressed[r] = true;
+            regressions.push(TimeRegression {
+                run: r,
+                started_at: runs[r].started_at.clone(),
+                api: api.to_owned(),
+                median_ms: now.median_ms,
+                baseline_ms: base,
+            });
         }
-        apis.push(ApiTrend {
-            api: api.clone(),
-            pass_rate: slots
-                .iter()
-                .map(|s| (s.1 > 0).then(|| s.0 as f64 / s.1 as f64))
-                .collect(),
-            times,
-            baseline_ms,
-            regressed,
-        });
     }
-    regressions.sort_by(|a, b| b.run.cmp(&a.run).then_with(|| a.api.cmp(&b.api)));
-
-    Trend {
-        flaky: flaky(runs, &cases, window),
-        new_failures: new_failures(&cases, n),
-        failing_longest: failing_longest(&cases, &points),
-        runs: points,
-        apis,
-        cases,
-        regressions,
-        window,
-    }
+    let trend = ApiTrend {
+        api: api.to_owned(),
+        pass_rate: slots
+            .iter()
+            .map(|s| (s.1 > 0).then(|| s.0 as f64 / s.1 as f64))
+            .collect(),
+        times,
+        baseline_ms,
+        regressed,
+    };
+    (trend, regressions)
 }
 
 /// One API in one run: cases passed, cases that ran (not skipped), times to steady.

@@ -87,9 +87,7 @@ pub fn push(base: &str, target: &str, metrics: &str, timeout: Duration) -> Resul
     std::thread::scope(|scope| {
         scope
             .spawn(|| {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
+                let rt = crate::runtime::current_thread()
                     .map_err(|e| unreachable(&shown, &e.to_string()))?;
                 rt.block_on(send(&url, &shown, metrics, timeout))
             })
@@ -232,10 +230,7 @@ mod tests {
                 .ok()?;
             Some(String::from_utf8_lossy(&seen).into_owned())
         });
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build();
+        let rt = crate::runtime::with_workers(1);
         let sent = rt.map(|rt| {
             rt.block_on(async {
                 push(

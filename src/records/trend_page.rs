@@ -13,10 +13,10 @@ use std::fmt::Write as _;
 
 use askama::Template;
 
-use super::format::duration;
-use super::model::CaseOutcome;
-use super::trend::{Trend, short};
-use super::{ReportError, ReportErrorKind};
+use super::trend::{ApiTrend, Trend, short};
+use crate::report::format::duration;
+use crate::report::model::CaseOutcome;
+use crate::report::{ReportError, ReportErrorKind};
 
 /// File names inside `--report-dir`.
 pub const HISTORY_HTML: &str = "history.html";
@@ -164,89 +164,20 @@ impl<'a> HistoryPage<'a> {
         let pass_rate = trend
             .apis
             .iter()
-            .map(|a| {
-                let values: Vec<Option<f64>> = a.pass_rate.clone();
-                let mut chart = chart(&a.api, &values, None, 1.0, &markers, n);
-                chart.top_label = "100 %".into();
-                chart.latest = values
-                    .last()
-                    .copied()
-                    .flatten()
-                    .map(|v| format!("{:.0} %", v * 100.0))
-                    .unwrap_or_else(|| "–".into());
-                chart
-            })
+            .map(|a| pass_rate_chart(a, &markers, n))
             .collect();
         let restart_times = trend
             .apis
             .iter()
             .filter(|a| a.times.iter().any(Option::is_some))
-            .map(|a| {
-                let median: Vec<Option<f64>> = a
-                    .times
-                    .iter()
-                    .map(|t| t.map(|t| t.median_ms as f64))
-                    .collect();
-                let p95: Vec<Option<f64>> =
-                    a.times.iter().map(|t| t.map(|t| t.p95_ms as f64)).collect();
-                let top = p95.iter().flatten().fold(1.0_f64, |m, v| m.max(*v));
-                let mut c = chart(&a.api, &median, Some(&p95), top, &markers, n);
-                c.top_label = duration(top as u64);
-                // Regressions as red dots over the median line.
-                for (i, t) in a.times.iter().enumerate() {
-                    if let (true, Some(t)) = (a.regressed[i], t) {
-                        c.dots.push(DotView {
-                            cx: fmt(x_of(i, n)),
-                            cy: fmt(y_of(t.median_ms as f64, top)),
-                            class: "regressed",
-                            title: format!(
-                                "{}: median {} against a baseline of {}",
-                                trend.runs[i].started_at,
-                                duration(t.median_ms),
-                                a.baseline_ms[i].map(duration).unwrap_or_default()
-                            ),
-                        });
-                    }
-                }
-                c.latest = a
-                    .times
-                    .last()
-                    .copied()
-                    .flatten()
-                    .map(|t| {
-                        format!(
-                            "median {} · p95 {}",
-                            duration(t.median_ms),
-                            duration(t.p95_ms)
-                        )
-                    })
-                    .unwrap_or_else(|| "–".into());
-                c
-            })
+            .map(|a| restart_time_chart(a, trend, &markers, n))
             .collect();
         let strips = trend
             .cases
             .iter()
             .map(|c| strip(&c.name, &c.outcomes, trend, &markers))
             .collect();
-        let runs = trend
-            .runs
-            .iter()
-            .enumerate()
-            .rev()
-            .map(|(i, r)| RunRow {
-                index: i + 1,
-                started_at: r.started_at.clone(),
-                passed: r.passed,
-                failed: r.failed,
-                skipped: r.skipped,
-                duration: duration(r.duration_ms),
-                tool_version: r.tool_version.clone(),
-                digest: short(&r.spec_digest).to_owned(),
-                changes: r.changes.join("; "),
-                interrupted: r.interrupted,
-            })
-            .collect();
+        let runs = run_rows(trend);
         let changes = trend
             .runs
             .iter()
@@ -276,6 +207,84 @@ impl<'a> HistoryPage<'a> {
                 .unwrap_or_default(),
         }
     }
+}
+
+/// An API's pass rate over the runs.
+fn pass_rate_chart(a: &ApiTrend, markers: &[f64], n: usize) -> ChartView {
+    let values: Vec<Option<f64>> = a.pass_rate.clone();
+    let mut chart = chart(&a.api, &values, None, 1.0, markers, n);
+    chart.top_label = "100 %".into();
+    chart.latest = values
+        .last()
+        .copied()
+        .flatten()
+        .map(|v| format!("{:.0} %", v * 100.0))
+        .unwrap_or_else(|| "–".into());
+    chart
+}
+
+/// An API's median and p95 time to steady over the runs, its regressions as red dots.
+fn restart_time_chart(a: &ApiTrend, trend: &Trend, markers: &[f64], n: usize) -> ChartView {
+    let median: Vec<Option<f64>> = a
+        .times
+        .iter()
+        .map(|t| t.map(|t| t.median_ms as f64))
+        .collect();
+    let p95: Vec<Option<f64>> = a.times.iter().map(|t| t.map(|t| t.p95_ms as f64)).collect();
+    let top = p95.iter().flatten().fold(1.0_f64, |m, v| m.max(*v));
+    let mut c = chart(&a.api, &median, Some(&p95), top, markers, n);
+    c.top_label = duration(top as u64);
+    for (i, t) in a.times.iter().enumerate() {
+        if let (true, Some(t)) = (a.regressed[i], t) {
+            c.dots.push(DotView {
+                cx: fmt(x_of(i, n)),
+                cy: fmt(y_of(t.median_ms as f64, top)),
+                class: "regressed",
+                title: format!(
+                    "{}: median {} against a baseline of {}",
+                    trend.runs[i].started_at,
+                    duration(t.median_ms),
+                    a.baseline_ms[i].map(duration).unwrap_or_default()
+                ),
+            });
+        }
+    }
+    c.latest = a
+        .times
+        .last()
+        .copied()
+        .flatten()
+        .map(|t| {
+            format!(
+                "median {} · p95 {}",
+                duration(t.median_ms),
+                duration(t.p95_ms)
+            )
+        })
+        .unwrap_or_else(|| "–".into());
+    c
+}
+
+/// The table of runs, the latest first.
+fn run_rows(trend: &Trend) -> Vec<RunRow> {
+    trend
+        .runs
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, r)| RunRow {
+            index: i + 1,
+            started_at: r.started_at.clone(),
+            passed: r.passed,
+            failed: r.failed,
+            skipped: r.skipped,
+            duration: duration(r.duration_ms),
+            tool_version: r.tool_version.clone(),
+            digest: short(&r.spec_digest).to_owned(),
+            changes: r.changes.join("; "),
+            interrupted: r.interrupted,
+        })
+        .collect()
 }
 
 fn y_of(v: f64, top: f64) -> f64 {
@@ -421,7 +430,13 @@ pub fn to_history_md(trend: &Trend) -> String {
     if trend.runs.iter().any(|r| !r.changes.is_empty()) {
         out.push('\n');
     }
+    md_cases(&mut out, trend);
+    md_apis(&mut out, trend);
+    out
+}
 
+/// The Markdown sections on cases: flaky, newly failing, failing longest.
+fn md_cases(out: &mut String, trend: &Trend) {
     let _ = writeln!(
         out,
         "## Flaky cases ({})\n\nOutcome changed at least twice, or passed only after a retry (`~`), over the last {} runs with the latest run's tool version, spec set and target.\n",
@@ -456,7 +471,10 @@ pub fn to_history_md(trend: &Trend) -> String {
         }
         out.push('\n');
     }
+}
 
+/// The Markdown sections on APIs: the latest pass rates and times, the time regressions.
+fn md_apis(out: &mut String, trend: &Trend) {
     out.push_str("## Pass rate and restart time per API (latest run)\n\n| API | pass rate | median to steady | p95 | baseline |\n|---|---|---|---|---|\n");
     for a in &trend.apis {
         let rate = a
@@ -503,7 +521,6 @@ pub fn to_history_md(trend: &Trend) -> String {
         }
         out.push('\n');
     }
-    out
 }
 
 /// Escapes Markdown and HTML punctuation in text from a history file.
