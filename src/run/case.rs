@@ -336,7 +336,7 @@ impl Runner {
             health: &self.health,
             api: &case.api,
             resource,
-            progress: self.progress,
+            progress: self.progress.clone(),
             url,
             auth_header: case.spec.auth_header.as_ref().map(|(h, _)| h.as_str()),
             signer: self.signer(case),

@@ -231,7 +231,7 @@ impl Poller<'_> {
             }
             tokio::time::sleep(self.polling.interval).await;
         };
-        self.progress.done(&tick);
+        self.progress.done(&tick, self.resource);
         w
     }
 
@@ -277,7 +277,7 @@ impl Poller<'_> {
             }
             tokio::time::sleep(self.polling.interval).await;
         };
-        self.progress.done(&tick);
+        self.progress.done(&tick, self.resource);
         (note, last)
     }
 }

@@ -13,6 +13,7 @@
 //! the caller's judge turns each [`CaseRun`] into a [`CaseReport`].
 
 mod case;
+mod footer;
 mod health;
 mod http;
 mod interrupt;
@@ -35,7 +36,7 @@ use progress::Progress;
 
 use crate::endpoint::{ApiEndpoint, Endpoint, Secret};
 use crate::model::{CaseOutcome, CaseReport, CaseRun, CheckOutcome};
-use crate::plan::Case;
+use crate::plan::{Case, CaseKind};
 use crate::reference::{Fault, ReferenceConfig, ReferenceServer};
 
 /// Cases that touch no resource (an unknown id, no token) run at most this
@@ -146,11 +147,7 @@ impl Session {
     /// reference server on a free loopback port. This is the one place the
     /// embedded server is started for a run, a dry run or a test.
     pub fn open(choice: EndpointChoice) -> Result<Session, RunError> {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(RunError::Runtime)?;
+        let rt = crate::runtime::with_workers(2).map_err(RunError::Runtime)?;
         let (endpoint, server) = match choice {
             EndpointChoice::File(e) => (e, None),
             EndpointChoice::Embedded(config) => {
@@ -262,7 +259,7 @@ pub fn execute(
         pacing: pace::Pacing::new(settings.polling),
         retries: settings.retries,
         health,
-        progress: progress_mode(args),
+        progress: progress_mode(args, &selected),
         started: Instant::now(),
     });
 
@@ -330,7 +327,8 @@ pub fn execute(
         .chain(recorded)
         .chain(left_out.into_iter().map(filtered_out))
         .collect();
-    let conclusion = libtest_mimic::run(args, trials);
+    let conclusion = libtest_mimic::run(&colored(args, &runner.progress), trials);
+    runner.progress.finish();
     let interrupted = signals.as_ref().is_some_and(Signals::end);
     let cases = if interrupted {
         finished_or_not_run(&sink, &selected, &judge)
@@ -410,6 +408,9 @@ fn schedule(
             if let Some(hook) = &finish.hook {
                 hook(&report);
             }
+            runner
+                .progress
+                .finished(&report, restart_resource(case).as_deref());
             finish
                 .sink
                 .lock()
@@ -469,14 +470,44 @@ fn read_backoff(interval: Duration) -> Duration {
         .max(Duration::from_millis(5))
 }
 
-fn progress_mode(args: &Arguments) -> Progress {
-    if args.quiet || args.format.is_some() {
-        Progress::Off
-    } else if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        Progress::Terminal
-    } else {
-        Progress::Lines
+/// The footer on a terminal, plain lines elsewhere, nothing under `-q` or `--format`.
+fn progress_mode(args: &Arguments, selected: &[Case]) -> Progress {
+    use std::io::IsTerminal;
+    if args.quiet || args.format.is_some() || args.list {
+        return Progress::Off;
     }
+    if !std::io::stderr().is_terminal() {
+        return Progress::Lines;
+    }
+    let mut restarts: BTreeMap<String, usize> = BTreeMap::new();
+    for resource in selected.iter().filter_map(restart_resource) {
+        *restarts.entry(resource).or_default() += 1;
+    }
+    // Standard output is drawn above the footer only when it shares the terminal.
+    let capture = std::io::stdout().is_terminal();
+    match footer::Footer::start(selected.len(), restarts, capture) {
+        Some(f) => Progress::Footer(Arc::new(f)),
+        None => Progress::Lines,
+    }
+}
+
+/// libtest's arguments, with colours kept when its output goes through the footer's pipe to
+/// a terminal (libtest would see a pipe and drop them).
+fn colored(args: &Arguments, progress: &Progress) -> Arguments {
+    let mut args = args.clone();
+    if let Progress::Footer(footer) = progress
+        && footer.captures()
+        && args.color.is_none()
+    {
+        args.color = Some(libtest_mimic::ColorSetting::Always);
+    }
+    args
+}
+
+/// The resource a case restarts, when it is planned to restart one.
+fn restart_resource(case: &Case) -> Option<String> {
+    let restarts = matches!(case.kind, CaseKind::Restart | CaseKind::Concurrent);
+    (restarts && case.touches_resource && case.bound.is_some()).then(|| case.resource_key())
 }
 
 /// An endpoint for a running reference server, labelled as embedded.

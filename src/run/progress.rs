@@ -2,22 +2,28 @@
 //!
 //! Against a real cloud a restart takes minutes; while a case waits, the
 //! terminal shows which resource is in which state and for how long. On a
-//! terminal one line is rewritten in place; elsewhere (CI logs) a plain line
-//! is printed when the state changes and every half minute. Short waits (the
-//! embedded server's) print nothing, and neither do `-q` and `--format json`.
+//! terminal that is a line of the live footer ([`super::footer`]), under the
+//! run's count and estimate; elsewhere (CI logs) a plain line is printed when
+//! the state changes and every half minute, with no control characters. Short
+//! waits (the embedded server's) print nothing, and neither do `-q` and
+//! `--format json`.
 
 use std::io::Write;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use super::footer::Footer;
 
 /// Waits shorter than this print nothing.
 const THRESHOLD: Duration = Duration::from_secs(3);
 /// In line mode, a reminder this often while the state holds.
 const REMINDER: Duration = Duration::from_secs(30);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Progress {
     Off,
-    Terminal,
+    /// The live footer on a terminal.
+    Footer(Arc<Footer>),
     Lines,
 }
 
@@ -31,23 +37,21 @@ pub struct Tick {
 
 impl Progress {
     /// Reports the state of `resource` after `waited` of waiting.
-    pub fn tick(self, t: &mut Tick, resource: &str, state: &str, waited: Duration) {
+    pub fn tick(&self, t: &mut Tick, resource: &str, state: &str, waited: Duration) {
         let changed = t.last_state.as_deref() != Some(state);
         t.last_state = Some(state.to_owned());
-        if self == Progress::Off || waited < THRESHOLD {
+        if waited < THRESHOLD {
             return;
         }
-        let line = format!("{resource}: {state} for {} s", waited.as_secs());
-        let mut err = std::io::stderr().lock();
         match self {
-            Progress::Terminal => {
-                let _ = write!(err, "\r\x1b[2K{line}");
-                let _ = err.flush();
+            Progress::Footer(footer) => {
+                footer.waiting(resource, state, waited);
                 t.printed = true;
             }
             Progress::Lines => {
                 if changed || t.last_print.is_none_or(|p| p.elapsed() >= REMINDER) {
-                    let _ = writeln!(err, "waiting: {line}");
+                    let line = format!("{resource}: {state} for {} s", waited.as_secs());
+                    let _ = writeln!(std::io::stderr().lock(), "waiting: {line}");
                     t.last_print = Some(Instant::now());
                 }
             }
@@ -55,12 +59,24 @@ impl Progress {
         }
     }
 
-    /// Clears the rewritten line at the end of a wait.
-    pub fn done(self, t: &Tick) {
-        if self == Progress::Terminal && t.printed {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K");
-            let _ = err.flush();
+    /// Takes `resource`'s line out of the footer at the end of a wait.
+    pub fn done(&self, t: &Tick, resource: &str) {
+        if let (Progress::Footer(footer), true) = (self, t.printed) {
+            footer.wait_over(resource);
+        }
+    }
+
+    /// Counts a finished case in the footer.
+    pub fn finished(&self, report: &crate::model::CaseReport, restarted_on: Option<&str>) {
+        if let Progress::Footer(footer) = self {
+            footer.finished(report, restarted_on);
+        }
+    }
+
+    /// Clears the footer and gives standard output back.
+    pub fn finish(&self) {
+        if let Progress::Footer(footer) = self {
+            footer.finish();
         }
     }
 }

@@ -23,6 +23,7 @@ mod merge;
 mod negative;
 mod partition;
 mod profiles;
+mod progress;
 mod retries;
 mod signing;
 mod specs;
