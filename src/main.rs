@@ -12,20 +12,16 @@ use restart_conformance::redact::Redactor;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match dispatch(cli.command) {
-        Ok(code) => ExitCode::from(code),
-        // A failure's text is final (the run's secrets already masked); URLs are masked again
-        // here, for the commands that have no secrets of their own.
-        Err(Failure::Config(msg)) => {
-            eprintln!("{}", Redactor::default().redact_str(&msg));
-            ExitCode::from(exit::CONFIG_ERROR)
-        }
-        Err(Failure::Failed(msg)) => {
-            eprintln!("{}", Redactor::default().redact_str(&msg));
-            ExitCode::from(exit::TESTS_FAILED)
-        }
-        Err(Failure::BrokenPipe) => ExitCode::from(exit::SUCCESS),
-    }
+    let (msg, code) = match dispatch(cli.command) {
+        Ok(code) => return ExitCode::from(code),
+        Err(Failure::Config(msg)) => (msg, exit::CONFIG_ERROR),
+        Err(Failure::Failed(msg)) => (msg, exit::TESTS_FAILED),
+        Err(Failure::BrokenPipe) => return ExitCode::from(exit::SUCCESS),
+    };
+    // A failure's text is final (the run's secrets already masked); URLs are masked again
+    // here, for the commands that have no secrets of their own.
+    eprintln!("{}", Redactor::default().redact_str(&msg));
+    ExitCode::from(code)
 }
 
 /// One command per subcommand; the configuration is checked before any of them starts.
