@@ -18,7 +18,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::fd::OwnedFd;
 use std::sync::Mutex;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -33,7 +33,6 @@ pub struct Footer {
     summary: ProgressBar,
     waits: Mutex<BTreeMap<String, ProgressBar>>,
     tally: Mutex<Tally>,
-    started: Instant,
     capture: Mutex<Option<Capture>>,
 }
 
@@ -69,7 +68,16 @@ impl Footer {
     pub fn start(total: usize, restarts: BTreeMap<String, usize>, capture: bool) -> Option<Footer> {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
         let summary = multi.add(ProgressBar::new_spinner());
-        summary.set_style(ProgressStyle::with_template("{msg}").ok()?);
+        // The clock is drawn at each tick; the counts and the estimate when a case ends.
+        let style = ProgressStyle::with_template("{prefix} · {clock}{msg}")
+            .ok()?
+            .with_key(
+                "clock",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&clock(state.elapsed()));
+                },
+            );
+        summary.set_style(style);
         let footer = Footer {
             multi,
             summary,
@@ -79,7 +87,6 @@ impl Footer {
                 restarts_left: restarts,
                 ..Tally::default()
             }),
-            started: Instant::now(),
             capture: Mutex::new(None),
         };
         if capture {
@@ -154,8 +161,9 @@ impl Footer {
     }
 
     fn redraw(&self) {
-        let line = lock(&self.tally).line(self.started.elapsed());
-        self.summary.set_message(line);
+        let t = lock(&self.tally);
+        self.summary.set_prefix(t.counts());
+        self.summary.set_message(t.estimate_text());
     }
 }
 
@@ -167,19 +175,30 @@ impl Drop for Footer {
 
 impl Tally {
     /// `cases 12/66 · 11 passed · 1 failed · 0:42 · about 1:30 left`.
+    #[cfg(test)]
     fn line(&self, elapsed: Duration) -> String {
-        let mut line = format!(
-            "cases {}/{} · {} passed · {} failed · {}",
-            self.done,
-            self.total,
-            self.passed,
-            self.failed,
-            clock(elapsed)
-        );
-        if let Some(left) = self.estimate() {
-            line.push_str(&format!(" · about {} left", clock(left)));
-        }
-        line
+        format!(
+            "{} · {}{}",
+            self.counts(),
+            clock(elapsed),
+            self.estimate_text()
+        )
+    }
+
+    /// `cases 12/66 · 11 passed · 1 failed`.
+    fn counts(&self) -> String {
+        format!(
+            "cases {}/{} · {} passed · {} failed",
+            self.done, self.total, self.passed, self.failed
+        )
+    }
+
+    /// ` · about 1:30 left`; nothing before the first restart, nor under a second.
+    fn estimate_text(&self) -> String {
+        self.estimate()
+            .filter(|left| left.as_secs() >= 1)
+            .map(|left| format!(" · about {} left", clock(left)))
+            .unwrap_or_default()
     }
 
     /// The longest chain of restarts still planned on one resource, times the median restart
