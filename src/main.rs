@@ -202,6 +202,7 @@ fn cmd_run(args: RunArgs) -> Result<u8, Failure> {
             args.partition,
             &args.libtest,
             profiles.as_ref(),
+            settings.restart_times.as_ref(),
         );
     }
     check_records(&args.records)?;
@@ -347,6 +348,7 @@ fn run_settings(args: &RunArgs) -> Settings {
     settings.rate = args.rate;
     settings.dead_after = args.dead_after;
     settings.retries = args.retries;
+    settings.restart_times = pipeline::restart_times(args.records.history.as_deref());
     settings
 }
 
@@ -357,6 +359,7 @@ fn dry_run(
     partition: Option<Partition>,
     selection: &libtest_mimic::Arguments,
     profiles: Option<&pipeline::ProfileSelection>,
+    times: Option<&restart_conformance::plan::RestartTimes>,
 ) -> Result<u8, Failure> {
     let mut out = std::io::stdout().lock();
     if let EndpointChoice::File(t) = &choice
@@ -367,11 +370,11 @@ fn dry_run(
             "# sign-in (its X-Subject-Token header is the token; the base URLs come from its catalog)\n{line}"
         )?;
     }
-    let lines = pipeline::dry_run(specs, choice, partition, selection)?;
-    let lines = lines
-        .into_iter()
-        .filter(|(name, _)| profiles.is_none_or(|p| p.cases.contains(name)));
-    for (name, line) in lines {
+    let plan = pipeline::dry_run(specs, choice, partition, selection, profiles, times)?;
+    for line in plan.cost {
+        writeln!(out, "## {line}")?;
+    }
+    for (name, line) in plan.lines {
         writeln!(out, "# {name}\n{line}")?;
     }
     Ok(exit::SUCCESS)

@@ -548,6 +548,7 @@ pub fn rebuild(read: &JournalRead) -> Report {
         run,
         summary: Summary::of(&cases),
         restart_times: super::timing::restart_times(&cases),
+        restarts: super::timing::restarts_by_resource(&cases),
         cases,
     }
 }
@@ -573,6 +574,8 @@ pub fn not_run(p: &PlannedCase) -> CaseReport {
         restart: None,
         flaky: false,
         retries: Default::default(),
+        rode_on: None,
+        restarts: 0,
     }
 }
 

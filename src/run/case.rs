@@ -18,13 +18,11 @@ use super::Runner;
 use super::http::{Outgoing, ms, no_answer};
 use super::lifecycle::{Poller, Stop, Watch};
 use super::pace::Accepted;
+use super::ride::SECOND_RESTART;
 use crate::endpoint::Secret;
 use crate::model::{CaseRun, EarlierTry, LostRequest, Observation, Retries, Watched};
 use crate::plan::{Bound, Case, CaseKind};
 use crate::redact::Redactor;
-
-/// The purpose of a concurrency case's restart sent during the first.
-const SECOND_RESTART: &str = "second restart";
 
 /// A case's own request (or its second restart) that got no answer.
 struct LostAction {
@@ -54,6 +52,8 @@ impl Runner {
         let resource = bound.resource_key(&case.api);
         let mut retries = Retries::default();
         let mut try_number = 1;
+        // Restarts the earlier tries started: their records are kept apart.
+        let mut restarted = 0;
         loop {
             let poller = self.poller(case, bound, &resource, start, try_number);
             let settle = first && try_number == 1;
@@ -83,8 +83,17 @@ impl Runner {
                 retries.lost.extend(p.take_lost());
             }
             let Some(lost) = again else {
+                run.restarts += restarted;
                 return self.finish(run, retries, start);
             };
+            // A lost action that the resource answered by restarting arrived.
+            let arrived = watched.iter().any(|o| {
+                case.spec
+                    .lifecycle
+                    .as_ref()
+                    .is_some_and(|lc| o.state.as_ref().is_some_and(|s| lc.restarting.contains(s)))
+            });
+            restarted += run.restarts + usize::from(arrived);
             retries.lost.push(lost);
             retries.earlier_tries.push(EarlierTry {
                 try_number,
@@ -178,6 +187,7 @@ impl Runner {
                 if accepted && let Some(p) = poller {
                     lost = self.after_accepted(case, bound, p, &mut run, start).await;
                 }
+                run.restarts = restarts_caused(case, &run, accepted);
             }
             Err(e) => {
                 lost = no_answer(&e).then(|| LostAction {
@@ -361,6 +371,9 @@ impl Runner {
     ) -> Option<LostAction> {
         match case.kind {
             CaseKind::Restart => {
+                if self.watch_with_rider(case, p, run, start).await {
+                    return None;
+                }
                 let w = self
                     .paced_watch(case, p, Accepted::Restart, false, run)
                     .await;
@@ -393,7 +406,7 @@ impl Runner {
 
     /// Watches for a restart with the wait the API's pacing allows, notes a
     /// shortened wait, and teaches the pacing what the watch saw.
-    async fn paced_watch(
+    pub(super) async fn paced_watch(
         &self,
         case: &Case,
         p: &Poller<'_>,
@@ -485,7 +498,7 @@ impl Runner {
     }
 
     /// Moves a watch's exchanges into the run and keeps its observations.
-    fn watched(&self, w: Watch, run: &mut CaseRun) -> Watched {
+    pub(super) fn watched(&self, w: Watch, run: &mut CaseRun) -> Watched {
         run.exchanges.extend(w.exchanges);
         Watched {
             observations: w.observations,
@@ -496,7 +509,7 @@ impl Runner {
     }
 
     /// The case's own request, as planned.
-    fn request<'a>(&'a self, case: &'a Case, url: &'a str) -> Outgoing<'a> {
+    pub(super) fn request<'a>(&'a self, case: &'a Case, url: &'a str) -> Outgoing<'a> {
         let req = &case.request;
         let auth = case.spec.auth_header.as_ref().map(|(h, _)| h.as_str());
         Outgoing {
@@ -514,6 +527,20 @@ impl Runner {
     fn signer(&self, case: &Case) -> Option<&crate::endpoint::AkSk> {
         self.endpoint.apis.get(&case.api)?.signer.as_deref()
     }
+}
+
+/// The restarts a try's requests started: an accepted restart, an accepted second restart,
+/// and an accepted negative that the resource answered by restarting.
+fn restarts_caused(case: &Case, run: &CaseRun, accepted: bool) -> usize {
+    if !case.touches_resource || !accepted {
+        return 0;
+    }
+    let main = match case.kind {
+        CaseKind::Restart | CaseKind::Concurrent => true,
+        CaseKind::Negative => run.watch.as_ref().is_some_and(|w| w.restarting.is_some()),
+    };
+    let second = matches!(&run.second, Some(Ok(r)) if (200..300).contains(&r.status));
+    usize::from(main) + usize::from(second)
 }
 
 /// The states `observations` read, each run of one state once: `ACTIVE → REBOOT → ACTIVE`.

@@ -19,6 +19,7 @@ mod interrupt;
 mod lifecycle;
 mod pace;
 mod progress;
+mod ride;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -64,6 +65,8 @@ pub struct Settings {
     /// grace: a resumed run's resources may still be restarting, or about
     /// to, from the request the interrupted run sent last.
     pub settle_first: bool,
+    /// Restart times per API from a history file, for the estimate the run starts with.
+    pub restart_times: Option<crate::plan::RestartTimes>,
 }
 
 impl Settings {
@@ -79,6 +82,7 @@ impl Settings {
             dead_after: 3,
             retries: 2,
             settle_first: false,
+            restart_times: None,
         }
     }
 }
@@ -211,6 +215,8 @@ pub(crate) struct Runner {
     progress: Progress,
     /// When the cases started, for each case's `started_ms`.
     started: Instant,
+    /// The concurrency probes that ride on a positive case's restart.
+    rides: ride::Rides,
 }
 
 /// Lists the cases as `--list` does, running nothing.
@@ -247,6 +253,11 @@ pub fn execute(
     .with_tls(&session.endpoint.tls, &session.endpoint.apis)?;
     let (selected, left_out): (Vec<Case>, Vec<Case>) =
         cases.into_iter().partition(|c| is_selected(args, &c.name));
+    if !args.quiet && args.format.is_none() {
+        for line in crate::plan::describe_cost(&selected, settings.restart_times.as_ref()) {
+            eprintln!("{line}");
+        }
+    }
     let apis: BTreeSet<String> = selected.iter().map(|c| c.api.clone()).collect();
     let rt = &session.rt;
     let unreachable = rt.block_on(preflight(&http, &session.endpoint, &apis));
@@ -264,6 +275,7 @@ pub fn execute(
         health,
         progress: progress_mode(args),
         started: Instant::now(),
+        rides: ride::Rides::plan(&selected),
     });
 
     let started_at = chrono::Utc::now();
@@ -401,7 +413,7 @@ fn schedule(
                 // Checked first: a stopped run starts no case.
                 biased;
                 () = interrupt::stopped(stop) => return,
-                run = tokio::time::timeout(budget, runner.run_case(case, first)) => {
+                run = tokio::time::timeout(budget, runner.run_scheduled(case, first)) => {
                     run.unwrap_or_else(|_| timed_out(budget))
                 }
             };

@@ -24,6 +24,7 @@ mod negative;
 mod partition;
 mod profiles;
 mod retries;
+mod rides;
 mod signing;
 mod specs;
 mod tls;
