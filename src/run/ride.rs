@@ -22,11 +22,8 @@ use super::Runner;
 use super::http::{Outgoing, ms, no_answer};
 use super::lifecycle::{Poller, Stop};
 use super::pace::Accepted;
-use crate::model::{CaseRun, ExchangeRecord, LostRequest, Watched};
+use crate::model::{CaseRun, LostRequest, Watched};
 use crate::plan::{Case, CaseKind};
-
-/// The `purpose` of the positive case's request, as the probe's record repeats it.
-pub(super) const RIDDEN: &str = "restart ridden on";
 
 /// The purpose of a concurrency case's restart sent during the first.
 pub(super) const SECOND_RESTART: &str = "second restart";
@@ -131,7 +128,13 @@ impl Runner {
             Turn::Fallback(why, lost) => {
                 let mut run = self.run_case(case, first).await;
                 run.notes.insert(0, why);
-                run.retries.lost.extend(lost);
+                if let Some(l) = lost {
+                    run.notes.push(format!(
+                        "try {}: the {} sent at {} ms got no answer ({}); {}",
+                        l.try_number, l.purpose, l.at_ms, l.error, l.then
+                    ));
+                    run.retries.lost.insert(0, l);
+                }
                 run
             }
         }
@@ -220,19 +223,14 @@ impl Runner {
         let accepted = received
             .as_ref()
             .is_ok_and(|r| (200..300).contains(&r.status));
-        let mut exchanges: Vec<ExchangeRecord> = run
-            .exchanges
-            .iter()
-            .filter(|x| x.purpose == "request")
-            .cloned()
-            .map(|mut x| {
-                x.purpose = RIDDEN.into();
-                x
-            })
-            .collect();
-        exchanges.extend(records);
+        let first = run
+            .main
+            .as_ref()
+            .map_or_else(String::new, |r| format!(" (answered {})", r.status));
+        // The first restart is the host's: its exchanges stay in the host's record, so that
+        // every request sent is recorded once.
         let mut probe_notes = vec![format!(
-            "rode on `{}`: sent the second restart while that case's restart showed {state}, so this case caused no restart of its own; times are since that case started",
+            "rode on `{}`: its restart{first} is this case's first restart, and the second restart was sent while it showed {state}, so this case caused no restart of its own; times are since that case started",
             host.name
         )];
         probe_notes.extend(notes);
@@ -246,7 +244,7 @@ impl Runner {
                 timeout: self.polling.timeout,
             }),
             second: Some(received.map_err(|e| format!("second restart: {e}"))),
-            exchanges,
+            exchanges: records,
             notes: probe_notes,
             curl: Some(curl),
             resource: run.resource.clone(),
