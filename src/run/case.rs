@@ -245,32 +245,52 @@ impl Runner {
             return None;
         };
         if lost.purpose == SECOND_RESTART {
-            // The watch already followed the first restart to its end.
-            let last = run
-                .watch
-                .as_ref()
-                .and_then(|w| w.observations.last())
-                .and_then(|o| o.state.clone());
-            return match last.filter(|s| {
-                case.spec
-                    .lifecycle
-                    .as_ref()
-                    .is_some_and(|lc| lc.steady.contains(s))
-            }) {
-                Some(s) => Some((
-                    format!(
-                        "the resource was {s} again after the first restart; ran the case again"
-                    ),
-                    Vec::new(),
-                )),
-                None => {
-                    run.notes.push(
-                        "not run again: the resource was not seen steady again after the first restart".into(),
-                    );
-                    None
-                }
-            };
+            return self.after_lost_second(case, run);
         }
+        self.watch_lost(case, p, run).await
+    }
+
+    /// A concurrency case whose second restart got no answer: run again once the resource
+    /// was steady after the first restart, which the watch already followed to its end.
+    fn after_lost_second(
+        &self,
+        case: &Case,
+        run: &mut CaseRun,
+    ) -> Option<(String, Vec<Observation>)> {
+        let last = run
+            .watch
+            .as_ref()
+            .and_then(|w| w.observations.last())
+            .and_then(|o| o.state.clone());
+        let steady = last.filter(|s| {
+            case.spec
+                .lifecycle
+                .as_ref()
+                .is_some_and(|lc| lc.steady.contains(s))
+        });
+        match steady {
+            Some(s) => Some((
+                format!("the resource was {s} again after the first restart; ran the case again"),
+                Vec::new(),
+            )),
+            None => {
+                run.notes.push(
+                    "not run again: the resource was not seen steady again after the first restart"
+                        .into(),
+                );
+                None
+            }
+        }
+    }
+
+    /// A lost action on a resource with a status URI: the resource is watched, paced as after
+    /// an accepted request, and what it shows says whether the request arrived.
+    async fn watch_lost(
+        &self,
+        case: &Case,
+        p: &Poller<'_>,
+        run: &mut CaseRun,
+    ) -> Option<(String, Vec<Observation>)> {
         let wait = self.pacing.wait_for(&case.api, Accepted::Lost);
         let w = p.watch(false, wait.grace).await;
         if w.stop == Stop::SteadyNotSeen || w.restarting.is_some() {
@@ -295,14 +315,32 @@ impl Runner {
             .rev()
             .find_map(|o| o.state.clone())
             .unwrap_or_else(|| "no state".into());
-        let dead = self.health.refusal(&case.api).is_some();
-        let then = match (if dead { Stop::Dead } else { w.stop }, &w.restarting) {
+        let stop = if self.health.refusal(&case.api).is_some() {
+            Stop::Dead
+        } else {
+            w.stop
+        };
+        let watched = (stop, w.restarting.as_deref(), wait.grace);
+        let then = self.lost_then(case, run, watched, (&last, &states));
+        then.map(|then| (then, w.observations))
+    }
+
+    /// What follows a lost action, from how the watch after it stopped: the reason to run
+    /// the case again, or `None` with a note saying why not.
+    fn lost_then(
+        &self,
+        case: &Case,
+        run: &mut CaseRun,
+        (stop, restarting, grace): (Stop, Option<&str>, std::time::Duration),
+        (last, states): (&str, &str),
+    ) -> Option<String> {
+        let then = match (stop, restarting) {
             (Stop::Steady, Some(r)) => format!(
                 "the resource went to {r}, so the request had arrived; ran the case again once it was {last} ({states})"
             ),
             (Stop::SteadyNotSeen, _) => format!(
                 "the resource stayed {last} for {:.1} s, so the request had not arrived; sent it again",
-                wait.grace.as_secs_f64()
+                grace.as_secs_f64()
             ),
             (Stop::Dead, _) => {
                 let why = self.health.refusal(&case.api).unwrap_or_default();
@@ -329,7 +367,7 @@ impl Runner {
                 return None;
             }
         };
-        Some((then, w.observations))
+        Some(then)
     }
 
     fn poller<'a>(

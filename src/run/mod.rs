@@ -237,20 +237,7 @@ pub fn execute(
     judge: Judge,
     hooks: Hooks,
 ) -> Result<Executed, RunError> {
-    let options = HttpOptions {
-        follow_redirects: settings.follow_redirects,
-        rate: settings.rate,
-        retry_budget: settings.polling.timeout,
-        read_backoff: read_backoff(settings.polling.interval),
-    };
-    let http = Http::new(
-        session.endpoint.token_source(),
-        settings.request_timeout,
-        settings.max_body,
-        !session.is_embedded(),
-        options,
-    )?
-    .with_tls(&session.endpoint.tls, &session.endpoint.apis)?;
+    let http = client(session, settings)?;
     let (selected, left_out): (Vec<Case>, Vec<Case>) =
         cases.into_iter().partition(|c| is_selected(args, &c.name));
     if !args.quiet && args.format.is_none() {
@@ -258,13 +245,8 @@ pub fn execute(
             eprintln!("{line}");
         }
     }
-    let apis: BTreeSet<String> = selected.iter().map(|c| c.api.clone()).collect();
     let rt = &session.rt;
-    let unreachable = rt.block_on(preflight(&http, &session.endpoint, &apis));
-    let health = Health::new(settings.dead_after);
-    for (api, why) in &unreachable {
-        health.give_up(api, why);
-    }
+    let health = reachable(session, &http, &selected, settings.dead_after);
     let runner = Arc::new(Runner {
         http,
         endpoint: session.endpoint.clone(),
@@ -281,27 +263,10 @@ pub fn execute(
     let started_at = chrono::Utc::now();
     let start = Instant::now();
     let sink: Arc<Mutex<BTreeMap<usize, CaseReport>>> = Arc::default();
-    // Each try of a case may take this long; a case runs at most
-    // `retries` times again.
-    let budget = (settings.polling.timeout.saturating_mul(3))
-        .saturating_add(settings.request_timeout.saturating_mul(6))
-        .saturating_mul(settings.retries.saturating_add(1))
-        .saturating_add(Duration::from_secs(10));
+    let budget = case_budget(settings);
     // Listening starts here, before any case: a signal that comes while the
     // first cases run is not lost.
-    let signals = if hooks.stop_on_signal {
-        match Signals::listen() {
-            Ok(s) => Some(s),
-            Err(e) => {
-                eprintln!(
-                    "warning: cannot listen for SIGINT and SIGTERM ({e}): a signal ends the run without reports"
-                );
-                None
-            }
-        }
-    } else {
-        None
-    };
+    let signals = hooks.stop_on_signal.then(listen).flatten();
     let stop = signals.as_ref().map(Signals::watch);
     let waiting = schedule(
         rt,
@@ -322,23 +287,7 @@ pub fn execute(
     let trials = selected
         .iter()
         .zip(waiting)
-        .map(|(case, rx)| {
-            let (handle, stop) = (rt.handle().clone(), stop.clone());
-            Trial::ignorable_test(case.name.clone(), move || {
-                handle.block_on(async {
-                    tokio::select! {
-                        biased;
-                        outcome = rx => match outcome {
-                            Ok(outcome) => outcome,
-                            // Its task was dropped when the run stopped.
-                            Err(_) if interrupt::is_stopped(stop.as_ref()) => not_run(),
-                            Err(_) => Err("the case's task stopped without a result".into()),
-                        },
-                        () = interrupt::stopped(stop.clone()) => not_run(),
-                    }
-                })
-            })
-        })
+        .map(|(case, rx)| waiting_trial(rt, case, rx, stop.clone()))
         .chain(recorded)
         .chain(left_out.into_iter().map(filtered_out))
         .collect();
@@ -361,6 +310,83 @@ pub fn execute(
 }
 
 type TrialOutcome = Result<Completion, libtest_mimic::Failed>;
+
+/// The one HTTP client of the run, with its TLS settings.
+fn client(session: &Session, settings: &Settings) -> Result<Http, RunError> {
+    let options = HttpOptions {
+        follow_redirects: settings.follow_redirects,
+        rate: settings.rate,
+        retry_budget: settings.polling.timeout,
+        read_backoff: read_backoff(settings.polling.interval),
+    };
+    Ok(Http::new(
+        session.endpoint.token_source(),
+        settings.request_timeout,
+        settings.max_body,
+        !session.is_embedded(),
+        options,
+    )?
+    .with_tls(&session.endpoint.tls, &session.endpoint.apis)?)
+}
+
+/// The health of the APIs of `selected`, each given up on at once when it cannot be reached.
+fn reachable(session: &Session, http: &Http, selected: &[Case], dead_after: usize) -> Health {
+    let apis: BTreeSet<String> = selected.iter().map(|c| c.api.clone()).collect();
+    let unreachable = session
+        .rt
+        .block_on(preflight(http, &session.endpoint, &apis));
+    let health = Health::new(dead_after);
+    for (api, why) in &unreachable {
+        health.give_up(api, why);
+    }
+    health
+}
+
+/// How long a case may take: each try this long, and a case runs at most `retries` times
+/// again.
+fn case_budget(settings: &Settings) -> Duration {
+    (settings.polling.timeout.saturating_mul(3))
+        .saturating_add(settings.request_timeout.saturating_mul(6))
+        .saturating_mul(settings.retries.saturating_add(1))
+        .saturating_add(Duration::from_secs(10))
+}
+
+/// Listens for SIGINT and SIGTERM; a run that cannot says so and goes on without.
+fn listen() -> Option<Signals> {
+    match Signals::listen() {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!(
+                "warning: cannot listen for SIGINT and SIGTERM ({e}): a signal ends the run without reports"
+            );
+            None
+        }
+    }
+}
+
+/// The trial of a scheduled case: it waits for the case's outcome, or for a stop.
+fn waiting_trial(
+    rt: &tokio::runtime::Runtime,
+    case: &Case,
+    rx: oneshot::Receiver<TrialOutcome>,
+    stop: Option<watch::Receiver<interrupt::State>>,
+) -> Trial {
+    let handle = rt.handle().clone();
+    Trial::ignorable_test(case.name.clone(), move || {
+        handle.block_on(async {
+            tokio::select! {
+                biased;
+                outcome = rx => match outcome {
+                    Ok(outcome) => outcome,
+                    // Its task was dropped when the run stopped.
+                    Err(_) if interrupt::is_stopped(stop.as_ref()) => not_run(),
+                    Err(_) => Err("the case's task stopped without a result".into()),
+                },
+                () = interrupt::stopped(stop.clone()) => not_run(),
+            }
+        })
+    })
+}
 
 /// A trial whose case did not run because a signal stopped the run.
 fn not_run() -> TrialOutcome {
