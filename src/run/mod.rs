@@ -67,6 +67,9 @@ pub struct Settings {
     pub settle_first: bool,
     /// Restart times per API from a history file, for the estimate the run starts with.
     pub restart_times: Option<crate::plan::RestartTimes>,
+    /// The concurrency probe rides on a positive case's restart when it can (the default);
+    /// when false it always restarts the resource itself, which a benchmark compares.
+    pub probe_rides: bool,
 }
 
 impl Settings {
@@ -83,6 +86,7 @@ impl Settings {
             retries: 2,
             settle_first: false,
             restart_times: None,
+            probe_rides: true,
         }
     }
 }
@@ -257,7 +261,11 @@ pub fn execute(
         health,
         progress: progress_mode(args),
         started: Instant::now(),
-        rides: ride::Rides::plan(&selected),
+        rides: if settings.probe_rides {
+            ride::Rides::plan(&selected)
+        } else {
+            ride::Rides::default()
+        },
     });
 
     let started_at = chrono::Utc::now();
