@@ -560,9 +560,10 @@ pub fn dry_run(
 }
 
 /// Restart times per API from a history file (the median time to steady of its restarts),
-/// for the estimate a run starts with; `None` without a readable history.
+/// for the estimate a run starts with; `None` without a readable history file.
 pub fn restart_times(history: Option<&Path>) -> Option<plan::RestartTimes> {
-    let path = history?;
+    // A history that is not there yet holds nothing to estimate from.
+    let path = history.filter(|p| p.exists())?;
     let runs = report::history::read(path).ok()?.runs;
     let mut per_api: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for case in runs.iter().flat_map(|r| &r.cases) {

@@ -165,3 +165,53 @@ fn a_dry_run_states_the_restarts_per_resource_before_anything_is_sent() {
     );
     assert!(!text.contains("estimated length"), "{text}");
 }
+
+#[test]
+fn a_run_states_its_cost_first_and_a_history_gives_the_estimate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let history = tmp.path().join("history.jsonl");
+    let run = |extra: &[&str]| {
+        assert_cmd::Command::cargo_bin("restart-conformance")
+            .unwrap()
+            .current_dir(tmp.path())
+            .args(["run", "--resources", "1", "--history"])
+            .arg(&history)
+            .args(extra)
+            .arg("clouddb::")
+            .output()
+            .unwrap()
+    };
+    // No history yet: the cost, no estimate.
+    let out = run(&["--report-dir", "reports"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("cost: 1 restart on 1 resource; the longest chain is 1 restart"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("estimated length"), "{stderr}");
+    let report: Report = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("reports/report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        report.restarts.values().sum::<usize>(),
+        1,
+        "{:?}",
+        report.restarts
+    );
+    assert_eq!(
+        case(&report, "clouddb::restart_while_restarting")
+            .rode_on
+            .as_deref(),
+        Some("clouddb::restart")
+    );
+    // The history now holds a clouddb restart time.
+    let out = run(&["--dry-run"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("## estimated length: about ") && stdout.contains("history.jsonl"),
+        "{stdout}"
+    );
+}
