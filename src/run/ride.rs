@@ -261,3 +261,97 @@ impl Runner {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::endpoint::{ApiEndpoint, Endpoint, Secret};
+
+    /// The built-in plan of `api` bound to one resource.
+    fn plan(api: &str) -> Vec<Case> {
+        let set = crate::spec::load_builtin().unwrap_or_else(|e| panic!("{e}"));
+        let spec = set.specs.iter().find(|s| s.api == api).unwrap();
+        let vars = spec
+            .uris
+            .iter()
+            .chain(spec.lifecycle.as_ref().map(|lc| &lc.uri))
+            .flat_map(|u| u.vars())
+            .map(|v| (v.clone(), format!("{v}-1")))
+            .collect();
+        let endpoint = Endpoint {
+            label: "t".into(),
+            apis: [(
+                api.to_owned(),
+                ApiEndpoint {
+                    base_url: "http://t.test".into(),
+                    vars,
+                    resources: Vec::new(),
+                    signer: None,
+                },
+            )]
+            .into(),
+            token: Secret::new("t".to_owned()),
+            token_env: "OS_AUTH_TOKEN".into(),
+            sign_in: None,
+            tls: Default::default(),
+        };
+        crate::plan::bind(crate::plan::plan(&set), &endpoint, "unknown")
+            .into_iter()
+            .filter(|c| c.api == api)
+            .collect()
+    }
+
+    fn probe(cases: &[Case]) -> &Case {
+        cases
+            .iter()
+            .find(|c| c.kind == CaseKind::Concurrent)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_probe_after_a_positive_case_waits_to_ride_and_falls_back_without_one() {
+        let cases = plan("clouddb");
+        let rides = Rides::plan(&cases);
+        let key = probe(&cases).resource_key();
+        assert!(rides.waiting(&key).is_some());
+        // No positive restart was seen restarting: the probe runs on its own restart.
+        assert!(
+            matches!(rides.take(probe(&cases)), Turn::Fallback(why, None) if why.contains("own restart"))
+        );
+    }
+
+    #[test]
+    fn a_probe_without_its_positive_case_runs_alone() {
+        // As after a filter, a partition or a resume that left the positive case out.
+        let cases = plan("clouddb");
+        let alone: Vec<Case> = cases
+            .iter()
+            .filter(|c| c.kind != CaseKind::Restart)
+            .cloned()
+            .collect();
+        let rides = Rides::plan(&alone);
+        assert!(rides.waiting(&probe(&alone).resource_key()).is_none());
+        assert!(matches!(rides.take(probe(&alone)), Turn::Alone));
+    }
+
+    #[test]
+    fn a_probe_that_rode_takes_its_record() {
+        let cases = plan("ddm");
+        let rides = Rides::plan(&cases);
+        let key = probe(&cases).resource_key();
+        rides.set(
+            &key,
+            Slot::Rode(Box::new(CaseRun {
+                rode_on: Some("ddm::restart_soft".into()),
+                ..CaseRun::default()
+            })),
+        );
+        assert!(rides.waiting(&key).is_none());
+        match rides.take(probe(&cases)) {
+            Turn::Rode(run) => assert_eq!(run.rode_on.as_deref(), Some("ddm::restart_soft")),
+            _ => panic!("the probe did not take its ride"),
+        }
+        // Taken once: a second look finds nothing.
+        assert!(matches!(rides.take(probe(&cases)), Turn::Alone));
+    }
+}
