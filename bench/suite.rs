@@ -20,6 +20,12 @@
 //! status polls and probes, have their connection reset) and prints its wall
 //! time against the clean run's: what retrying lost requests costs.
 //!
+//! A fourth table runs the suite against one resource per API, with the
+//! concurrency probe restarting the resource itself (before) and riding on
+//! a positive case's restart (after): the restarts each API causes, and the
+//! wall time against the physical limit. `cargo bench --bench suite --
+//! restarts` prints this table alone.
+//!
 //! Timings live here, never in tests.
 
 use std::collections::BTreeMap;
@@ -37,6 +43,10 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if std::env::args().any(|a| a == "restarts") {
+        restarts_per_api(&specs);
+        return;
+    }
     println!(
         "{:>8} {:>9} {:>9} {:>6} {:>9} {:>9} {:>6}",
         "restart", "wall s", "limit s", "ratio", "requests", "peak MiB", "cases"
@@ -81,6 +91,73 @@ fn main() {
     }
     flaky_network(&specs);
     lenient(&specs);
+    restarts_per_api(&specs);
+}
+
+/// The restart rows: one resource per API, 0.3 s restarts, the probe restarting the resource
+/// itself and riding on a positive case's restart; restarts per API, in all, and the wall
+/// time against the physical limit (the longest chain of restarts on one resource).
+fn restarts_per_api(specs: &restart_conformance::spec::SpecSet) {
+    const APIS: [&str; 5] = ["ddm", "clouddb", "clouddb-ha", "modelarts", "ecs"];
+    let reboot = Duration::from_millis(300);
+    println!(
+        "\none resource per API, {:.1} s restarts\n{:>7} {:>4} {:>8} {:>11} {:>10} {:>4} {:>6} {:>7} {:>8} {:>6} {:>7}",
+        reboot.as_secs_f64(),
+        "probe",
+        "ddm",
+        "clouddb",
+        "clouddb-ha",
+        "modelarts",
+        "ecs",
+        "total",
+        "wall s",
+        "limit s",
+        "ratio",
+        "failed"
+    );
+    for (label, rides) in [("before", false), ("after", true)] {
+        let mut settings = Settings::new(Polling {
+            interval: Duration::from_millis(20),
+            timeout: Duration::from_secs(30),
+            grace: Duration::from_secs(1),
+        });
+        settings.probe_rides = rides;
+        let args = libtest_mimic::Arguments {
+            quiet: true,
+            ..Default::default()
+        };
+        let choice = EndpointChoice::embedded(reboot, Default::default(), 1);
+        let result = pipeline::run_suite(specs, choice, SuiteOptions::in_process(settings, args));
+        let Some(report) = result.ok().and_then(|r| r.report) else {
+            eprintln!("the suite did not run");
+            std::process::exit(1);
+        };
+        let per_api = |api: &str| -> usize {
+            report
+                .restarts
+                .iter()
+                .filter(|(r, _)| r.split('/').next() == Some(api))
+                .map(|(_, n)| n)
+                .sum()
+        };
+        let chain = report.restarts.values().copied().max().unwrap_or(0);
+        let limit = chain as f64 * reboot.as_secs_f64();
+        let wall = report.run.duration_ms as f64 / 1000.0;
+        println!(
+            "{:>7} {:>4} {:>8} {:>11} {:>10} {:>4} {:>6} {:>7.3} {:>8.3} {:>6.3} {:>7}",
+            label,
+            per_api(APIS[0]),
+            per_api(APIS[1]),
+            per_api(APIS[2]),
+            per_api(APIS[3]),
+            per_api(APIS[4]),
+            report.restarts.values().sum::<usize>(),
+            wall,
+            limit,
+            wall / limit,
+            report.summary.failed,
+        );
+    }
 }
 
 /// The flaky-network rows: the same suite clean, with 5 % of all requests dropped and with

@@ -292,6 +292,13 @@ pub struct CaseReport {
     /// were run again; empty when every request was answered at once.
     #[serde(default, skip_serializing_if = "Retries::is_empty")]
     pub retries: Retries,
+    /// The concurrency probe: the positive case during whose restart it sent its second
+    /// restart (it caused no restart of its own); absent when it restarted the resource itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rode_on: Option<String>,
+    /// How many restarts the case started on its resource.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub restarts: usize,
 }
 
 /// What transport trouble cost a case: only requests that got no answer (reset, refused,
@@ -439,6 +446,12 @@ pub struct CaseRun {
     pub duration_ms: u64,
     /// Requests that got no answer and were tried again, and earlier tries of the case.
     pub retries: Retries,
+    /// The concurrency probe: the positive case during whose restart it sent its second
+    /// restart, so that it caused no restart of its own.
+    pub rode_on: Option<String>,
+    /// Restarts this case started on its resource: accepted restarts (and accepted
+    /// requests that the resource answered by restarting).
+    pub restarts: usize,
 }
 
 /// A restart watched through the status URI.
@@ -470,6 +483,9 @@ pub struct Report {
     /// state again, over the run's restarts.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub restart_times: std::collections::BTreeMap<String, TimeStats>,
+    /// Resource (`api/id`) → restarts the run started on it: what the run cost the target.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub restarts: std::collections::BTreeMap<String, usize>,
     pub cases: Vec<CaseReport>,
 }
 

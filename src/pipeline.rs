@@ -464,6 +464,8 @@ pub fn judge_case(case: &Case, observed: CaseRun, strict: bool) -> CaseReport {
         restart: None,
         flaky: outcome == CaseOutcome::Passed && !observed.retries.lost.is_empty(),
         retries: observed.retries,
+        rode_on: observed.rode_on,
+        restarts: observed.restarts,
     };
     if let Some(lc) = &case.spec.lifecycle {
         entry.restart = report::timing::restart_timing(&entry, &lc.restarting, &lc.steady);
@@ -525,20 +527,60 @@ fn write(
     })
 }
 
+/// What `run --dry-run` prints: the cost of the plan, then its cases as shell lines.
+pub struct DryRun {
+    /// Restarts per resource and, with restart times, the estimated length.
+    pub cost: Vec<String>,
+    /// Per case, its id and a shell line that repeats its request.
+    pub lines: Vec<(String, String)>,
+}
+
 /// The plan as shell lines for `run --dry-run`: the cases a run with the
-/// same partition, filter, `--exact` and `--skip` would send; nothing is sent.
+/// same partition, filter, `--exact`, `--skip` and profiles would send, and
+/// what they will cost; nothing is sent.
 pub fn dry_run(
     specs: &SpecSet,
     choice: EndpointChoice,
     partition: Option<Partition>,
     args: &Arguments,
-) -> Result<Vec<(String, String)>, SuiteError> {
+    profiles: Option<&ProfileSelection>,
+    times: Option<&plan::RestartTimes>,
+) -> Result<DryRun, SuiteError> {
     let session = Session::open(choice)?;
     let cases: Vec<Case> = planned(specs, &session, partition)
         .into_iter()
         .filter(|c| run::is_selected(args, &c.name))
+        .filter(|c| profiles.is_none_or(|p| p.cases.contains(&c.name)))
         .collect();
     let lines = run::dry_run(&cases, session.endpoint());
     session.close();
-    Ok(lines)
+    Ok(DryRun {
+        cost: plan::describe_cost(&cases, times),
+        lines,
+    })
+}
+
+/// Restart times per API from a history file (the median time to steady of its restarts),
+/// for the estimate a run starts with; `None` without a readable history file.
+pub fn restart_times(history: Option<&Path>) -> Option<plan::RestartTimes> {
+    // A history that is not there yet holds nothing to estimate from.
+    let path = history.filter(|p| p.exists())?;
+    let runs = crate::records::history::read(path).ok()?.runs;
+    let mut per_api: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for case in runs.iter().flat_map(|r| &r.cases) {
+        if let Some([_, by]) = case.to_steady_ms {
+            per_api.entry(case.api().to_owned()).or_default().push(by);
+        }
+    }
+    Some(plan::RestartTimes {
+        source: path.display().to_string(),
+        per_api: per_api
+            .into_iter()
+            .map(|(api, mut ms)| {
+                ms.sort_unstable();
+                let median = ms.get(ms.len() / 2).copied().unwrap_or(0);
+                (api, std::time::Duration::from_millis(median))
+            })
+            .collect(),
+    })
 }

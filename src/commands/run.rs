@@ -25,7 +25,9 @@ pub fn run(cfg: RunConfig) -> Outcome {
     run_with(cfg, &mut redactor).map_err(|f| f.redacted(&redactor))
 }
 
-fn run_with(cfg: RunConfig, redactor: &mut Redactor) -> Outcome {
+fn run_with(mut cfg: RunConfig, redactor: &mut Redactor) -> Outcome {
+    // The restart times the history holds, for the estimate of the run's length.
+    cfg.settings.restart_times = pipeline::restart_times(cfg.records.history.as_deref());
     let specs = load_specs(cfg.specs.as_deref())?;
     let baseline = match &cfg.baseline {
         Some(p) => Some(follow_aliases(report::json::load(p).map_err(config)?)),
@@ -182,11 +184,18 @@ fn dry_run(
             "# sign-in (its X-Subject-Token header is the token; the base URLs come from its catalog)\n{line}"
         )?;
     }
-    let lines = pipeline::dry_run(specs, choice, cfg.partition, &cfg.libtest)?;
-    let lines = lines
-        .into_iter()
-        .filter(|(name, _)| profiles.is_none_or(|p| p.cases.contains(name)));
-    for (name, line) in lines {
+    let plan = pipeline::dry_run(
+        specs,
+        choice,
+        cfg.partition,
+        &cfg.libtest,
+        profiles,
+        cfg.settings.restart_times.as_ref(),
+    )?;
+    for line in plan.cost {
+        writeln!(out, "## {line}")?;
+    }
+    for (name, line) in plan.lines {
         writeln!(out, "# {name}\n{line}")?;
     }
     Ok(exit::SUCCESS)

@@ -126,12 +126,9 @@ pub fn bind(cases: Vec<Case>, endpoint: &Endpoint, unknown_id: &str) -> Vec<Case
             } else {
                 api.resources.clone()
             };
-            let restarts = matches!(case.kind, CaseKind::Restart | CaseKind::Concurrent);
-            let turn = dealt.entry((case.api.clone(), restarts)).or_default();
-            let Some(resource) = resources.get(*turn % resources.len().max(1)).cloned() else {
+            let Some(resource) = deal(&mut dealt, &case, &resources) else {
                 return case;
             };
-            *turn += 1;
             let mut vars = api.vars.clone();
             vars.insert(spec.resource_var.clone(), resource.clone());
             let status_url = spec
@@ -150,6 +147,27 @@ pub fn bind(cases: Vec<Case>, endpoint: &Endpoint, unknown_id: &str) -> Vec<Case
             case
         })
         .collect()
+}
+
+/// The resource `case` goes to: restarts and other cases are dealt out
+/// round-robin, each kind on its own. The concurrency probe is not dealt: it
+/// goes to the first resource, where the API's first restart goes, so that
+/// it can send its second restart while that restart runs instead of
+/// causing one of its own (`run` falls back when it cannot).
+fn deal(
+    dealt: &mut BTreeMap<(String, bool), usize>,
+    case: &Case,
+    resources: &[String],
+) -> Option<String> {
+    if case.kind == CaseKind::Concurrent {
+        return resources.first().cloned();
+    }
+    let turn = dealt
+        .entry((case.api.clone(), case.kind == CaseKind::Restart))
+        .or_default();
+    let resource = resources.get(*turn % resources.len().max(1)).cloned()?;
+    *turn += 1;
+    Some(resource)
 }
 
 pub(super) fn json_bytes(v: &Value) -> Vec<u8> {

@@ -172,6 +172,7 @@ pub fn rebuild(read: &JournalRead) -> Report {
         run,
         summary: Summary::of(&cases),
         restart_times: crate::report::timing::restart_times(&cases),
+        restarts: crate::report::timing::restarts_by_resource(&cases),
         cases,
     }
 }
@@ -197,6 +198,8 @@ pub fn not_run(p: &PlannedCase) -> CaseReport {
         restart: None,
         flaky: false,
         retries: Default::default(),
+        rode_on: None,
+        restarts: 0,
     }
 }
 

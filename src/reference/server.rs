@@ -303,6 +303,12 @@ impl ReferenceServer {
         self.shared.counter.actions()
     }
 
+    /// How many restarts the server accepted and started, on every resource: what a run cost
+    /// the target (a refused second restart is no restart).
+    pub fn accepted_restarts(&self) -> usize {
+        self.shared.resources.started()
+    }
+
     /// How many requests the server received in all.
     pub fn requests(&self) -> usize {
         self.shared.counter.all()

@@ -7,6 +7,7 @@
 //! timestamps whenever asked.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -176,6 +177,8 @@ pub(crate) struct Resources {
     /// How many resources each API has (at least one).
     count: usize,
     slots: Mutex<Slots>,
+    /// Restarts started, on every resource: what a run cost the target.
+    started: AtomicUsize,
 }
 
 impl Resources {
@@ -184,6 +187,7 @@ impl Resources {
             reboot,
             count: count.max(1),
             slots: Mutex::new(Slots::default()),
+            started: AtomicUsize::new(0),
         }
     }
 
@@ -256,7 +260,14 @@ impl Resources {
             Some(restart) => slots.restarts.insert(key, restart),
             None => slots.restarts.remove(&key),
         };
+        self.started.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// How many restarts were accepted and started, on every resource (an instantaneous one
+    /// counts too: it was accepted).
+    pub(crate) fn started(&self) -> usize {
+        self.started.load(Ordering::Relaxed)
     }
 
     /// True the first time it is asked about `resource`, false afterwards.

@@ -65,6 +65,7 @@ pub fn build(mut cases: Vec<CaseReport>, meta: RunMeta) -> Report {
         },
         summary: Summary::of(&cases),
         restart_times: super::timing::restart_times(&cases),
+        restarts: super::timing::restarts_by_resource(&cases),
         cases,
     }
 }

@@ -56,6 +56,8 @@ struct Page<'a> {
     cases: Vec<CaseView<'a>>,
     /// Per API, the time from an accepted restart's answer to the steady state.
     restart_times: Vec<RestartTimesRow>,
+    /// Per resource, the restarts the run caused on it.
+    restarts: Vec<(String, usize)>,
     /// `every 20 ms`, or empty when the report does not say.
     poll_interval: String,
 }
@@ -286,6 +288,7 @@ impl<'a> Page<'a> {
                     max: duration(t.max_ms),
                 })
                 .collect(),
+            restarts: report.restarts.clone().into_iter().collect(),
             poll_interval: report
                 .run
                 .poll_interval_ms
@@ -785,6 +788,19 @@ mod tests {
 
     fn render() -> Result<String, ReportError> {
         to_html(&sample::report(), None)
+    }
+
+    #[test]
+    fn restarts_caused_are_a_table_per_resource() {
+        let mut report = sample::report();
+        assert!(!to_html(&report, None).unwrap().contains("Restarts caused"));
+        report.restarts.insert("ecs/srv-1".into(), 4);
+        let html = to_html(&report, None).unwrap();
+        assert!(html.contains("<h2>Restarts caused</h2>"), "{html}");
+        assert!(
+            html.contains("<tr><th scope=\"row\">ecs/srv-1</th><td>4</td></tr>"),
+            "{html}"
+        );
     }
 
     #[test]

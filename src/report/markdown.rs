@@ -28,6 +28,7 @@ pub fn to_markdown(report: &Report, baseline: Option<&ReportDiff>) -> String {
     }
     matrix(&mut out, report);
     restart_times(&mut out, report);
+    restarts_caused(&mut out, report);
     failed_cases(&mut out, report);
     flaky_cases(&mut out, report);
     warning_list(&mut out, report);
@@ -188,6 +189,41 @@ fn restart_times(out: &mut String, report: &Report) {
         out,
         "\nFrom the answer accepting a restart to the first poll that saw the steady state again{interval}: an upper bound, the true time is at most one poll interval earlier.\n"
     );
+}
+
+/// What the run cost the target: restarts per resource, and the probes that rode on another
+/// case's restart instead of causing one.
+fn restarts_caused(out: &mut String, report: &Report) {
+    if report.restarts.is_empty() {
+        return;
+    }
+    out.push_str(
+        "## Restarts caused
+
+| resource | restarts |
+|---|---|
+",
+    );
+    for (resource, n) in &report.restarts {
+        let _ = writeln!(out, "| {} | {n} |", cell(resource));
+    }
+    let rode: Vec<String> = report
+        .cases
+        .iter()
+        .filter_map(|c| {
+            let host = c.rode_on.as_deref()?;
+            Some(format!("{} on {}", code(&c.name), code(host)))
+        })
+        .collect();
+    if !rode.is_empty() {
+        let _ = writeln!(
+            out,
+            "
+Rode on a positive case's restart (no restart of their own): {}.",
+            rode.join(", ")
+        );
+    }
+    out.push('\n');
 }
 
 fn symbol(state: CellState) -> &'static str {
@@ -443,6 +479,26 @@ mod tests {
         // The `|` of a message is escaped in the warning list.
         assert!(md.contains("no \\`error\\_code\\` \\| field"), "{md}");
         assert!(!md.contains("Compared with baseline"));
+    }
+
+    #[test]
+    fn restarts_caused_are_listed_per_resource_with_the_probes_that_rode() {
+        let mut report = sample::report();
+        assert!(!to_markdown(&report, None).contains("## Restarts caused"));
+        report.restarts.insert("ecs/srv-1".into(), 4);
+        report.cases[0].rode_on = Some("ecs::v2::reboot_soft".into());
+        let name = report.cases[0].name.clone();
+        let md = to_markdown(&report, None);
+        assert!(
+            md.contains(
+                "## Restarts caused\n\n| resource | restarts |\n|---|---|\n| ecs/srv-1 | 4 |\n"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains(&format!("`{name}` on `ecs::v2::reboot_soft`")),
+            "{md}"
+        );
     }
 
     /// A pass after a retry is counted in the title and listed with what was lost.

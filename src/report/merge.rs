@@ -70,6 +70,7 @@ pub fn merge(reports: &[(PathBuf, Report)]) -> Result<Report, MergeError> {
         run: merge_runs(&runs),
         summary: Summary::of(&cases),
         restart_times: super::timing::restart_times(&cases),
+        restarts: super::timing::restarts_by_resource(&cases),
         cases,
     })
 }

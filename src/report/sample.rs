@@ -85,6 +85,8 @@ pub fn case(name: &str, api: &str, group: Group, outcome: CaseOutcome) -> CaseRe
         from_journal: false,
         flaky: false,
         retries: Default::default(),
+        rode_on: None,
+        restarts: 0,
     }
 }
 
@@ -233,6 +235,7 @@ pub fn report() -> Report {
         },
         summary: Summary::of(&cases),
         restart_times: BTreeMap::new(),
+        restarts: BTreeMap::new(),
         cases,
     }
 }

@@ -100,6 +100,17 @@ fn transition(polls: &[(u64, u64, Option<&str>)], i: usize, request_ms: u64) -> 
     }
 }
 
+/// Per resource (`api/id`), the restarts the cases started on it: what a run cost the target.
+pub fn restarts_by_resource(cases: &[CaseReport]) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for c in cases.iter().filter(|c| c.restarts > 0) {
+        if let Some(resource) = &c.resource {
+            *out.entry(resource.clone()).or_default() += c.restarts;
+        }
+    }
+    out
+}
+
 /// Per API, the figures of `to_steady.by_ms` over the cases whose restart reached steady.
 pub fn restart_times(cases: &[CaseReport]) -> BTreeMap<String, TimeStats> {
     let mut by_api: BTreeMap<String, Vec<u64>> = BTreeMap::new();

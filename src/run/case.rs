@@ -18,13 +18,11 @@ use super::Runner;
 use super::http::{Outgoing, ms, no_answer};
 use super::lifecycle::{Poller, Stop, Watch};
 use super::pace::Accepted;
+use super::ride::SECOND_RESTART;
 use crate::endpoint::Secret;
 use crate::model::{CaseRun, EarlierTry, LostRequest, Observation, Retries, Watched};
 use crate::plan::{Bound, Case, CaseKind};
 use crate::redact::Redactor;
-
-/// The purpose of a concurrency case's restart sent during the first.
-const SECOND_RESTART: &str = "second restart";
 
 /// A case's own request (or its second restart) that got no answer.
 struct LostAction {
@@ -54,6 +52,8 @@ impl Runner {
         let resource = bound.resource_key(&case.api);
         let mut retries = Retries::default();
         let mut try_number = 1;
+        // Restarts the earlier tries started: their records are kept apart.
+        let mut restarted = 0;
         loop {
             let poller = self.poller(case, bound, &resource, start, try_number);
             let settle = first && try_number == 1;
@@ -83,8 +83,17 @@ impl Runner {
                 retries.lost.extend(p.take_lost());
             }
             let Some(lost) = again else {
+                run.restarts += restarted;
                 return self.finish(run, retries, start);
             };
+            // A lost action that the resource answered by restarting arrived.
+            let arrived = watched.iter().any(|o| {
+                case.spec
+                    .lifecycle
+                    .as_ref()
+                    .is_some_and(|lc| o.state.as_ref().is_some_and(|s| lc.restarting.contains(s)))
+            });
+            restarted += run.restarts + usize::from(arrived);
             retries.lost.push(lost);
             retries.earlier_tries.push(EarlierTry {
                 try_number,
@@ -178,6 +187,7 @@ impl Runner {
                 if accepted && let Some(p) = poller {
                     lost = self.after_accepted(case, bound, p, &mut run, start).await;
                 }
+                run.restarts = restarts_caused(case, &run, accepted);
             }
             Err(e) => {
                 lost = no_answer(&e).then(|| LostAction {
@@ -235,32 +245,52 @@ impl Runner {
             return None;
         };
         if lost.purpose == SECOND_RESTART {
-            // The watch already followed the first restart to its end.
-            let last = run
-                .watch
-                .as_ref()
-                .and_then(|w| w.observations.last())
-                .and_then(|o| o.state.clone());
-            return match last.filter(|s| {
-                case.spec
-                    .lifecycle
-                    .as_ref()
-                    .is_some_and(|lc| lc.steady.contains(s))
-            }) {
-                Some(s) => Some((
-                    format!(
-                        "the resource was {s} again after the first restart; ran the case again"
-                    ),
-                    Vec::new(),
-                )),
-                None => {
-                    run.notes.push(
-                        "not run again: the resource was not seen steady again after the first restart".into(),
-                    );
-                    None
-                }
-            };
+            return self.after_lost_second(case, run);
         }
+        self.watch_lost(case, p, run).await
+    }
+
+    /// A concurrency case whose second restart got no answer: run again once the resource
+    /// was steady after the first restart, which the watch already followed to its end.
+    fn after_lost_second(
+        &self,
+        case: &Case,
+        run: &mut CaseRun,
+    ) -> Option<(String, Vec<Observation>)> {
+        let last = run
+            .watch
+            .as_ref()
+            .and_then(|w| w.observations.last())
+            .and_then(|o| o.state.clone());
+        let steady = last.filter(|s| {
+            case.spec
+                .lifecycle
+                .as_ref()
+                .is_some_and(|lc| lc.steady.contains(s))
+        });
+        match steady {
+            Some(s) => Some((
+                format!("the resource was {s} again after the first restart; ran the case again"),
+                Vec::new(),
+            )),
+            None => {
+                run.notes.push(
+                    "not run again: the resource was not seen steady again after the first restart"
+                        .into(),
+                );
+                None
+            }
+        }
+    }
+
+    /// A lost action on a resource with a status URI: the resource is watched, paced as after
+    /// an accepted request, and what it shows says whether the request arrived.
+    async fn watch_lost(
+        &self,
+        case: &Case,
+        p: &Poller<'_>,
+        run: &mut CaseRun,
+    ) -> Option<(String, Vec<Observation>)> {
         let wait = self.pacing.wait_for(&case.api, Accepted::Lost);
         let w = p.watch(false, wait.grace).await;
         if w.stop == Stop::SteadyNotSeen || w.restarting.is_some() {
@@ -285,14 +315,32 @@ impl Runner {
             .rev()
             .find_map(|o| o.state.clone())
             .unwrap_or_else(|| "no state".into());
-        let dead = self.health.refusal(&case.api).is_some();
-        let then = match (if dead { Stop::Dead } else { w.stop }, &w.restarting) {
+        let stop = if self.health.refusal(&case.api).is_some() {
+            Stop::Dead
+        } else {
+            w.stop
+        };
+        let watched = (stop, w.restarting.as_deref(), wait.grace);
+        let then = self.lost_then(case, run, watched, (&last, &states));
+        then.map(|then| (then, w.observations))
+    }
+
+    /// What follows a lost action, from how the watch after it stopped: the reason to run
+    /// the case again, or `None` with a note saying why not.
+    fn lost_then(
+        &self,
+        case: &Case,
+        run: &mut CaseRun,
+        (stop, restarting, grace): (Stop, Option<&str>, std::time::Duration),
+        (last, states): (&str, &str),
+    ) -> Option<String> {
+        let then = match (stop, restarting) {
             (Stop::Steady, Some(r)) => format!(
                 "the resource went to {r}, so the request had arrived; ran the case again once it was {last} ({states})"
             ),
             (Stop::SteadyNotSeen, _) => format!(
                 "the resource stayed {last} for {:.1} s, so the request had not arrived; sent it again",
-                wait.grace.as_secs_f64()
+                grace.as_secs_f64()
             ),
             (Stop::Dead, _) => {
                 let why = self.health.refusal(&case.api).unwrap_or_default();
@@ -319,7 +367,7 @@ impl Runner {
                 return None;
             }
         };
-        Some((then, w.observations))
+        Some(then)
     }
 
     fn poller<'a>(
@@ -361,6 +409,9 @@ impl Runner {
     ) -> Option<LostAction> {
         match case.kind {
             CaseKind::Restart => {
+                if self.watch_with_rider(case, p, run, start).await {
+                    return None;
+                }
                 let w = self
                     .paced_watch(case, p, Accepted::Restart, false, run)
                     .await;
@@ -393,7 +444,7 @@ impl Runner {
 
     /// Watches for a restart with the wait the API's pacing allows, notes a
     /// shortened wait, and teaches the pacing what the watch saw.
-    async fn paced_watch(
+    pub(super) async fn paced_watch(
         &self,
         case: &Case,
         p: &Poller<'_>,
@@ -485,7 +536,7 @@ impl Runner {
     }
 
     /// Moves a watch's exchanges into the run and keeps its observations.
-    fn watched(&self, w: Watch, run: &mut CaseRun) -> Watched {
+    pub(super) fn watched(&self, w: Watch, run: &mut CaseRun) -> Watched {
         run.exchanges.extend(w.exchanges);
         Watched {
             observations: w.observations,
@@ -496,7 +547,7 @@ impl Runner {
     }
 
     /// The case's own request, as planned.
-    fn request<'a>(&'a self, case: &'a Case, url: &'a str) -> Outgoing<'a> {
+    pub(super) fn request<'a>(&'a self, case: &'a Case, url: &'a str) -> Outgoing<'a> {
         let req = &case.request;
         let auth = case.spec.auth_header.as_ref().map(|(h, _)| h.as_str());
         Outgoing {
@@ -514,6 +565,20 @@ impl Runner {
     fn signer(&self, case: &Case) -> Option<&crate::endpoint::AkSk> {
         self.endpoint.apis.get(&case.api)?.signer.as_deref()
     }
+}
+
+/// The restarts a try's requests started: an accepted restart, an accepted second restart,
+/// and an accepted negative that the resource answered by restarting.
+fn restarts_caused(case: &Case, run: &CaseRun, accepted: bool) -> usize {
+    if !case.touches_resource || !accepted {
+        return 0;
+    }
+    let main = match case.kind {
+        CaseKind::Restart | CaseKind::Concurrent => true,
+        CaseKind::Negative => run.watch.as_ref().is_some_and(|w| w.restarting.is_some()),
+    };
+    let second = matches!(&run.second, Some(Ok(r)) if (200..300).contains(&r.status));
+    usize::from(main) + usize::from(second)
 }
 
 /// The states `observations` read, each run of one state once: `ACTIVE → REBOOT → ACTIVE`.

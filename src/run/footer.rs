@@ -102,8 +102,8 @@ impl Footer {
         lock(&self.capture).is_some()
     }
 
-    /// Counts a finished case; `restarted_on` is the resource whose planned restart it was.
-    pub fn finished(&self, report: &CaseReport, restarted_on: Option<&str>) {
+    /// Counts a finished case, and the restarts it caused on `resource`.
+    pub fn finished(&self, report: &CaseReport, resource: Option<&str>) {
         {
             let mut t = lock(&self.tally);
             t.done += 1;
@@ -114,8 +114,8 @@ impl Footer {
                 }
                 crate::model::CaseOutcome::Skipped => {}
             }
-            if let Some(left) = restarted_on.and_then(|r| t.restarts_left.get_mut(r)) {
-                *left = left.saturating_sub(1);
+            if let Some(left) = resource.and_then(|r| t.restarts_left.get_mut(r)) {
+                *left = left.saturating_sub(report.restarts);
             }
             if let Some(b) = report.restart.as_ref().and_then(|r| r.to_steady.as_ref()) {
                 t.restart_ms.push(b.by_ms);

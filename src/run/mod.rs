@@ -20,6 +20,7 @@ mod interrupt;
 mod lifecycle;
 mod pace;
 mod progress;
+mod ride;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -36,7 +37,7 @@ use progress::Progress;
 
 use crate::endpoint::{ApiEndpoint, Endpoint, Secret};
 use crate::model::{CaseOutcome, CaseReport, CaseRun, CheckOutcome};
-use crate::plan::{Case, CaseKind};
+use crate::plan::Case;
 use crate::reference::{Fault, ReferenceConfig, ReferenceServer};
 
 /// Cases that touch no resource (an unknown id, no token) run at most this
@@ -65,6 +66,11 @@ pub struct Settings {
     /// grace: a resumed run's resources may still be restarting, or about
     /// to, from the request the interrupted run sent last.
     pub settle_first: bool,
+    /// Restart times per API from a history file, for the estimate the run starts with.
+    pub restart_times: Option<crate::plan::RestartTimes>,
+    /// The concurrency probe rides on a positive case's restart when it can (the default);
+    /// when false it always restarts the resource itself, which a benchmark compares.
+    pub probe_rides: bool,
 }
 
 impl Settings {
@@ -80,6 +86,8 @@ impl Settings {
             dead_after: 3,
             retries: 2,
             settle_first: false,
+            restart_times: None,
+            probe_rides: true,
         }
     }
 }
@@ -208,6 +216,8 @@ pub(crate) struct Runner {
     progress: Progress,
     /// When the cases started, for each case's `started_ms`.
     started: Instant,
+    /// The concurrency probes that ride on a positive case's restart.
+    rides: ride::Rides,
 }
 
 /// Lists the cases as `--list` does, running nothing.
@@ -228,29 +238,16 @@ pub fn execute(
     judge: Judge,
     hooks: Hooks,
 ) -> Result<Executed, RunError> {
-    let options = HttpOptions {
-        follow_redirects: settings.follow_redirects,
-        rate: settings.rate,
-        retry_budget: settings.polling.timeout,
-        read_backoff: read_backoff(settings.polling.interval),
-    };
-    let http = Http::new(
-        session.endpoint.token_source(),
-        settings.request_timeout,
-        settings.max_body,
-        !session.is_embedded(),
-        options,
-    )?
-    .with_tls(&session.endpoint.tls, &session.endpoint.apis)?;
+    let http = client(session, settings)?;
     let (selected, left_out): (Vec<Case>, Vec<Case>) =
         cases.into_iter().partition(|c| is_selected(args, &c.name));
-    let apis: BTreeSet<String> = selected.iter().map(|c| c.api.clone()).collect();
-    let rt = &session.rt;
-    let unreachable = rt.block_on(preflight(&http, &session.endpoint, &apis));
-    let health = Health::new(settings.dead_after);
-    for (api, why) in &unreachable {
-        health.give_up(api, why);
+    if !args.quiet && args.format.is_none() {
+        for line in crate::plan::describe_cost(&selected, settings.restart_times.as_ref()) {
+            eprintln!("{line}");
+        }
     }
+    let rt = &session.rt;
+    let health = reachable(session, &http, &selected, settings.dead_after);
     let runner = Arc::new(Runner {
         http,
         endpoint: session.endpoint.clone(),
@@ -261,32 +258,20 @@ pub fn execute(
         health,
         progress: progress_mode(args, &selected),
         started: Instant::now(),
+        rides: if settings.probe_rides {
+            ride::Rides::plan(&selected)
+        } else {
+            ride::Rides::default()
+        },
     });
 
     let started_at = chrono::Utc::now();
     let start = Instant::now();
     let sink: Arc<Mutex<BTreeMap<usize, CaseReport>>> = Arc::default();
-    // Each try of a case may take this long; a case runs at most
-    // `retries` times again.
-    let budget = (settings.polling.timeout.saturating_mul(3))
-        .saturating_add(settings.request_timeout.saturating_mul(6))
-        .saturating_mul(settings.retries.saturating_add(1))
-        .saturating_add(Duration::from_secs(10));
+    let budget = case_budget(settings);
     // Listening starts here, before any case: a signal that comes while the
     // first cases run is not lost.
-    let signals = if hooks.stop_on_signal {
-        match Signals::listen() {
-            Ok(s) => Some(s),
-            Err(e) => {
-                eprintln!(
-                    "warning: cannot listen for SIGINT and SIGTERM ({e}): a signal ends the run without reports"
-                );
-                None
-            }
-        }
-    } else {
-        None
-    };
+    let signals = hooks.stop_on_signal.then(listen).flatten();
     let stop = signals.as_ref().map(Signals::watch);
     let waiting = schedule(
         rt,
@@ -307,23 +292,7 @@ pub fn execute(
     let trials = selected
         .iter()
         .zip(waiting)
-        .map(|(case, rx)| {
-            let (handle, stop) = (rt.handle().clone(), stop.clone());
-            Trial::ignorable_test(case.name.clone(), move || {
-                handle.block_on(async {
-                    tokio::select! {
-                        biased;
-                        outcome = rx => match outcome {
-                            Ok(outcome) => outcome,
-                            // Its task was dropped when the run stopped.
-                            Err(_) if interrupt::is_stopped(stop.as_ref()) => not_run(),
-                            Err(_) => Err("the case's task stopped without a result".into()),
-                        },
-                        () = interrupt::stopped(stop.clone()) => not_run(),
-                    }
-                })
-            })
-        })
+        .map(|(case, rx)| waiting_trial(rt, case, rx, stop.clone()))
         .chain(recorded)
         .chain(left_out.into_iter().map(filtered_out))
         .collect();
@@ -347,6 +316,83 @@ pub fn execute(
 }
 
 type TrialOutcome = Result<Completion, libtest_mimic::Failed>;
+
+/// The one HTTP client of the run, with its TLS settings.
+fn client(session: &Session, settings: &Settings) -> Result<Http, RunError> {
+    let options = HttpOptions {
+        follow_redirects: settings.follow_redirects,
+        rate: settings.rate,
+        retry_budget: settings.polling.timeout,
+        read_backoff: read_backoff(settings.polling.interval),
+    };
+    Ok(Http::new(
+        session.endpoint.token_source(),
+        settings.request_timeout,
+        settings.max_body,
+        !session.is_embedded(),
+        options,
+    )?
+    .with_tls(&session.endpoint.tls, &session.endpoint.apis)?)
+}
+
+/// The health of the APIs of `selected`, each given up on at once when it cannot be reached.
+fn reachable(session: &Session, http: &Http, selected: &[Case], dead_after: usize) -> Health {
+    let apis: BTreeSet<String> = selected.iter().map(|c| c.api.clone()).collect();
+    let unreachable = session
+        .rt
+        .block_on(preflight(http, &session.endpoint, &apis));
+    let health = Health::new(dead_after);
+    for (api, why) in &unreachable {
+        health.give_up(api, why);
+    }
+    health
+}
+
+/// How long a case may take: each try this long, and a case runs at most `retries` times
+/// again.
+fn case_budget(settings: &Settings) -> Duration {
+    (settings.polling.timeout.saturating_mul(3))
+        .saturating_add(settings.request_timeout.saturating_mul(6))
+        .saturating_mul(settings.retries.saturating_add(1))
+        .saturating_add(Duration::from_secs(10))
+}
+
+/// Listens for SIGINT and SIGTERM; a run that cannot says so and goes on without.
+fn listen() -> Option<Signals> {
+    match Signals::listen() {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!(
+                "warning: cannot listen for SIGINT and SIGTERM ({e}): a signal ends the run without reports"
+            );
+            None
+        }
+    }
+}
+
+/// The trial of a scheduled case: it waits for the case's outcome, or for a stop.
+fn waiting_trial(
+    rt: &tokio::runtime::Runtime,
+    case: &Case,
+    rx: oneshot::Receiver<TrialOutcome>,
+    stop: Option<watch::Receiver<interrupt::State>>,
+) -> Trial {
+    let handle = rt.handle().clone();
+    Trial::ignorable_test(case.name.clone(), move || {
+        handle.block_on(async {
+            tokio::select! {
+                biased;
+                outcome = rx => match outcome {
+                    Ok(outcome) => outcome,
+                    // Its task was dropped when the run stopped.
+                    Err(_) if interrupt::is_stopped(stop.as_ref()) => not_run(),
+                    Err(_) => Err("the case's task stopped without a result".into()),
+                },
+                () = interrupt::stopped(stop.clone()) => not_run(),
+            }
+        })
+    })
+}
 
 /// A trial whose case did not run because a signal stopped the run.
 fn not_run() -> TrialOutcome {
@@ -399,7 +445,7 @@ fn schedule(
                 // Checked first: a stopped run starts no case.
                 biased;
                 () = interrupt::stopped(stop) => return,
-                run = tokio::time::timeout(budget, runner.run_case(case, first)) => {
+                run = tokio::time::timeout(budget, runner.run_scheduled(case, first)) => {
                     run.unwrap_or_else(|_| timed_out(budget))
                 }
             };
@@ -410,7 +456,7 @@ fn schedule(
             }
             runner
                 .progress
-                .finished(&report, restart_resource(case).as_deref());
+                .finished(&report, resource_of(case).as_deref());
             finish
                 .sink
                 .lock()
@@ -479,10 +525,7 @@ fn progress_mode(args: &Arguments, selected: &[Case]) -> Progress {
     if !std::io::stderr().is_terminal() {
         return Progress::Lines;
     }
-    let mut restarts: BTreeMap<String, usize> = BTreeMap::new();
-    for resource in selected.iter().filter_map(restart_resource) {
-        *restarts.entry(resource).or_default() += 1;
-    }
+    let restarts = crate::plan::planned_restarts(selected);
     // Standard output is drawn above the footer only when it shares the terminal.
     let capture = std::io::stdout().is_terminal();
     match footer::Footer::start(selected.len(), restarts, capture) {
@@ -504,10 +547,9 @@ fn colored(args: &Arguments, progress: &Progress) -> Arguments {
     args
 }
 
-/// The resource a case restarts, when it is planned to restart one.
-fn restart_resource(case: &Case) -> Option<String> {
-    let restarts = matches!(case.kind, CaseKind::Restart | CaseKind::Concurrent);
-    (restarts && case.touches_resource && case.bound.is_some()).then(|| case.resource_key())
+/// The resource a case is bound to, when it touches one.
+fn resource_of(case: &Case) -> Option<String> {
+    (case.touches_resource && case.bound.is_some()).then(|| case.resource_key())
 }
 
 /// An endpoint for a running reference server, labelled as embedded.

@@ -67,9 +67,9 @@ impl Progress {
     }
 
     /// Counts a finished case in the footer.
-    pub fn finished(&self, report: &crate::model::CaseReport, restarted_on: Option<&str>) {
+    pub fn finished(&self, report: &crate::model::CaseReport, resource: Option<&str>) {
         if let Progress::Footer(footer) = self {
-            footer.finished(report, restarted_on);
+            footer.finished(report, resource);
         }
     }
 

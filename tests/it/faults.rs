@@ -176,8 +176,8 @@ const TABLE: &[Row] = &[
         fault: "ha-never-active",
         filter: "clouddb-ha::",
         strict: false,
-        // The concurrency case runs on the API's other resource, so only the
-        // restart that waits for ACTIVE fails.
+        // The concurrency case rides on the restart (REBOOT is seen) and is
+        // judged on its own: only the restart that waits for ACTIVE fails.
         failing: &["clouddb-ha::restart"],
         checks: &[seen(
             "clouddb-ha::restart",

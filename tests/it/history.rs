@@ -148,6 +148,8 @@ fn report_of(day: usize, (tool, cases): &Night) -> Report {
             from_journal: false,
             flaky: false,
             retries: Default::default(),
+            rode_on: None,
+            restarts: 0,
             restart: t.map(|t| RestartTiming {
                 answered_ms: 3,
                 poll_interval_ms: Some(100),
@@ -186,6 +188,7 @@ fn report_of(day: usize, (tool, cases): &Night) -> Report {
         },
         summary: Summary::of(&cases),
         restart_times: timing::restart_times(&cases),
+        restarts: timing::restarts_by_resource(&cases),
         cases,
     }
 }

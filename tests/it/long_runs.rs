@@ -75,7 +75,9 @@ fn lenient_polls_are_bounded(s: restart_conformance::run::Settings, flag: &str) 
     assert_eq!(polls.len(), 10, "{polls:?}");
     for (resource, n) in &polls {
         let waits = accepted_waits[resource];
-        assert!(waits >= 3, "{resource}: only {waits} waits");
+        // The concurrency probe goes to each API's first resource, so a second resource may
+        // hold two negatives only.
+        assert!(waits >= 2, "{resource}: only {waits} waits");
         // At most two whole graces (the first of each kind), then settles.
         let bound = 2 * grace_polls + 5 * waits;
         assert!(

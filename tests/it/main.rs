@@ -25,6 +25,7 @@ mod partition;
 mod profiles;
 mod progress;
 mod retries;
+mod rides;
 mod signing;
 mod specs;
 mod tls;

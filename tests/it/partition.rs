@@ -91,9 +91,15 @@ fn cases_are_spread_over_the_resources_with_restarts_shared_evenly() {
             cases
                 .iter()
                 .filter(|c| c.api == api && c.bound.as_ref().is_some_and(|b| b.resource == r))
-                .filter(|c| c.kind != plan::CaseKind::Negative)
+                .filter(|c| c.kind == plan::CaseKind::Restart)
                 .count()
         };
+        // The probe rides on the API's first restart, on the first resource.
+        let probe = cases
+            .iter()
+            .find(|c| c.api == api && c.kind == plan::CaseKind::Concurrent)
+            .unwrap();
+        assert_eq!(probe.bound.as_ref().unwrap().resource, format!("{api}-r0"));
         let (a, b) = (
             restarts(&format!("{api}-r0")),
             restarts(&format!("{api}-r1")),
