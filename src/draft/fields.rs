@@ -139,8 +139,17 @@ pub fn enum_values(description: &str) -> Vec<String> {
     }
     for line in description.lines() {
         let t = line.trim().trim_start_matches(['-', '*']).trim_start();
+        // `- **SOFT**: soft restart`, or an item that is the value alone: `- **start**`.
+        let head = match t.split_once(':') {
+            Some((head, _)) => head,
+            None => t.trim_end_matches(['.', ',', ';']),
+        };
+        let whole = t.split_once(':').is_some()
+            || marked(head)
+                .first()
+                .is_some_and(|v| head == format!("**{v}**"));
         if t.starts_with("**")
-            && let Some((head, _)) = t.split_once(':')
+            && whole
             && let Some(v) = marked(head).into_iter().next()
         {
             push(v, &mut out);
@@ -413,6 +422,60 @@ mod tests {
         assert!(
             enum_values("User token. The value of **X-Subject-Token** is the token.").is_empty()
         );
+    }
+
+    #[test]
+    fn uri_lines_are_read_in_the_shapes_pages_write_them() {
+        let want = |p: &str| Some(("POST".to_owned(), p.to_owned()));
+        let path = "/v3/{project_id}/instances/{instance_id}/action";
+        assert_eq!(method_line(&format!("POST {path}")), want(path));
+        assert_eq!(
+            method_line(&format!("   -  POST https://{{*Endpoint*}}{path}")),
+            want(path)
+        );
+        assert_eq!(
+            method_line("POST /v2/projects/**{project_id}**/nodes/**{node_id}**/reload"),
+            want("/v2/projects/{project_id}/nodes/{node_id}/reload")
+        );
+        assert_eq!(
+            method_line(r"POST /rds/v1/\{project\_id\}/action"),
+            want("/rds/v1/{project_id}/action")
+        );
+        assert_eq!(method_line("POST /x HTTP/1.1"), want("/x"));
+        assert_eq!(method_line("POST the request"), None);
+        assert_eq!(method_line("- **204**: Instance restarted"), None);
+        let lines = [
+            "-  URI format",
+            "",
+            "   PATH: /rds/v1/{project_id}/x",
+            "",
+            "   Method: POST",
+        ];
+        assert_eq!(
+            path_and_method(&lines),
+            Some(("POST".into(), "/rds/v1/{project_id}/x".into(), 2))
+        );
+        assert_eq!(path_and_method(&lines[..3]), None);
+    }
+
+    #[test]
+    fn codes_lead_their_cells() {
+        assert_eq!(leading_code("400 Bad Request"), Some(400));
+        assert_eq!(leading_code("**204**"), Some(204));
+        assert_eq!(leading_code("202"), Some(202));
+        assert_eq!(leading_code("2024-01-01"), None);
+        assert_eq!(leading_code("4000"), None);
+        assert_eq!(leading_code("Bad Request"), None);
+        assert_eq!(
+            enum_values("Set the value to **mongos** if mongos nodes restart."),
+            ["mongos"]
+        );
+        assert_eq!(enum_values("It can be set to **cdm** only."), ["cdm"]);
+        assert_eq!(
+            enum_values("The options are as follows:\n\n-  **start**\n-  **stop**"),
+            ["start", "stop"]
+        );
+        assert!(enum_values("-  **Note** that this restarts the node.").is_empty());
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! OpenStack os-api-ref `.inc` sections: `.. rest_method::`,
-//! `.. rest_status_code::` lists (or "Normal/Error response codes:" lines),
-//! `.. rest_parameters::` lists resolved in a `parameters.yaml` when given
-//! (`--parameters`), inline JSON examples. A dotted parameter name
-//! (`reboot.type`) is a property of the object before the dot.
+//! `.. rest_status_code::` lists (or "Normal/Error response codes:" lines,
+//! which may go on over several lines and name two codes in one fault, as in
+//! `computeFault(400, 500)`), `.. rest_parameters::` lists resolved in a
+//! `parameters.yaml` when given (`--parameters`), inline JSON examples. A
+//! dotted parameter name (`reboot.type`) is a property of the object before
+//! the dot; without the parameters file, a name the method's path holds as
+//! `{name}` is a path parameter, not a body field.
 
 use std::path::Path;
 

@@ -1,7 +1,9 @@
 //! Rackspace reStructuredText pages: the method line in a `.. code::` block,
-//! the response-code grid table, the URI parameter table, "does not accept a
-//! request body", and HTTP examples (request line, headers, body) after a
-//! bold "Example …" caption.
+//! the response-code grid table, the URI parameter table, the body table
+//! (dotted rows such as `reboot.\ **type**` are properties of `reboot`, and a
+//! type cell may carry `*(Optional)*`), "does not accept a request body",
+//! HTTP examples (request line, headers, body) after a bold "Example …"
+//! caption, and values the prose gives a field ("either ``HARD`` or ``SOFT``").
 
 use super::facts::{Cite, Example, Facts, Field};
 use super::fields::{
