@@ -457,7 +457,24 @@ impl Ctx<'_> {
 
     fn statuses(&self) -> Node {
         let f = self.f;
-        let node = if f.statuses.is_empty() {
+        let named: Vec<u16> = f.responses.iter().filter_map(|r| r.status).collect();
+        let node = if f.statuses.is_empty() && !named.is_empty() {
+            // No status table, but the page gives its responses under their codes.
+            let parts: Vec<String> = f
+                .responses
+                .iter()
+                .filter(|r| r.status.is_some())
+                .filter_map(|r| {
+                    r.fields_cite
+                        .as_ref()
+                        .or(r.example.as_ref().map(|e| &e.cite))
+                })
+                .map(|c| c.part.clone())
+                .collect();
+            Node::map()
+                .with("codes", flow(named))
+                .with("source", self.src_text(&parts.join(" and ")))
+        } else if f.statuses.is_empty() {
             let source = match &f.general_ref {
                 Some(g) => self.src_text(&format!("no status table of its own; {}", g.part)),
                 None => placeholder(

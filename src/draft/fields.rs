@@ -12,10 +12,7 @@ pub fn status_rows(t: &Table, code_col: usize, sep: &str) -> Vec<StatusRow> {
     t.rows
         .iter()
         .filter_map(|row| {
-            let code = row
-                .cells
-                .get(code_col)
-                .and_then(|c| c.trim().parse::<u16>().ok())?;
+            let code = row.cells.get(code_col).and_then(|c| leading_code(c))?;
             let text = row
                 .cells
                 .iter()
@@ -31,6 +28,18 @@ pub fn status_rows(t: &Table, code_col: usize, sep: &str) -> Vec<StatusRow> {
             })
         })
         .collect()
+}
+
+/// The status code a cell starts with: `202`, `400 Bad Request`, `**204**`.
+pub fn leading_code(cell: &str) -> Option<u16> {
+    let t = plain(cell);
+    let digits: String = t.chars().take_while(char::is_ascii_digit).collect();
+    let rest = &t[digits.len()..];
+    let code: u16 = digits.parse().ok()?;
+    ((100..600).contains(&code)
+        && digits.len() == 3
+        && !rest.starts_with(|c: char| c.is_alphanumeric()))
+    .then_some(code)
 }
 
 /// JSON Schema type for a type cell as vendors spell it.
@@ -112,6 +121,10 @@ pub fn enum_values(description: &str) -> Vec<String> {
             "value is",
             "values are",
             "one of",
+            "set the value to",
+            "can be set to",
+            "value range",
+            "options:",
         ]
         .iter()
         .any(|k| l.contains(k))
@@ -126,8 +139,17 @@ pub fn enum_values(description: &str) -> Vec<String> {
     }
     for line in description.lines() {
         let t = line.trim().trim_start_matches(['-', '*']).trim_start();
+        // `- **SOFT**: soft restart`, or an item that is the value alone: `- **start**`.
+        let head = match t.split_once(':') {
+            Some((head, _)) => head,
+            None => t.trim_end_matches(['.', ',', ';']),
+        };
+        let whole = t.split_once(':').is_some()
+            || marked(head)
+                .first()
+                .is_some_and(|v| head == format!("**{v}**"));
         if t.starts_with("**")
-            && let Some((head, _)) = t.split_once(':')
+            && whole
             && let Some(v) = marked(head).into_iter().next()
         {
             push(v, &mut out);
@@ -155,17 +177,22 @@ pub fn table_fields<'a>(
                 .cloned()
                 .unwrap_or_default()
         };
-        let name = plain(&cell(Some(name_col)));
+        let name = plain(&cell(Some(name_col))).replace("\\ ", "");
         let name = name.trim_matches(['{', '}']).to_owned();
         if name.is_empty() {
             continue;
         }
-        let type_text = type_col.map(|_| cell(type_col));
+        let type_cell = type_col.map(|_| cell(type_col));
         let description = cell(desc_col);
-        let required = mand_col.map(|_| cell(mand_col).trim().eq_ignore_ascii_case("yes"));
+        let required = mand_col
+            .map(|_| cell(mand_col).trim().eq_ignore_ascii_case("yes"))
+            .or_else(|| type_cell.as_deref().and_then(marked_required));
+        let type_text = type_cell.map(|t| strip_marks(&t));
         let target = type_text
             .as_deref()
             .and_then(ref_target)
+            .or_else(|| type_text.as_deref().and_then(table_link))
+            .or_else(|| ref_target(&description))
             .or_else(|| table_link(&description));
         let mut children = Vec::new();
         let mut array_of_objects = false;
@@ -188,6 +215,27 @@ pub fn table_fields<'a>(
         });
     }
     fields
+}
+
+/// Rackspace marks a type cell `String *(Required)*` or `Object *(Optional)*`.
+fn marked_required(type_cell: &str) -> Option<bool> {
+    let t = type_cell.to_ascii_lowercase();
+    if t.contains("(required)") {
+        Some(true)
+    } else if t.contains("(optional)") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The type cell without its `*(Optional)*` / `*(Required)*` mark.
+fn strip_marks(type_cell: &str) -> String {
+    let mut t = type_cell.to_owned();
+    for mark in ["*(Optional)*", "*(Required)*", "(Optional)", "(Required)"] {
+        t = t.replace(mark, "");
+    }
+    t.trim().to_owned()
 }
 
 /// "For details, see Table 3" or an `<a href="#anchor">` link turned into `[[anchor]]`.
@@ -223,19 +271,56 @@ pub fn json_in(text: &str) -> Option<Value> {
 }
 
 /// `POST /v1/{project_id}/instances/{instance_id}/action` ──► (method, path).
+///
+/// The path may follow a scheme and host (`POST https://{*Endpoint*}/v3/…`),
+/// carry emphasis (`/projects/**{project_id}**/…`) or Markdown escapes
+/// (`\{project\_id\}`), and a list bullet may come first.
 pub fn method_line(line: &str) -> Option<(String, String)> {
+    let line = line.trim().trim_start_matches(['-', '*', ' ']);
     let mut parts = line.split_whitespace();
     let method = parts.next()?;
-    let path = parts.next()?;
+    let target = parts.next()?;
     let rest = parts.next();
-    let known = ["GET", "POST", "PUT", "PATCH", "DELETE"];
-    if !known.contains(&method)
-        || !path.starts_with('/')
-        || rest.is_some_and(|r| !r.starts_with("HTTP/"))
-    {
+    if !METHODS.contains(&method) || rest.is_some_and(|r| !r.starts_with("HTTP/")) {
         return None;
     }
-    Some((method.to_owned(), path.replace('\\', "")))
+    let target = target.replace(['\\', '*'], "");
+    let path = match target.split_once("://") {
+        Some((scheme, after)) if scheme.chars().all(|c| c.is_ascii_alphabetic()) => {
+            &after[after.find('/')?..]
+        }
+        _ => target.as_str(),
+    };
+    path.starts_with('/')
+        .then(|| (method.to_owned(), path.to_owned()))
+}
+
+/// The methods a method line may start with.
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// A `PATH: /x` line and a `Method: POST` line near it (within three lines):
+/// (method, path, index of the PATH line).
+pub fn path_and_method(lines: &[&str]) -> Option<(String, String, usize)> {
+    let clean = |l: &str| {
+        l.trim()
+            .trim_start_matches(['-', '*', ' '])
+            .replace('\\', "")
+    };
+    let (at, path) = lines.iter().enumerate().find_map(|(i, l)| {
+        let c = clean(l);
+        let p = c
+            .strip_prefix("PATH:")
+            .or_else(|| c.strip_prefix("Path:"))?;
+        let p = p.trim();
+        p.starts_with('/').then(|| (i, p.to_owned()))
+    })?;
+    let near = lines.iter().skip(at.saturating_sub(3)).take(7);
+    let method = near.filter_map(|l| {
+        let c = clean(l);
+        let m = c.strip_prefix("Method:")?.trim().to_owned();
+        METHODS.contains(&m.as_str()).then_some(m)
+    });
+    method.into_iter().next().map(|m| (m, path, at))
 }
 
 /// States a page's prose gives for the restart: "goes into a ``REBOOT``
@@ -280,7 +365,7 @@ pub fn request_target(text: &str) -> Option<String> {
         let (Some(m), Some(url)) = (parts.next(), parts.next()) else {
             continue;
         };
-        if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&m) {
+        if !METHODS.contains(&m) {
             continue;
         }
         let path = match url.split_once("://") {
@@ -290,6 +375,31 @@ pub fn request_target(text: &str) -> Option<String> {
         return Some(path.to_owned());
     }
     None
+}
+
+/// `reboot` and `reboot.type` ──► `reboot { type }`.
+pub fn nest(fields: Vec<Field>) -> Vec<Field> {
+    let mut top: Vec<Field> = Vec::new();
+    for mut x in fields {
+        // Deeper than any real body: kept as one dotted name, so nesting stays bounded.
+        let split = (x.name.matches('.').count() <= 8)
+            .then(|| x.name.split_once('.'))
+            .flatten()
+            .map(|(p, c)| (p.to_owned(), c.to_owned()));
+        match split {
+            Some((parent, child)) if top.iter().any(|p| p.name == parent) => {
+                x.name = child;
+                if let Some(p) = top.iter_mut().rev().find(|p| p.name == parent) {
+                    let inner = std::mem::take(&mut p.children);
+                    let mut merged = inner;
+                    merged.push(x);
+                    p.children = nest(merged);
+                }
+            }
+            _ => top.push(x),
+        }
+    }
+    top
 }
 
 #[cfg(test)]
@@ -312,6 +422,60 @@ mod tests {
         assert!(
             enum_values("User token. The value of **X-Subject-Token** is the token.").is_empty()
         );
+    }
+
+    #[test]
+    fn uri_lines_are_read_in_the_shapes_pages_write_them() {
+        let want = |p: &str| Some(("POST".to_owned(), p.to_owned()));
+        let path = "/v3/{project_id}/instances/{instance_id}/action";
+        assert_eq!(method_line(&format!("POST {path}")), want(path));
+        assert_eq!(
+            method_line(&format!("   -  POST https://{{*Endpoint*}}{path}")),
+            want(path)
+        );
+        assert_eq!(
+            method_line("POST /v2/projects/**{project_id}**/nodes/**{node_id}**/reload"),
+            want("/v2/projects/{project_id}/nodes/{node_id}/reload")
+        );
+        assert_eq!(
+            method_line(r"POST /rds/v1/\{project\_id\}/action"),
+            want("/rds/v1/{project_id}/action")
+        );
+        assert_eq!(method_line("POST /x HTTP/1.1"), want("/x"));
+        assert_eq!(method_line("POST the request"), None);
+        assert_eq!(method_line("- **204**: Instance restarted"), None);
+        let lines = [
+            "-  URI format",
+            "",
+            "   PATH: /rds/v1/{project_id}/x",
+            "",
+            "   Method: POST",
+        ];
+        assert_eq!(
+            path_and_method(&lines),
+            Some(("POST".into(), "/rds/v1/{project_id}/x".into(), 2))
+        );
+        assert_eq!(path_and_method(&lines[..3]), None);
+    }
+
+    #[test]
+    fn codes_lead_their_cells() {
+        assert_eq!(leading_code("400 Bad Request"), Some(400));
+        assert_eq!(leading_code("**204**"), Some(204));
+        assert_eq!(leading_code("202"), Some(202));
+        assert_eq!(leading_code("2024-01-01"), None);
+        assert_eq!(leading_code("4000"), None);
+        assert_eq!(leading_code("Bad Request"), None);
+        assert_eq!(
+            enum_values("Set the value to **mongos** if mongos nodes restart."),
+            ["mongos"]
+        );
+        assert_eq!(enum_values("It can be set to **cdm** only."), ["cdm"]);
+        assert_eq!(
+            enum_values("The options are as follows:\n\n-  **start**\n-  **stop**"),
+            ["start", "stop"]
+        );
+        assert!(enum_values("-  **Note** that this restarts the node.").is_empty());
     }
 
     #[test]

@@ -10,7 +10,9 @@
 //! opens, for the row's line in citations and messages.
 
 use super::facts::{Cite, Example, Facts, MethodLine, StatusRow};
-use super::fields::{json_in, method_line, request_target, states_in, table_fields};
+use super::fields::{
+    json_in, leading_code, method_line, path_and_method, request_target, states_in, table_fields,
+};
 use super::huawei::response_for;
 use super::rst::{Row, Table};
 use ego_tree::iter::Edge;
@@ -162,44 +164,90 @@ fn heading(line: &str) -> Option<String> {
     Some(t.to_owned())
 }
 
-pub fn read(text: &str) -> Facts {
-    let lines: Vec<&str> = text.lines().collect();
-    // (title, first line index, end index)
-    let mut secs: Vec<(String, usize, usize)> = Vec::new();
-    let mut title = None;
+/// A `#` section: its title and the line indexes of its body.
+struct Sec {
+    title: String,
+    start: usize,
+    end: usize,
+}
+
+/// The page's `#` sections, in order.
+fn sections(lines: &[&str]) -> Vec<Sec> {
+    let mut secs: Vec<Sec> = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         if let Some(h) = heading(l) {
-            if l.starts_with("# ") && title.is_none() {
-                title = Some(h.clone());
-            }
             if let Some(last) = secs.last_mut() {
-                last.2 = i;
+                last.end = i;
             }
-            secs.push((h, i + 1, lines.len()));
+            secs.push(Sec {
+                title: h,
+                start: i + 1,
+                end: lines.len(),
+            });
         }
     }
-    let sec_at = |idx: usize| secs.iter().rev().find(|s| s.1 <= idx && idx < s.2);
-    let mut f = Facts {
-        format: FORMAT,
-        title,
-        ..Facts::default()
-    };
-    let mut fence: Option<(usize, Vec<String>)> = None;
-    let mut blocks: Vec<(usize, String)> = Vec::new();
+    secs
+}
+
+fn sec_at(secs: &[Sec], idx: usize) -> Option<&Sec> {
+    secs.iter().rev().find(|s| s.start <= idx && idx < s.end)
+}
+
+/// Fenced code blocks: (1-based line of the opening fence, content).
+fn fenced(lines: &[&str]) -> Vec<(usize, String)> {
+    let mut fence: Option<(usize, Vec<&str>)> = None;
+    let mut blocks = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         if l.trim_start().starts_with("```") {
             match fence.take() {
                 Some((start, body)) => blocks.push((start, body.join("\n"))),
                 None => fence = Some((i + 1, Vec::new())),
             }
+        } else if let Some((_, body)) = fence.as_mut() {
+            body.push(l);
+        }
+    }
+    blocks
+}
+
+fn in_fence(blocks: &[(usize, String)], idx: usize) -> bool {
+    blocks
+        .iter()
+        .any(|(start, body)| idx + 1 >= *start && idx < start + body.lines().count() + 1)
+}
+
+pub fn read(text: &str) -> Facts {
+    let lines: Vec<&str> = text.lines().collect();
+    let secs = sections(&lines);
+    let blocks = fenced(&lines);
+    let mut f = Facts {
+        format: FORMAT,
+        title: lines
+            .iter()
+            .find(|l| l.starts_with("# "))
+            .and_then(|l| heading(l)),
+        ..Facts::default()
+    };
+    methods(&lines, &secs, &blocks, &mut f);
+    read_tables(&lines, &secs, &mut f);
+    for sec in &secs {
+        section_facts(&lines, sec, &blocks, &mut f);
+    }
+    f.states = states_in(&lines, "description");
+    f
+}
+
+/// Method lines (outside code fences) of the URI section, else of the page;
+/// `PATH:` and `Method:` lines where the URI section has no method line.
+fn methods(lines: &[&str], secs: &[Sec], blocks: &[(usize, String)], f: &mut Facts) {
+    let uri = secs.iter().find(|s| s.title.eq_ignore_ascii_case("uri"));
+    let range = uri.map_or(0..lines.len(), |s| s.start..s.end);
+    for i in range.clone() {
+        if in_fence(blocks, i) {
             continue;
         }
-        if let Some((_, body)) = fence.as_mut() {
-            body.push((*l).to_owned());
-            continue;
-        }
-        if let Some((method, path)) = method_line(&l.replace('\\', "")) {
-            let part = sec_at(i).map_or("URI".to_owned(), |s| s.0.clone());
+        if let Some((method, path)) = method_line(&lines[i].replace('\\', "")) {
+            let part = sec_at(secs, i).map_or("URI".to_owned(), |s| s.title.clone());
             f.methods.push(MethodLine {
                 method,
                 path,
@@ -207,7 +255,44 @@ pub fn read(text: &str) -> Facts {
             });
         }
     }
-    let tables = tables(&lines);
+    if f.methods.is_empty()
+        && let Some((method, path, k)) = path_and_method(&lines[range.clone()])
+    {
+        let part = uri.map_or("URI".to_owned(), |s| s.title.clone());
+        f.methods.push(MethodLine {
+            method,
+            path,
+            cite: Cite::new(format!("{part} (PATH and Method)"), range.start + k + 1),
+        });
+    }
+}
+
+/// A table's code column, when it lists status codes.
+fn status_rows_of(t: &Table) -> Option<Vec<StatusRow>> {
+    let code_col = t.column(&["status code", "returned value"])?;
+    let rows = t
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let code = row.cells.get(code_col).and_then(|c| leading_code(c))?;
+            Some(StatusRow {
+                code,
+                text: row
+                    .cells
+                    .iter()
+                    .skip(1)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                line: row.line,
+            })
+        })
+        .collect();
+    Some(rows)
+}
+
+fn read_tables(lines: &[&str], secs: &[Sec], f: &mut Facts) {
+    let tables = tables(lines);
     let linked: Vec<String> = tables
         .iter()
         .flat_map(|t| t.rows.iter().flat_map(|r| r.cells.iter()))
@@ -223,30 +308,12 @@ pub fn read(text: &str) -> Facts {
         if t.anchor.as_ref().is_some_and(|a| linked.contains(a)) {
             continue;
         }
-        let sec = sec_at(t.line - 1)
-            .map(|s| s.0.to_ascii_lowercase())
+        let sec = sec_at(secs, t.line - 1)
+            .map(|s| s.title.to_ascii_lowercase())
             .unwrap_or_default();
         let caption = t.caption.clone().unwrap_or_else(|| sec.clone());
-        if let Some(code_col) = t.column(&["status code", "returned value"]) {
-            for row in &t.rows {
-                if let Some(code) = row
-                    .cells
-                    .get(code_col)
-                    .and_then(|c| c.trim().parse::<u16>().ok())
-                {
-                    f.statuses.push(StatusRow {
-                        code,
-                        text: row
-                            .cells
-                            .iter()
-                            .skip(1)
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                        line: row.line,
-                    });
-                }
-            }
+        if let Some(rows) = status_rows_of(t) {
+            f.statuses.extend(rows);
             f.statuses_cite = Some(Cite::new(caption, t.line));
             continue;
         }
@@ -263,66 +330,71 @@ pub fn read(text: &str) -> Facts {
             f.body_cite.get_or_insert(Cite::new(caption, t.line));
         }
     }
-    for (name, start, end) in &secs {
-        let lower = name.to_ascii_lowercase();
-        let body: Vec<(usize, &str)> = (*start..*end)
-            .map(|i| (i + 1, lines[i].trim()))
-            .filter(|(_, l)| !l.is_empty())
-            .collect();
-        let says_none = body
-            .first()
-            .is_some_and(|(_, l)| l.eq_ignore_ascii_case("none"));
-        if lower == "response" && says_none {
-            let line = body.first().map_or(*start, |(n, _)| *n);
-            response_for(&mut f.responses, None).empty = Some(Cite::new("Response: None", line));
-        }
-        if lower.contains("example request") {
-            let mine: Vec<&(usize, String)> = blocks
-                .iter()
-                .filter(|(l, _)| l > start && *l <= *end)
-                .collect();
-            let target = mine.iter().find_map(|(_, b)| request_target(b));
-            let body = mine.iter().find_map(|(_, b)| json_in(b));
-            let line = mine.first().map_or(*start, |(l, _)| *l);
-            f.request_example = Some(Example {
-                body,
-                headers: Vec::new(),
-                status: None,
-                target,
-                cite: Cite::new(name.clone(), line),
-            });
-        }
-        if lower.contains("example response") && !says_none {
-            let mine: Vec<&(usize, String)> = blocks
-                .iter()
-                .filter(|(l, _)| l > start && *l <= *end)
-                .collect();
-            if let Some((line, b)) = mine.first() {
-                response_for(&mut f.responses, None).example = Some(Example {
-                    body: json_in(b),
-                    headers: Vec::new(),
-                    status: None,
-                    target: None,
-                    cite: Cite::new(name.clone(), *line),
-                });
-            }
-        }
-        if (lower.contains("returned value")
-            || lower.contains("status code")
-            || lower.contains("error code"))
-            && f.statuses.is_empty()
-            && let Some((line, l)) = body.iter().find(|(_, l)| l.contains("]("))
-        {
-            let target = l
-                .split('[')
-                .nth(1)
-                .and_then(|r| r.split(']').next())
-                .unwrap_or("");
-            f.general_ref = Some(Cite::new(format!("{name} (refers to {target})"), *line));
-        }
+}
+
+/// What one section says: "None" for no body, its examples, a shared page it refers to.
+fn section_facts(lines: &[&str], sec: &Sec, blocks: &[(usize, String)], f: &mut Facts) {
+    let lower = sec.title.to_ascii_lowercase();
+    let body: Vec<(usize, &str)> = (sec.start..sec.end)
+        .map(|i| (i + 1, lines[i].trim()))
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
+    let says_none = body
+        .first()
+        .is_some_and(|(_, l)| l.eq_ignore_ascii_case("none"));
+    if lower == "response" && says_none {
+        let line = body.first().map_or(sec.start, |(n, _)| *n);
+        response_for(&mut f.responses, None).empty = Some(Cite::new("Response: None", line));
     }
-    f.states = states_in(&lines, "description");
-    f
+    let mine: Vec<&(usize, String)> = blocks
+        .iter()
+        .filter(|(l, _)| *l > sec.start && *l <= sec.end)
+        .collect();
+    let example_request = lower.contains("example request")
+        || (lower.contains("request")
+            && !lower.contains("response")
+            && f.request_example.is_none());
+    if example_request && !mine.is_empty() {
+        let line = mine.first().map_or(sec.start, |(l, _)| *l);
+        f.request_example = Some(Example {
+            body: mine.iter().find_map(|(_, b)| json_in(b)),
+            headers: Vec::new(),
+            status: None,
+            target: mine.iter().find_map(|(_, b)| request_target(b)),
+            cite: Cite::new(sec.title.clone(), line),
+        });
+    }
+    let example_response = lower.contains("example response")
+        || (lower.contains("response") && !lower.contains("abnormal"));
+    if example_response
+        && !says_none
+        && let Some((line, b)) = mine.first()
+    {
+        response_for(&mut f.responses, None).example = Some(Example {
+            body: json_in(b),
+            headers: Vec::new(),
+            status: None,
+            target: None,
+            cite: Cite::new(sec.title.clone(), *line),
+        });
+    }
+    let refers = lower.contains("returned value")
+        || lower.contains("status code")
+        || lower.contains("error code");
+    if refers
+        && f.statuses.is_empty()
+        && let Some((line, l)) = body.iter().find(|(_, l)| l.contains("]("))
+    {
+        let target = l
+            .split('[')
+            .nth(1)
+            .and_then(|r| r.split(']').next())
+            .unwrap_or("");
+        f.general_ref = Some(Cite::new(
+            format!("{} (refers to {target})", sec.title),
+            *line,
+        ));
+    }
 }
 
 #[cfg(test)]

@@ -4,9 +4,10 @@
 //! with its page line and citation; `build` turns them into the draft, which
 //! [`yaml`] writes. Formats are told apart by their content, never by the file
 //! name: Huawei Cloud / Open Telekom Cloud reStructuredText, Rackspace
-//! reStructuredText, Markdown with HTML tables, and OpenStack os-api-ref
-//! `.inc` sections. What the page states is drafted with its `source`; what it
-//! does not is a placeholder that `specs check` refuses at its line; a shape
+//! reStructuredText, Markdown with HTML tables, OpenStack os-api-ref `.inc`
+//! sections, and reStructuredText whose title is the method line. What the
+//! page states is drafted with its `source`; what it does not is a
+//! placeholder that `specs check` refuses at its line; a shape
 //! the spec format cannot hold is refused with the page line that shows it.
 //!
 //! This room reads page text only. It shares the spec's types (the
@@ -24,6 +25,7 @@ mod osapiref;
 mod rackspace;
 mod rst;
 mod schema;
+mod titled;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -73,11 +75,12 @@ pub fn draft_file(path: &Path, opts: &DraftOptions) -> Result<Drafted, DraftErro
 }
 
 /// The page formats, in the order they are tried.
-pub const FORMATS: [&str; 4] = [
+pub const FORMATS: [&str; 5] = [
     osapiref::FORMAT,
     markdown::FORMAT,
     huawei::FORMAT,
     rackspace::FORMAT,
+    titled::FORMAT,
 ];
 
 /// Drafts a spec from a page's text; `path` names it in messages and `document`.
@@ -95,6 +98,8 @@ pub fn draft_text(
         huawei::read(text)
     } else if rackspace::detect(text) {
         rackspace::read(text)
+    } else if titled::detect(text) {
+        titled::read(text)
     } else {
         return Err(Located::new(path, text, None, "unrecognised page format")
             .label("no format's markers were found")

@@ -1,15 +1,18 @@
 //! OpenStack os-api-ref `.inc` sections: `.. rest_method::`,
-//! `.. rest_status_code::` lists (or "Normal/Error response codes:" lines),
-//! `.. rest_parameters::` lists resolved in a `parameters.yaml` when given
-//! (`--parameters`), inline JSON examples. A dotted parameter name
-//! (`reboot.type`) is a property of the object before the dot.
+//! `.. rest_status_code::` lists (or "Normal/Error response codes:" lines,
+//! which may go on over several lines and name two codes in one fault, as in
+//! `computeFault(400, 500)`), `.. rest_parameters::` lists resolved in a
+//! `parameters.yaml` when given (`--parameters`), inline JSON examples. A
+//! dotted parameter name (`reboot.type`) is a property of the object before
+//! the dot; without the parameters file, a name the method's path holds as
+//! `{name}` is a path parameter, not a body field.
 
 use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::facts::{Cite, Example, Facts, Field, MethodLine, Response, StatusRow};
-use super::fields::{enum_values, json_in, method_line};
+use super::facts::{Cite, Example, Facts, Field, MethodLine, StatusRow};
+use super::fields::{enum_values, json_in, method_line, nest};
 use super::huawei::response_for;
 use super::input::read_page;
 use super::rst;
@@ -53,6 +56,24 @@ fn codes_in(line: &str) -> Vec<u16> {
         .collect()
 }
 
+/// What the reader carries from line to line: the codes of success seen so far.
+struct State<'a> {
+    lines: Vec<&'a str>,
+    secs: Vec<rst::Section>,
+    success: Vec<u16>,
+}
+
+impl State<'_> {
+    fn section(&self, i: usize) -> String {
+        rst::section_at(&self.secs, i)
+            .map(|s| s.title.to_ascii_lowercase())
+            .unwrap_or_default()
+    }
+    fn section_title(&self, i: usize) -> &str {
+        rst::section_at(&self.secs, i).map_or("", |s| s.title.as_str())
+    }
+}
+
 pub fn read(text: &str, params: Option<&Parameters>) -> Facts {
     let lines: Vec<&str> = text.lines().collect();
     let secs = rst::sections(&lines);
@@ -64,132 +85,165 @@ pub fn read(text: &str, params: Option<&Parameters>) -> Facts {
     if params.is_none() {
         f.notes.push("No parameters.yaml was given: parameter types are placeholders (pass --parameters FILE).".into());
     }
-    let mut success: Vec<u16> = Vec::new();
-    for i in 0..lines.len() {
-        let sec = rst::section_at(&secs, i)
-            .map(|s| s.title.to_ascii_lowercase())
-            .unwrap_or_default();
-        let t = lines[i].trim();
-        let lower = t.to_ascii_lowercase();
-        if lower.starts_with("normal response codes:") || lower.starts_with("error response codes:")
-        {
-            let ok = lower.starts_with("normal");
-            for code in codes_in(t) {
-                if ok {
-                    success.push(code);
-                }
+    let mut st = State {
+        lines,
+        secs,
+        success: Vec::new(),
+    };
+    for i in 0..st.lines.len() {
+        code_lines(&mut st, i, &mut f);
+        if let Some((name, arg, body)) = rst::directive(&st.lines, i) {
+            directive(&mut st, i, (name, arg, &body), params, &mut f);
+        }
+    }
+    f
+}
+
+/// "Normal/Error response codes:" lines and "does not return content" prose.
+fn code_lines(st: &mut State<'_>, i: usize, f: &mut Facts) {
+    let t = st.lines[i].trim();
+    let lower = t.to_ascii_lowercase();
+    if lower.starts_with("normal response codes:") || lower.starts_with("error response codes:") {
+        let ok = lower.starts_with("normal");
+        // The codes may go on over the next lines, up to a blank one.
+        let mut said = t.to_owned();
+        for next in st.lines.iter().skip(i + 1) {
+            let n = next.trim();
+            if n.is_empty() || n.contains(':') && !n.contains('(') {
+                break;
+            }
+            said.push(' ');
+            said.push_str(n);
+        }
+        for code in codes_in(&said) {
+            if ok {
+                st.success.push(code);
+            }
+            if !f.statuses.iter().any(|s| s.code == code) {
                 f.statuses.push(StatusRow {
                     code,
                     text: t.split(':').next().unwrap_or("").to_owned(),
                     line: i + 1,
                 });
             }
-            f.statuses_cite
-                .get_or_insert(Cite::new("response codes", i + 1));
         }
-        if sec.contains("response")
-            && (lower.contains("does not return content")
-                || lower.contains("no response body")
-                || lower.contains("does not return a response body"))
+        f.statuses_cite
+            .get_or_insert(Cite::new("response codes", i + 1));
+    }
+    if st.section(i).contains("response")
+        && (lower.contains("does not return content")
+            || lower.contains("no response body")
+            || lower.contains("does not return a response body"))
+    {
+        let code = st.success.first().copied();
+        response_for(&mut f.responses, code).empty = Some(Cite::new(
+            format!("Response ({})", t.trim_end_matches('.')),
+            i + 1,
+        ));
+    }
+}
+
+/// One os-api-ref directive: `rest_method`, `rest_status_code`,
+/// `rest_parameters`, `literalinclude`, `code-block`.
+fn directive(
+    st: &mut State<'_>,
+    i: usize,
+    (name, arg, body): (&str, &str, &[(usize, String)]),
+    params: Option<&Parameters>,
+    f: &mut Facts,
+) {
+    match name {
+        "rest_method" => {
+            if let Some((method, path)) = method_line(arg) {
+                f.methods.push(MethodLine {
+                    method,
+                    path,
+                    cite: Cite::new(format!("rest_method {arg}"), i + 1),
+                });
+            }
+        }
+        "rest_status_code" => status_list(st, i, arg, body, f),
+        "rest_parameters" => parameter_list(st, i, body, params, f),
+        "literalinclude" => f.notes.push(format!(
+            "The page includes an example from `{arg}` (line {}): copy it into the draft where a placeholder asks for it.",
+            i + 1
+        )),
+        "code-block" | "code" => code_example(st, i, body, f),
+        _ => {}
+    }
+}
+
+fn status_list(st: &mut State<'_>, i: usize, arg: &str, body: &[(usize, String)], f: &mut Facts) {
+    let ok = arg.starts_with("success");
+    for (n, l) in body {
+        let item = l.trim().trim_start_matches('-').trim();
+        if let Some(code) = item
+            .split([':', ' '])
+            .next()
+            .and_then(|c| c.parse::<u16>().ok())
         {
-            let code = success.first().copied();
-            response_for(&mut f.responses, code).empty = Some(Cite::new(
-                format!("Response ({})", t.trim_end_matches('.')),
-                i + 1,
-            ));
-        }
-        let Some((name, arg, body)) = rst::directive(&lines, i) else {
-            continue;
-        };
-        match name {
-            "rest_method" => {
-                if let Some((method, path)) = method_line(arg) {
-                    f.methods.push(MethodLine {
-                        method,
-                        path,
-                        cite: Cite::new(format!("rest_method {arg}"), i + 1),
-                    });
-                }
+            if ok {
+                st.success.push(code);
             }
-            "rest_status_code" => {
-                let ok = arg.starts_with("success");
-                for (n, l) in &body {
-                    let item = l.trim().trim_start_matches('-').trim();
-                    if let Some(code) = item
-                        .split([':', ' '])
-                        .next()
-                        .and_then(|c| c.parse::<u16>().ok())
-                    {
-                        if ok {
-                            success.push(code);
-                        }
-                        f.statuses.push(StatusRow {
-                            code,
-                            text: format!("{} {item}", arg.split_whitespace().next().unwrap_or("")),
-                            line: *n,
-                        });
-                    }
-                }
-                f.statuses_cite
-                    .get_or_insert(Cite::new("rest_status_code", i + 1));
-            }
-            "rest_parameters" => {
-                let part = format!(
-                    "rest_parameters ({})",
-                    rst::section_at(&secs, i).map_or("Request", |s| s.title.as_str())
-                );
-                let fields = parameters(&body, params, &part, &mut f.notes);
-                let (path, header, body_fields): (Vec<_>, Vec<_>, Vec<_>) = split_by_place(fields);
-                f.uri_params.extend(path);
-                f.headers.extend(header);
-                if sec.contains("response") {
-                    let r: &mut Response = response_for(&mut f.responses, success.first().copied());
-                    r.fields = nest(body_fields);
-                    r.fields_cite = Some(Cite::new(part, i + 1));
-                } else {
-                    f.body = nest(body_fields);
-                    f.body_cite = Some(Cite::new(part, i + 1));
-                }
-            }
-            "literalinclude" => {
-                f.notes.push(format!(
-                    "The page includes an example from `{arg}` (line {}): copy it into the draft where a placeholder asks for it.",
-                    i + 1
-                ));
-            }
-            "code-block" | "code" => {
-                let json = json_in(
-                    &body
-                        .iter()
-                        .map(|(_, l)| l.as_str())
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                );
-                let line = body.first().map_or(i + 1, |(n, _)| *n);
-                let cite = Cite::new(
-                    format!(
-                        "{} example",
-                        rst::section_at(&secs, i).map_or("", |s| s.title.as_str())
-                    ),
-                    line,
-                );
-                let ex = Example {
-                    body: json,
-                    headers: Vec::new(),
-                    status: None,
-                    target: None,
-                    cite,
-                };
-                if sec.contains("response") {
-                    response_for(&mut f.responses, success.first().copied()).example = Some(ex);
-                } else if f.request_example.is_none() {
-                    f.request_example = Some(ex);
-                }
-            }
-            _ => {}
+            f.statuses.push(StatusRow {
+                code,
+                text: format!("{} {item}", arg.split_whitespace().next().unwrap_or("")),
+                line: *n,
+            });
         }
     }
-    f
+    f.statuses_cite
+        .get_or_insert(Cite::new("rest_status_code", i + 1));
+}
+
+fn parameter_list(
+    st: &mut State<'_>,
+    i: usize,
+    body: &[(usize, String)],
+    params: Option<&Parameters>,
+    f: &mut Facts,
+) {
+    let part = format!("rest_parameters ({})", st.section_title(i));
+    let path_vars: Vec<String> = f
+        .methods
+        .last()
+        .map(|m| super::build::path_vars(&m.path))
+        .unwrap_or_default();
+    let fields = parameters(body, params, &part, &path_vars, &mut f.notes);
+    let (path, header, body_fields) = split_by_place(fields);
+    f.uri_params.extend(path);
+    f.headers.extend(header);
+    if st.section(i).contains("response") {
+        let r = response_for(&mut f.responses, st.success.first().copied());
+        r.fields = nest(body_fields);
+        r.fields_cite = Some(Cite::new(part, i + 1));
+    } else if !body_fields.is_empty() {
+        f.body = nest(body_fields);
+        f.body_cite = Some(Cite::new(part, i + 1));
+    }
+}
+
+fn code_example(st: &mut State<'_>, i: usize, body: &[(usize, String)], f: &mut Facts) {
+    let json = json_in(
+        &body
+            .iter()
+            .map(|(_, l)| l.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let line = body.first().map_or(i + 1, |(n, _)| *n);
+    let ex = Example {
+        body: json,
+        headers: Vec::new(),
+        status: None,
+        target: None,
+        cite: Cite::new(format!("{} example", st.section_title(i)), line),
+    };
+    if st.section(i).contains("response") {
+        response_for(&mut f.responses, st.success.first().copied()).example = Some(ex);
+    } else if f.request_example.is_none() {
+        f.request_example = Some(ex);
+    }
 }
 
 /// Where a parameter goes: `in: path`, `in: header`, else the body.
@@ -211,6 +265,7 @@ fn parameters(
     body: &[(usize, String)],
     params: Option<&Parameters>,
     part: &str,
+    path_vars: &[String],
     notes: &mut Vec<String>,
 ) -> Vec<(String, Field)> {
     let mut out = Vec::new();
@@ -235,7 +290,9 @@ fn parameters(
             .to_owned();
         let place = get("in")
             .and_then(Value::as_str)
-            .unwrap_or(if key.ends_with("_path") {
+            // Without the parameters file, a name the method's path holds as
+            // `{name}` (or a key ending in `_path`) is a path parameter.
+            .unwrap_or(if key.ends_with("_path") || path_vars.contains(&name) {
                 "path"
             } else {
                 "body"
@@ -260,31 +317,6 @@ fn parameters(
         ));
     }
     out
-}
-
-/// `reboot` and `reboot.type` ──► `reboot { type }`.
-fn nest(fields: Vec<Field>) -> Vec<Field> {
-    let mut top: Vec<Field> = Vec::new();
-    for mut x in fields {
-        // Deeper than any real body: kept as one dotted name, so nesting stays bounded.
-        let split = (x.name.matches('.').count() <= 8)
-            .then(|| x.name.split_once('.'))
-            .flatten()
-            .map(|(p, c)| (p.to_owned(), c.to_owned()));
-        match split {
-            Some((parent, child)) if top.iter().any(|p| p.name == parent) => {
-                x.name = child;
-                if let Some(p) = top.iter_mut().rev().find(|p| p.name == parent) {
-                    let inner = std::mem::take(&mut p.children);
-                    let mut merged = inner;
-                    merged.push(x);
-                    p.children = nest(merged);
-                }
-            }
-            _ => top.push(x),
-        }
-    }
-    top
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ impl Table {
     /// Index of the first header cell matching one of `names` (case-insensitive).
     pub fn column(&self, names: &[&str]) -> Option<usize> {
         self.header.iter().position(|h| {
-            let h = h.trim().to_ascii_lowercase();
+            let h = plain(h).to_ascii_lowercase();
             names.iter().any(|n| h == *n)
         })
     }

@@ -99,6 +99,32 @@ fn property(x: &Field, all_required: bool, example: Option<&Value>) -> Node {
     } else {
         Some("object")
     };
+    // "Type: None" for a field that takes `{}`: the page's example gives the type.
+    let says_nothing = matches!(
+        super::rst::plain(page_type).to_ascii_lowercase().as_str(),
+        "none" | "n/a" | "null" | "-" | ""
+    );
+    if t.is_none()
+        && says_nothing
+        && let Some(ex) = example
+    {
+        let kind = json_kind(ex);
+        let note = format!(
+            "the page gives the type as `{page_type}` (line {}); its example sends {}",
+            x.cite.line,
+            serde_json::to_string(ex).unwrap_or_default()
+        );
+        let mut node = Node::map().with("type", Node::str(kind).comment(note));
+        if !x.children.is_empty() && kind == "object" {
+            let inner = schema_of(&x.children, all_required, Some(ex));
+            if let Node::Map(entries) = inner {
+                for (k, v) in entries.into_iter().filter(|(k, _)| k != "type") {
+                    node = node.with(&k, v);
+                }
+            }
+        }
+        return node;
+    }
     let Some(t) = t else {
         return Node::map().with(
             "type",
@@ -112,9 +138,13 @@ fn property(x: &Field, all_required: bool, example: Option<&Value>) -> Node {
         );
     };
     let mut type_node = Node::str(t);
+    // Values the page states are kept even where its example contradicts the
+    // table's type: the comment below shows both.
+    let mut enum_ok = t == "string";
     if let Some(ex) = example {
         let kind = json_kind(ex);
         if kind != t && !(t == "number" && kind == "integer") {
+            enum_ok |= kind == "string";
             type_node = type_node.comment(format!(
                 "contradiction: {} says `{}` is {page_type} (line {}), but the page's example gives {}",
                 x.cite.part,
@@ -125,7 +155,7 @@ fn property(x: &Field, all_required: bool, example: Option<&Value>) -> Node {
         }
     }
     let mut node = Node::map().with("type", type_node);
-    if !x.enum_values.is_empty() && t == "string" {
+    if !x.enum_values.is_empty() && enum_ok {
         node = node.with("enum", flow(x.enum_values.iter().cloned()));
     }
     if !x.children.is_empty() {

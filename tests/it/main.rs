@@ -10,6 +10,8 @@ mod clients;
 mod common;
 mod conformant;
 mod draft;
+mod draft_family;
+mod draft_score;
 mod export;
 mod faults;
 mod fuzz;
