@@ -31,7 +31,7 @@ use super::sshsig;
 use crate::model::Report;
 use crate::profile::{self, Profile, ProfileSet, Section};
 use crate::report::{self, history};
-use crate::spec::location::Located;
+use crate::yaml::Located;
 
 /// The commit the binary was built from, or `unknown` (see `build.rs`).
 pub const COMMIT: &str = env!("RESTART_CONFORMANCE_COMMIT");

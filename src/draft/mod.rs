@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 
 pub use osapiref::Parameters;
 
-use crate::spec::location::{Located, Pos};
+use crate::yaml::{Located, Pos};
 
 /// What `specs draft` was asked for.
 #[derive(Debug, Clone, Default)]

@@ -15,8 +15,7 @@ use serde_saphyr::Spanned;
 
 use super::Secret;
 use super::tls::{Given, Setting, Tls, TlsSpec};
-use crate::spec::location::Pos;
-use crate::spec::parse_yaml_file;
+use crate::yaml::{Pos, parse_yaml_file};
 
 /// Reads one environment variable; `None` when unset or empty.
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;

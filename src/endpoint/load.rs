@@ -14,8 +14,8 @@ use super::signing::{self, KeyUnset};
 use super::tls::{TlsError, TlsFile, TlsPlan, TlsSpec};
 use super::{AkSk, Secret};
 use crate::model::SignInInfo;
-use crate::spec::location::{Located, Pos};
-use crate::spec::{SpecSet, parse_yaml_file};
+use crate::spec::SpecSet;
+use crate::yaml::{Located, Pos, parse_yaml_file};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -4,12 +4,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
-use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 
 use super::model::ProfileFile;
-use crate::spec::location::{Located, Pos};
-use crate::spec::{SpecSet, parse_yaml_file};
+use crate::spec::SpecSet;
+use crate::yaml::{Located, Pos, builtin_sources, parse_yaml_file, render_all};
 
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/profiles");
 
@@ -217,14 +216,6 @@ pub enum ProfileError {
     Unknown { name: String, known: String },
 }
 
-fn render_all(errors: &[Located]) -> String {
-    errors
-        .iter()
-        .map(Located::render)
-        .collect::<Vec<_>>()
-        .join("\n\n")
-}
-
 impl ProfileSet {
     pub fn get(&self, name: &str) -> Option<&Profile> {
         self.profiles.iter().find(|p| p.name == name)
@@ -279,24 +270,7 @@ impl ProfileSet {
 
 /// Loads the profiles built into the binary.
 pub fn load_builtin() -> Result<ProfileSet, ProfileError> {
-    let sources = BUILTIN
-        .files()
-        .filter(|f| is_profile_file(f.path()))
-        .map(|f| {
-            (
-                Path::new(BUILTIN_PROFILES_LABEL).join(f.path()),
-                f.contents().to_vec(),
-            )
-        })
-        .collect();
-    load_sources(sources)
-}
-
-fn is_profile_file(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml")
-    )
+    load_sources(builtin_sources(&BUILTIN, BUILTIN_PROFILES_LABEL))
 }
 
 /// Parses and checks profile files given as (path, bytes).
@@ -327,10 +301,6 @@ pub fn load_sources(mut sources: Vec<(PathBuf, Vec<u8>)>) -> Result<ProfileSet, 
     }
 }
 
-fn pos<T>(s: &Spanned<T>) -> Option<Pos> {
-    Some(Pos::from_saphyr(&s.referenced)).filter(|p| p.line > 0)
-}
-
 fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
     let (file, text): (ProfileFile, String) =
         parse_yaml_file(path, &bytes, "profile file").map_err(|e| vec![e])?;
@@ -342,7 +312,7 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
         Some((a, v)) if a == api && !v.is_empty() && !v.contains('/') => v.to_owned(),
         _ => {
             errors.push(
-                at(pos(&file.profile), "bad profile name")
+                at(Pos::of(&file.profile), "bad profile name")
                     .label(format!("`{name}` is not `{api}/<version>`"))
                     .help(format!(
                         "name the profile `{api}/<version>`, e.g. `{api}/2026.12`"
@@ -357,7 +327,7 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
         .unwrap_or_default();
     if !version.is_empty() && stem != format!("{api}-{version}") {
         errors.push(
-            at(pos(&file.profile), "profile name and file name differ")
+            at(Pos::of(&file.profile), "profile name and file name differ")
                 .label(format!("the file of `{name}` is `{api}-{version}.yaml`"))
                 .help("rename the file, or the profile"),
         );
@@ -365,7 +335,7 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
     let digest = &file.spec_digest.value;
     if digest.len() != 64 || !digest.chars().all(|c| c.is_ascii_hexdigit()) {
         errors.push(
-            at(pos(&file.spec_digest), "bad spec digest")
+            at(Pos::of(&file.spec_digest), "bad spec digest")
                 .label("not a SHA-256 in hex (64 characters)")
                 .help("`restart-conformance specs check` prints the spec set digest"),
         );
@@ -376,7 +346,7 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
     ] {
         if value.value == 0 {
             errors.push(
-                at(pos(value), "cap of zero")
+                at(Pos::of(value), "cap of zero")
                     .label(format!("`{key}` of 0 s leaves no time at all"))
                     .help("give the longest time a certifying run may use, in seconds"),
             );
@@ -384,7 +354,7 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
     }
     if file.required.is_empty() {
         errors.push(
-            at(pos(&file.api), "no required case")
+            at(Pos::of(&file.api), "no required case")
                 .label("`required` is empty")
                 .help("list the cases whose must-checks an implementation passes"),
         );
@@ -394,14 +364,14 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
     for (old, new) in &file.aliases {
         if *old == new.value {
             errors.push(
-                at(pos(new), "alias to itself")
+                at(Pos::of(new), "alias to itself")
                     .label(format!("`{old}` names itself"))
                     .help("an alias maps an old case id to the id the case has now"),
             );
             continue;
         }
         aliases.insert(old.clone(), new.value.clone());
-        if let Some(p) = pos(new) {
+        if let Some(p) = Pos::of(new) {
             alias_pos.insert(old.clone(), p);
         }
     }
@@ -435,7 +405,7 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
         let now = follow(&aliases, &id.value);
         if !id.value.starts_with(&format!("{api}::")) {
             errors.push(
-                at(pos(id), "case of another API")
+                at(Pos::of(id), "case of another API")
                     .label(format!("`{}` is not a case of `{api}`", id.value))
                     .help(format!(
                         "a profile of `{api}` lists ids that start with `{api}::`"
@@ -444,7 +414,7 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
         }
         if let Some(first) = seen.insert(now.clone(), section) {
             errors.push(
-                at(pos(id), "case listed twice")
+                at(Pos::of(id), "case listed twice")
                     .label(format!("`{now}` is also {}", first.as_str()))
                     .help("keep each case in one list"),
             );
@@ -452,7 +422,7 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
         cases.push(ProfileCase {
             id: id.value.clone(),
             section,
-            pos: pos(id),
+            pos: Pos::of(id),
         });
     }
     for f in &file.flagged {
@@ -463,7 +433,7 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
         ] {
             if value.trim().is_empty() {
                 errors.push(
-                    at(pos(&f.case), "flag without a reason")
+                    at(Pos::of(&f.case), "flag without a reason")
                         .label(format!("`{key}` of `{}` is empty", f.case.value))
                         .help("say which sentence of which document is ambiguous, and what happens next"),
                 );

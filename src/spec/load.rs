@@ -16,9 +16,11 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 
-use super::location::{Located, Pos};
 use super::model::{self, SpecFile, StatusPattern};
 use crate::model::Severity;
+use crate::yaml::{
+    Located, MAX_FILE_BYTES, Pos, builtin_sources, is_yaml_file, parse_yaml_file, render_all,
+};
 
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/specs");
 
@@ -36,14 +38,6 @@ pub enum SpecError {
         #[source]
         source: std::io::Error,
     },
-}
-
-fn render_all(errors: &[Located]) -> String {
-    errors
-        .iter()
-        .map(Located::render)
-        .collect::<Vec<_>>()
-        .join("\n\n")
 }
 
 /// A compiled JSON Schema and the schema itself (kept for generation and reports).
@@ -190,14 +184,7 @@ pub struct SpecSet {
 
 /// Loads the specs built into the binary.
 pub fn load_builtin() -> Result<SpecSet, SpecError> {
-    let mut sources = Vec::new();
-    for file in BUILTIN.files() {
-        if is_spec_file(file.path()) {
-            let path = Path::new(BUILTIN_SPECS_LABEL).join(file.path());
-            sources.push((path, file.contents().to_vec()));
-        }
-    }
-    load_sources(sources)
+    load_sources(builtin_sources(&BUILTIN, BUILTIN_SPECS_LABEL))
 }
 
 /// Loads every `*.yaml`/`*.yml` file of `dir`.
@@ -209,7 +196,7 @@ pub fn load_dir(dir: &Path) -> Result<SpecSet, SpecError> {
     let mut sources = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
-        if path.is_file() && is_spec_file(&path) {
+        if path.is_file() && is_yaml_file(&path) {
             let bytes = std::fs::read(&path).map_err(|source| SpecError::Io {
                 path: path.clone(),
                 source,
@@ -225,13 +212,6 @@ pub fn load_dir(dir: &Path) -> Result<SpecSet, SpecError> {
         ]));
     }
     load_sources(sources)
-}
-
-fn is_spec_file(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml")
-    )
 }
 
 /// Parses and checks spec files given as (path, bytes).
@@ -280,156 +260,6 @@ pub fn load_sources(mut sources: Vec<(PathBuf, Vec<u8>)>) -> Result<SpecSet, Spe
     } else {
         Err(SpecError::Invalid(errors))
     }
-}
-
-/// Caps that keep a hostile spec file from exhausting memory or the stack.
-fn parse_options() -> serde_saphyr::Options {
-    serde_saphyr::options! {
-        strict_booleans: true,
-        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
-        with_snippet: false,
-        budget: serde_saphyr::budget! {
-            max_aliases: 100,
-            max_depth: 64,
-            max_nodes: 200_000,
-            max_documents: 1,
-        },
-    }
-}
-
-/// The largest spec or target file we read; real ones are a few kilobytes.
-pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
-
-/// Parses YAML into `T`, turning a parse error into a located one.
-#[expect(
-    clippy::result_large_err,
-    reason = "a configuration error ends the run; its size is of no consequence"
-)]
-pub fn parse_yaml_file<T: serde::de::DeserializeOwned>(
-    path: &Path,
-    bytes: &[u8],
-    what: &str,
-) -> Result<(T, String), Located> {
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(Located::new(path, "", None, format!("{what} is too large"))
-            .label(format!(
-                "{} bytes; the limit is {MAX_FILE_BYTES}",
-                bytes.len()
-            ))
-            .help(format!(
-                "a {what} is a few kilobytes of YAML; check that this is the right file"
-            )));
-    }
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t.to_owned(),
-        Err(e) => {
-            let valid = &bytes[..e.valid_up_to()];
-            let text = String::from_utf8_lossy(valid).into_owned();
-            let line = text.matches('\n').count() + 1;
-            let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            return Err(Located::new(
-                path,
-                &text,
-                Some(Pos { line, column }),
-                format!("{what} is not UTF-8 text"),
-            )
-            .label("invalid byte here")
-            .help(format!(
-                "a {what} is YAML text; check that this is the right file"
-            )));
-        }
-    };
-    if text.trim().is_empty() {
-        return Err(
-            Located::new(path, &text, None, format!("{what} is empty")).help(format!(
-                "write the {what} as YAML; see the README for an example"
-            )),
-        );
-    }
-    match serde_saphyr::from_str_with_options::<T>(&text, parse_options()) {
-        Ok(v) => Ok((v, text)),
-        Err(err) => {
-            let pos = err
-                .location()
-                .map(|l| Pos::from_saphyr(&l))
-                .filter(|p| p.line > 0);
-            let message = clean_saphyr_message(&err.without_snippet().to_string());
-            let help = help_for(&message, what);
-            let mut e = Located::new(path, &text, pos, title_for(&message)).label(message);
-            if let Some(h) = help {
-                e = e.help(h);
-            }
-            Err(e)
-        }
-    }
-}
-
-/// serde-saphyr appends the position to its message; we show it separately.
-fn clean_saphyr_message(message: &str) -> String {
-    let first = message.lines().next().unwrap_or(message).trim();
-    let first = match first.find(" at line ") {
-        Some(i) => &first[..i],
-        None => first,
-    };
-    // The parser's hint about its own options means nothing to a reader of the file.
-    first
-        .split(", set DuplicateKeyPolicy")
-        .next()
-        .unwrap_or(first)
-        .to_owned()
-}
-
-fn title_for(message: &str) -> String {
-    if message.contains("unknown field") {
-        "unknown key".into()
-    } else if message.contains("missing field") {
-        "missing key".into()
-    } else if message.contains("duplicate") {
-        "duplicate key".into()
-    } else if message.contains("budget") || message.contains("depth") || message.contains("alias") {
-        "file too complex".into()
-    } else {
-        "invalid file".into()
-    }
-}
-
-fn help_for(message: &str, what: &str) -> Option<String> {
-    if message.contains("unknown field `token`") {
-        return Some("the token is never read from a file: set `auth.token_env` to the name of the environment variable that holds it".into());
-    }
-    for (key, var) in [
-        ("sk", "sk_env"),
-        ("ak", "ak_env"),
-        ("security_token", "security_token_env"),
-    ] {
-        if message.contains(&format!("unknown field `{key}`")) {
-            return Some(format!(
-                "AK/SK are never read from a target file: set `{var}` to the name of the environment variable that holds it"
-            ));
-        }
-    }
-    if message.contains("duplicate mapping key") {
-        return Some("keep one of the two entries".into());
-    }
-    if message.contains("budget") || message.contains("depth") || message.contains("nesting") {
-        return Some(format!(
-            "a {what} is a few levels deep; check that this is the right file"
-        ));
-    }
-    if let Some(rest) = message.split("expected one of ").nth(1) {
-        return Some(format!("use one of {rest}"));
-    }
-    if message.contains("unknown field") {
-        return Some(format!(
-            "remove the key or fix its spelling; the README lists the keys of a {what}"
-        ));
-    }
-    if message.contains("missing field") {
-        return Some(format!(
-            "add the key; the README lists the keys of a {what}"
-        ));
-    }
-    None
 }
 
 /// `{name}` variables of a URI template; `None` when braces do not pair up.
