@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::model::*;
+use crate::redact::MASK;
 
 pub const PASSED: &str = "ecs::v2.1::reboot_soft";
 pub const FAILED: &str = "ecs::v2.1::reboot_hard";
@@ -49,7 +50,7 @@ pub fn exchange(purpose: &str, url: &str, status: u16, body: &str, at_ms: u64) -
             url: url.to_owned(),
             headers: vec![
                 ("Content-Type".to_owned(), "application/json".to_owned()),
-                ("X-Auth-Token".to_owned(), "***".to_owned()),
+                ("X-Auth-Token".to_owned(), MASK.to_owned()),
             ],
             body: Some(r#"{"reboot":{"type":"SOFT"}}"#.to_owned()),
         },
