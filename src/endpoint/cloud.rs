@@ -265,6 +265,8 @@ pub fn from_env_for(env: Env<'_>, need: SecretNeed) -> Result<Cloud, CloudError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
         let map: BTreeMap<String, String> = pairs
