@@ -301,6 +301,9 @@ pub fn load_sources(mut sources: Vec<(PathBuf, Vec<u8>)>) -> Result<ProfileSet, 
     }
 }
 
+/// Makes a located error at a place of the file being loaded.
+type At<'a> = &'a dyn Fn(Option<Pos>, &str) -> Located;
+
 fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
     let (file, text): (ProfileFile, String) =
         parse_yaml_file(path, &bytes, "profile file").map_err(|e| vec![e])?;
@@ -308,6 +311,48 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
     let at = |p: Option<Pos>, title: &str| Located::new(path, &text, p, title);
     let api = file.api.value.clone();
     let name = file.profile.value.clone();
+    let version = checked_version(path, &file, &at, &mut errors);
+    let digest = &file.spec_digest.value;
+    check_digest_caps_and_required(&file, &at, &mut errors);
+    let (aliases, alias_pos) = checked_aliases(&file, &at, &mut errors);
+    let cases = listed_cases(&file, &aliases, &at, &mut errors);
+    let flagged = checked_flags(&file, &at, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    Ok(Profile {
+        name,
+        api,
+        version,
+        title: file.title,
+        spec_digest: digest.to_ascii_lowercase(),
+        caps: Caps {
+            lifecycle_timeout_s: file.caps.lifecycle_timeout_s.value,
+            request_timeout_s: file.caps.request_timeout_s.value,
+            allow_follow_redirects: file.caps.allow_follow_redirects,
+            allow_insecure: file.caps.allow_insecure,
+        },
+        cases,
+        flagged,
+        aliases,
+        path: path.to_owned(),
+        bytes,
+        sha256,
+        text,
+        alias_pos,
+    })
+}
+
+/// The version of `<api>/<version>`, its name checked against the file's name.
+fn checked_version(
+    path: &Path,
+    file: &ProfileFile,
+    at: At<'_>,
+    errors: &mut Vec<Located>,
+) -> String {
+    let api = &file.api.value;
+    let name = &file.profile.value;
     let version = match name.split_once('/') {
         Some((a, v)) if a == api && !v.is_empty() && !v.contains('/') => v.to_owned(),
         _ => {
@@ -332,6 +377,11 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
                 .help("rename the file, or the profile"),
         );
     }
+    version
+}
+
+/// The spec digest is a SHA-256, no cap is zero, and some case is required.
+fn check_digest_caps_and_required(file: &ProfileFile, at: At<'_>, errors: &mut Vec<Located>) {
     let digest = &file.spec_digest.value;
     if digest.len() != 64 || !digest.chars().all(|c| c.is_ascii_hexdigit()) {
         errors.push(
@@ -359,6 +409,15 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
                 .help("list the cases whose must-checks an implementation passes"),
         );
     }
+}
+
+/// Old case id → current id, and where each alias is written; an alias to itself or a cycle
+/// of aliases is an error.
+fn checked_aliases(
+    file: &ProfileFile,
+    at: At<'_>,
+    errors: &mut Vec<Located>,
+) -> (BTreeMap<String, String>, BTreeMap<String, Pos>) {
     let mut aliases = BTreeMap::new();
     let mut alias_pos = BTreeMap::new();
     for (old, new) in &file.aliases {
@@ -392,8 +451,19 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
             break;
         }
     }
+    (aliases, alias_pos)
+}
+
+/// Every case the file lists, in file order: required, advisory, flagged. Each is a case of
+/// the profile's API and in one list only (after following aliases).
+fn listed_cases(
+    file: &ProfileFile,
+    aliases: &BTreeMap<String, String>,
+    at: At<'_>,
+    errors: &mut Vec<Located>,
+) -> Vec<ProfileCase> {
+    let api = &file.api.value;
     let mut cases = Vec::new();
-    let mut flagged = Vec::new();
     let listed = file
         .required
         .iter()
@@ -402,7 +472,7 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
         .chain(file.flagged.iter().map(|f| (&f.case, Section::Flagged)));
     let mut seen: BTreeMap<String, Section> = BTreeMap::new();
     for (id, section) in listed {
-        let now = follow(&aliases, &id.value);
+        let now = follow(aliases, &id.value);
         if !id.value.starts_with(&format!("{api}::")) {
             errors.push(
                 at(Pos::of(id), "case of another API")
@@ -425,6 +495,12 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
             pos: Pos::of(id),
         });
     }
+    cases
+}
+
+/// The flagged cases, each with its reason, action and date.
+fn checked_flags(file: &ProfileFile, at: At<'_>, errors: &mut Vec<Located>) -> Vec<Flag> {
+    let mut flagged = Vec::new();
     for f in &file.flagged {
         for (value, key) in [
             (&f.reason, "reason"),
@@ -446,31 +522,7 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
             action: f.action.split_whitespace().collect::<Vec<_>>().join(" "),
         });
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let sha256 = hex::encode(Sha256::digest(&bytes));
-    Ok(Profile {
-        name,
-        api,
-        version,
-        title: file.title,
-        spec_digest: digest.to_ascii_lowercase(),
-        caps: Caps {
-            lifecycle_timeout_s: file.caps.lifecycle_timeout_s.value,
-            request_timeout_s: file.caps.request_timeout_s.value,
-            allow_follow_redirects: file.caps.allow_follow_redirects,
-            allow_insecure: file.caps.allow_insecure,
-        },
-        cases,
-        flagged,
-        aliases,
-        path: path.to_owned(),
-        bytes,
-        sha256,
-        text,
-        alias_pos,
-    })
+    flagged
 }
 
 #[cfg(test)]
