@@ -71,7 +71,8 @@ pub fn parse_yaml_file<T: serde::de::DeserializeOwned>(
     if text.trim().is_empty() {
         return Err(
             Located::new(path, &text, None, format!("{what} is empty")).help(format!(
-                "write the {what} as YAML; see the README for an example"
+                "write the {what} as YAML; see {} for an example",
+                guide(what)
             )),
         );
     }
@@ -150,15 +151,27 @@ fn help_for(message: &str, what: &str) -> Option<String> {
     }
     if message.contains("unknown field") {
         return Some(format!(
-            "remove the key or fix its spelling; the README lists the keys of a {what}"
+            "remove the key or fix its spelling; {} lists the keys of a {what}",
+            guide(what)
         ));
     }
     if message.contains("missing field") {
         return Some(format!(
-            "add the key; the README lists the keys of a {what}"
+            "add the key; {} lists the keys of a {what}",
+            guide(what)
         ));
     }
     None
+}
+
+/// Where the keys of a `what` are documented: the book's chapter for a spec file, the README
+/// for the others.
+fn guide(what: &str) -> &'static str {
+    if what == "spec file" {
+        "docs/book/src/specs.md"
+    } else {
+        "the README"
+    }
 }
 
 /// Whether `path` names a YAML file (`*.yaml` or `*.yml`).
