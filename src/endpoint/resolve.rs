@@ -121,6 +121,9 @@ struct Checked {
     per_api: BTreeMap<String, TlsSpec>,
 }
 
+/// The APIs whose base URL the file gives, and those the catalog gives once signed in.
+type Placed = (BTreeMap<String, ApiEndpoint>, Vec<(String, Lookup)>);
+
 /// Checks `auth` and every configured API; the APIs placed by the file and those left to the
 /// catalog, or every located error.
 fn check_against_specs(
@@ -128,7 +131,7 @@ fn check_against_specs(
     specs: &SpecSet,
     signing_in: bool,
     errs: &mut FileErrors<'_>,
-) -> Result<(BTreeMap<String, ApiEndpoint>, Vec<(String, Lookup)>), EndpointError> {
+) -> Result<Placed, EndpointError> {
     check_auth(file, errs);
     let mut apis = BTreeMap::new();
     let mut lookups: Vec<(String, Lookup)> = Vec::new();
