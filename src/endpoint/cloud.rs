@@ -4,7 +4,7 @@
 //!
 //! The environment is passed in as a function, so tests never touch the
 //! process environment. This file holds the cloud a sign-in uses and the two
-//! ways to get one; the files' own shape and search is [`clouds_file`], what
+//! ways to get one; the files' own shape and search is `clouds_file`, what
 //! makes an entry usable is `credential`.
 
 mod clouds_file;
