@@ -11,6 +11,10 @@
 //! share live in [`model`], and no stage imports a later one. Beside the
 //! pipeline, [`draft`] turns a vendor's API page into a spec draft that a
 //! person completes before `spec` loads it.
+//!
+//! Every YAML file we are given (spec, target, clouds, profile, product) is
+//! read by [`yaml`], which also draws its located errors, credentials masked
+//! by [`redact`].
 
 pub mod certify;
 pub mod check;
@@ -34,3 +38,4 @@ pub mod report;
 pub mod run;
 pub mod runtime;
 pub mod spec;
+pub mod yaml;

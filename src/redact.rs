@@ -1,7 +1,8 @@
 //! The one redactor: what keeps credentials out of every report and terminal line.
 //!
-//! A [`Redactor`] is built from the run's secrets (the token today; passwords and
-//! application-credential secrets later) and masks, as `***`:
+//! A [`Redactor`] is built from the run's secrets (the token, the sign-in's password, API key
+//! or application-credential secret, and each AK/SK secret key and security token) and masks,
+//! as `***`:
 //!
 //! - every occurrence of a secret value, anywhere in a text;
 //! - the password of URL user information (`https://user:***@host`), or the whole user
@@ -10,7 +11,8 @@
 //!   `Set-Cookie`, `X-Subject-Token`, `Proxy-Authorization`, and any name containing `token`,
 //!   `secret`, `password`, `credential` or `api-key`), in header lists and in `curl` lines.
 //!
-//! The credential words and the mask are also those of the files we read: [`YamlSecrets`] finds
+//! The credential words and the mask are defined here only, and are also those of the files we
+//! read and of [`crate::endpoint::Secret`]: [`YamlSecrets`] finds
 //! every credential written in a target, `clouds.yaml` or `secure.yaml` file, so that a located
 //! error shows the file without them.
 //!

@@ -32,7 +32,7 @@ use crate::model::Report;
 use crate::profile::{self, Profile, ProfileSet, Section};
 use crate::records::history;
 use crate::report;
-use crate::spec::location::Located;
+use crate::yaml::Located;
 
 /// The commit the binary was built from, or `unknown` (see `build.rs`).
 pub const COMMIT: &str = env!("RESTART_CONFORMANCE_COMMIT");

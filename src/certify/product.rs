@@ -19,8 +19,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
-use crate::spec::location::{Located, Pos};
-use crate::spec::parse_yaml_file;
+use crate::yaml::{Located, Pos, parse_yaml_file};
 
 /// The kinds of product a bundle may describe.
 pub const PRODUCT_TYPES: &[&str] = &["public-cloud", "private-cloud", "distribution", "other"];
@@ -61,7 +60,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Product, Vec<Located>> {
     let (file, text): (ProductFile, String) =
         parse_yaml_file(path, bytes, "PRODUCT.yaml").map_err(|e| vec![e])?;
     let mut errors = Vec::new();
-    let at = |s: &Spanned<String>| Some(Pos::from_saphyr(&s.referenced)).filter(|p| p.line > 0);
+    let at = |s: &Spanned<String>| Pos::of(s);
     let mut required = |value: &Option<Spanned<String>>, key: &str, example: &str| -> String {
         match value {
             Some(v) if !v.value.trim().is_empty() => v.value.trim().to_owned(),

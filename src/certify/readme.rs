@@ -34,6 +34,15 @@ pub fn render(
         "Made by {} {} (commit `{}`) from the run `{}`, {} to {}, against {}.\n",
         tool.name, tool.version, tool.commit, run.run_id, run.started_at, run.ended_at, run.target
     );
+    verdicts(&mut s, derived);
+    what_was_run(&mut s, report, profiles, derived);
+    running_it_again(&mut s, report, derived, tool);
+    checking_this_bundle(&mut s, has_journal);
+    s
+}
+
+/// `## Verdicts`: one row per profile, the failed required cases, the statement over time.
+fn verdicts(s: &mut String, derived: &Derived) {
     s.push_str("## Verdicts\n\n| profile | verdict | required cases passed | findings above core | flagged |\n|---|---|---|---|---|\n");
     for v in &derived.verdicts {
         let _ = writeln!(
@@ -65,6 +74,11 @@ pub fn render(
             o.statement, o.first_run, o.last_run, o.window, o.valid_until
         );
     }
+}
+
+/// `## What was run`: the profiles, specs, target, settings, sign-in and number of cases.
+fn what_was_run(s: &mut String, report: &Report, profiles: &[&Profile], derived: &Derived) {
+    let run = &derived.run;
     s.push_str("\n## What was run\n\n");
     for p in profiles {
         let _ = writeln!(
@@ -119,6 +133,11 @@ pub fn render(
             String::new()
         }
     );
+}
+
+/// `## Running it again`: the build, the target file's shape, the command, the bundle.
+fn running_it_again(s: &mut String, report: &Report, derived: &Derived, tool: &ToolRecord) {
+    let run = &derived.run;
     s.push_str("\n## Running it again\n\n");
     let _ = writeln!(
         s,
@@ -137,6 +156,10 @@ pub fn render(
         let _ = writeln!(s, "{line}");
     }
     s.push_str("```\n\n4. Bundle the reports and check the bundle:\n\n```sh\nrestart-conformance report bundle REPORT_DIR --product PRODUCT.yaml --out BUNDLE [--sign KEY]\nrestart-conformance verify BUNDLE [--allowed-signers FILE]\n```\n");
+}
+
+/// `## Checking this bundle`: the manifest, `verify`, and the signature with OpenSSH alone.
+fn checking_this_bundle(s: &mut String, has_journal: bool) {
     s.push_str("\n## Checking this bundle\n\n");
     let _ = writeln!(
         s,
@@ -151,7 +174,6 @@ pub fn render(
         s,
         "\nWhen `{SIGNATURE}` is present, OpenSSH alone checks the signature:\n\n```sh\nssh-keygen -Y verify -f allowed_signers -I SIGNER -n {NAMESPACE} -s {SIGNATURE} < {MANIFEST}\n```"
     );
-    s
 }
 
 fn secs(ms: u64) -> String {

@@ -84,6 +84,36 @@ impl Verified {
             "product: {} {} {} ({})",
             m.product.vendor, m.product.name, m.product.version, m.product.kind
         );
+        self.files_line(&mut s);
+        self.signature_line(&mut s);
+        self.run_and_verdicts(&mut s);
+        if let Some(o) = &self.over_time {
+            let _ = writeln!(
+                s,
+                "\nover time: {}, {} to {} (window {}), valid until {}",
+                o.statement, o.first_run, o.last_run, o.window, o.valid_until
+            );
+            if !o.p95_restart_ms.is_empty() {
+                let times: Vec<String> = o
+                    .p95_restart_ms
+                    .iter()
+                    .map(|(api, ms)| format!("{api} {ms} ms"))
+                    .collect();
+                let _ = writeln!(s, "  p95 time to steady: {}", times.join(", "));
+            }
+        }
+        if !self.problems.is_empty() {
+            s.push_str("\nproblems:\n");
+            for p in &self.problems {
+                let _ = writeln!(s, "  - {p}");
+            }
+        }
+        let _ = writeln!(s, "\nresult: {}", self.result());
+        s
+    }
+
+    /// Whether every file matches the manifest, and those that do not.
+    fn files_line(&self, s: &mut String) {
         if self.file_problems.is_empty() {
             let _ = writeln!(s, "files: {} match {MANIFEST}", self.files_checked);
         } else {
@@ -97,6 +127,10 @@ impl Verified {
                 let _ = writeln!(s, "  - {p}");
             }
         }
+    }
+
+    /// Whether the signature was checked, and by whom it was made.
+    fn signature_line(&self, s: &mut String) {
         match &self.signature {
             Signature::NotChecked { present } => {
                 let _ = writeln!(
@@ -121,6 +155,11 @@ impl Verified {
                 let _ = writeln!(s, "signature: BAD: {why}");
             }
         }
+    }
+
+    /// The run, and one row per profile with the required cases it failed.
+    fn run_and_verdicts(&self, s: &mut String) {
+        let m = &self.manifest;
         let _ = writeln!(
             s,
             "run: {}, {} to {}, {}",
@@ -147,28 +186,11 @@ impl Verified {
                 let _ = writeln!(s, "  {}: {} fails: {}", v.profile, f.case, one_line(&f.why));
             }
         }
-        if let Some(o) = &self.over_time {
-            let _ = writeln!(
-                s,
-                "\nover time: {}, {} to {} (window {}), valid until {}",
-                o.statement, o.first_run, o.last_run, o.window, o.valid_until
-            );
-            if !o.p95_restart_ms.is_empty() {
-                let times: Vec<String> = o
-                    .p95_restart_ms
-                    .iter()
-                    .map(|(api, ms)| format!("{api} {ms} ms"))
-                    .collect();
-                let _ = writeln!(s, "  p95 time to steady: {}", times.join(", "));
-            }
-        }
-        if !self.problems.is_empty() {
-            s.push_str("\nproblems:\n");
-            for p in &self.problems {
-                let _ = writeln!(s, "  - {p}");
-            }
-        }
-        let verdict = if !self.trustworthy() {
+    }
+
+    /// The last line's verdict: rejected and why, conformant, or not and for which profiles.
+    fn result(&self) -> String {
+        if !self.trustworthy() {
             let mut why = Vec::new();
             if !self.file_problems.is_empty() {
                 why.push("tampered: files differ from the manifest");
@@ -190,9 +212,7 @@ impl Verified {
                 .map(|v| v.profile.as_str())
                 .collect();
             format!("NOT conformant ({})", failing.join(", "))
-        };
-        let _ = writeln!(s, "\nresult: {verdict}");
-        s
+        }
     }
 }
 

@@ -3,13 +3,15 @@
 //! Each check has a stable id (see [`CheckId`]); its severity comes from the
 //! spec, as the conformance rules (`docs/book/src/conformance-rules.md`) assign it.
 
+mod body;
 mod judge;
 mod lifecycle;
 mod response;
 
+pub use body::body_checks;
 pub use judge::{judge, outcome};
 pub use lifecycle::{LifecycleRun, concurrent_refused, lifecycle};
-pub use response::{Received, body_checks, documented, response};
+pub use response::{Received, documented, response};
 
 pub use crate::model::{CheckId, Verdict};
 use crate::model::{CheckOutcome, CheckReport, Severity};

@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::DraftError;
-use crate::spec::location::{Located, Pos};
+use crate::yaml::{Located, Pos};
 
 /// The largest page read; vendor reference pages are tens of kilobytes.
 pub const MAX_PAGE_BYTES: u64 = 4 * 1024 * 1024;

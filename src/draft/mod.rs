@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 
 pub use osapiref::Parameters;
 
-use crate::spec::location::{Located, Pos};
+use crate::yaml::{Located, Pos};
 
 /// What `specs draft` was asked for.
 #[derive(Debug, Clone, Default)]
@@ -133,7 +133,7 @@ pub fn draft_text(
                 .map(|u| {
                     Located::new(path, text, Some(Pos { line: u.line.max(1), column: 1 }), "the spec format cannot hold this page")
                         .label(u.what)
-                        .help("nothing was drafted; the README's \"Drafting a spec\" section lists the shapes the spec format would need next")
+                        .help("nothing was drafted; docs/book/src/drafting.md lists the shapes the spec format would need next")
                 })
                 .collect(),
         )

@@ -16,7 +16,7 @@ use super::fields::{enum_values, json_in, method_line, nest};
 use super::huawei::response_for;
 use super::input::read_page;
 use super::rst;
-use crate::spec::location::Located;
+use crate::yaml::Located;
 
 pub const FORMAT: &str = "OpenStack os-api-ref (.inc)";
 
@@ -39,7 +39,7 @@ pub fn load_parameters(path: &Path) -> Result<Parameters, super::DraftError> {
     serde_saphyr::from_str_with_options::<Parameters>(&text, opts).map_err(|e| {
         let pos = e
             .location()
-            .map(|l| crate::spec::location::Pos::from_saphyr(&l))
+            .map(|l| crate::yaml::Pos::from_saphyr(&l))
             .filter(|p| p.line > 0);
         Located::new(path, &text, pos, "cannot read the parameters file")
             .label(e.without_snippet().to_string().lines().next().unwrap_or("").to_owned())

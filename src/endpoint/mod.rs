@@ -11,20 +11,25 @@
 //! nothing about the specs' contents beyond which API ids, URIs and
 //! variables exist.
 
+mod against_specs;
 pub mod aksk;
+mod auth_choice;
+mod catalog;
 pub mod cloud;
 pub mod identity_v2;
 pub mod keystone;
-mod load;
 pub mod profile;
+mod resolve;
+mod resolved;
 mod secret;
 pub mod signing;
+mod target_file;
 pub mod tls;
 
 pub use aksk::{AkSk, Tamper};
+pub use catalog::{default_service_type, split_catalog_url};
 pub use keystone::{Lease, TokenSource};
-pub use load::{
-    ApiEndpoint, Endpoint, EndpointError, ParsedEndpoint, ResolveOptions, SignIn,
-    default_service_type, load_file, parse_bytes, resolve, resolve_with, split_catalog_url,
-};
+pub use resolve::{ResolveOptions, resolve, resolve_with};
+pub use resolved::{ApiEndpoint, Endpoint, EndpointError, SignIn};
 pub use secret::Secret;
+pub use target_file::{ParsedEndpoint, load_file, parse_bytes};

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::redact::MASK;
+
 /// The `X-Auth-Token` value. `Debug` and `Display` print `***`; it has no
 /// `Serialize`, so it cannot end up in a report by accident.
 #[derive(Clone, PartialEq, Eq)]
@@ -20,13 +22,13 @@ impl Secret {
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
+        f.write_str(MASK)
     }
 }
 
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
+        f.write_str(MASK)
     }
 }
 

@@ -21,7 +21,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 
 use super::Secret;
 use super::cloud::Env;
-use crate::spec::location::{Located, Pos};
+use crate::yaml::{Located, Pos};
 
 /// Where one setting was given, so that an error can point at it.
 #[derive(Debug, Clone, PartialEq, Eq)]

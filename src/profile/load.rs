@@ -4,12 +4,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
-use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 
 use super::model::ProfileFile;
-use crate::spec::location::{Located, Pos};
-use crate::spec::{SpecSet, parse_yaml_file};
+use crate::spec::SpecSet;
+use crate::yaml::{Located, Pos, builtin_sources, parse_yaml_file, render_all};
 
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/profiles");
 
@@ -217,14 +216,6 @@ pub enum ProfileError {
     Unknown { name: String, known: String },
 }
 
-fn render_all(errors: &[Located]) -> String {
-    errors
-        .iter()
-        .map(Located::render)
-        .collect::<Vec<_>>()
-        .join("\n\n")
-}
-
 impl ProfileSet {
     pub fn get(&self, name: &str) -> Option<&Profile> {
         self.profiles.iter().find(|p| p.name == name)
@@ -279,24 +270,7 @@ impl ProfileSet {
 
 /// Loads the profiles built into the binary.
 pub fn load_builtin() -> Result<ProfileSet, ProfileError> {
-    let sources = BUILTIN
-        .files()
-        .filter(|f| is_profile_file(f.path()))
-        .map(|f| {
-            (
-                Path::new(BUILTIN_PROFILES_LABEL).join(f.path()),
-                f.contents().to_vec(),
-            )
-        })
-        .collect();
-    load_sources(sources)
-}
-
-fn is_profile_file(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml")
-    )
+    load_sources(builtin_sources(&BUILTIN, BUILTIN_PROFILES_LABEL))
 }
 
 /// Parses and checks profile files given as (path, bytes).
@@ -327,9 +301,8 @@ pub fn load_sources(mut sources: Vec<(PathBuf, Vec<u8>)>) -> Result<ProfileSet, 
     }
 }
 
-fn pos<T>(s: &Spanned<T>) -> Option<Pos> {
-    Some(Pos::from_saphyr(&s.referenced)).filter(|p| p.line > 0)
-}
+/// Makes a located error at a place of the file being loaded.
+type At<'a> = &'a dyn Fn(Option<Pos>, &str) -> Located;
 
 fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
     let (file, text): (ProfileFile, String) =
@@ -338,144 +311,12 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
     let at = |p: Option<Pos>, title: &str| Located::new(path, &text, p, title);
     let api = file.api.value.clone();
     let name = file.profile.value.clone();
-    let version = match name.split_once('/') {
-        Some((a, v)) if a == api && !v.is_empty() && !v.contains('/') => v.to_owned(),
-        _ => {
-            errors.push(
-                at(pos(&file.profile), "bad profile name")
-                    .label(format!("`{name}` is not `{api}/<version>`"))
-                    .help(format!(
-                        "name the profile `{api}/<version>`, e.g. `{api}/2026.12`"
-                    )),
-            );
-            String::new()
-        }
-    };
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if !version.is_empty() && stem != format!("{api}-{version}") {
-        errors.push(
-            at(pos(&file.profile), "profile name and file name differ")
-                .label(format!("the file of `{name}` is `{api}-{version}.yaml`"))
-                .help("rename the file, or the profile"),
-        );
-    }
+    let version = checked_version(path, &file, &at, &mut errors);
     let digest = &file.spec_digest.value;
-    if digest.len() != 64 || !digest.chars().all(|c| c.is_ascii_hexdigit()) {
-        errors.push(
-            at(pos(&file.spec_digest), "bad spec digest")
-                .label("not a SHA-256 in hex (64 characters)")
-                .help("`restart-conformance specs check` prints the spec set digest"),
-        );
-    }
-    for (value, key) in [
-        (&file.caps.lifecycle_timeout_s, "lifecycle_timeout_s"),
-        (&file.caps.request_timeout_s, "request_timeout_s"),
-    ] {
-        if value.value == 0 {
-            errors.push(
-                at(pos(value), "cap of zero")
-                    .label(format!("`{key}` of 0 s leaves no time at all"))
-                    .help("give the longest time a certifying run may use, in seconds"),
-            );
-        }
-    }
-    if file.required.is_empty() {
-        errors.push(
-            at(pos(&file.api), "no required case")
-                .label("`required` is empty")
-                .help("list the cases whose must-checks an implementation passes"),
-        );
-    }
-    let mut aliases = BTreeMap::new();
-    let mut alias_pos = BTreeMap::new();
-    for (old, new) in &file.aliases {
-        if *old == new.value {
-            errors.push(
-                at(pos(new), "alias to itself")
-                    .label(format!("`{old}` names itself"))
-                    .help("an alias maps an old case id to the id the case has now"),
-            );
-            continue;
-        }
-        aliases.insert(old.clone(), new.value.clone());
-        if let Some(p) = pos(new) {
-            alias_pos.insert(old.clone(), p);
-        }
-    }
-    for old in aliases.keys() {
-        let mut now = old.clone();
-        for _ in 0..=aliases.len() {
-            match aliases.get(&now) {
-                Some(next) => now = next.clone(),
-                None => break,
-            }
-        }
-        if aliases.contains_key(&now) {
-            errors.push(
-                at(alias_pos.get(old).copied(), "alias cycle")
-                    .label(format!("following `{old}` comes back to it"))
-                    .help("every chain of aliases ends at a current case id"),
-            );
-            break;
-        }
-    }
-    let mut cases = Vec::new();
-    let mut flagged = Vec::new();
-    let listed = file
-        .required
-        .iter()
-        .map(|c| (c, Section::Required))
-        .chain(file.advisory.iter().map(|c| (c, Section::Advisory)))
-        .chain(file.flagged.iter().map(|f| (&f.case, Section::Flagged)));
-    let mut seen: BTreeMap<String, Section> = BTreeMap::new();
-    for (id, section) in listed {
-        let now = follow(&aliases, &id.value);
-        if !id.value.starts_with(&format!("{api}::")) {
-            errors.push(
-                at(pos(id), "case of another API")
-                    .label(format!("`{}` is not a case of `{api}`", id.value))
-                    .help(format!(
-                        "a profile of `{api}` lists ids that start with `{api}::`"
-                    )),
-            );
-        }
-        if let Some(first) = seen.insert(now.clone(), section) {
-            errors.push(
-                at(pos(id), "case listed twice")
-                    .label(format!("`{now}` is also {}", first.as_str()))
-                    .help("keep each case in one list"),
-            );
-        }
-        cases.push(ProfileCase {
-            id: id.value.clone(),
-            section,
-            pos: pos(id),
-        });
-    }
-    for f in &file.flagged {
-        for (value, key) in [
-            (&f.reason, "reason"),
-            (&f.action, "action"),
-            (&f.since, "since"),
-        ] {
-            if value.trim().is_empty() {
-                errors.push(
-                    at(pos(&f.case), "flag without a reason")
-                        .label(format!("`{key}` of `{}` is empty", f.case.value))
-                        .help("say which sentence of which document is ambiguous, and what happens next"),
-                );
-            }
-        }
-        flagged.push(Flag {
-            case: f.case.value.clone(),
-            since: f.since.clone(),
-            reason: f.reason.split_whitespace().collect::<Vec<_>>().join(" "),
-            action: f.action.split_whitespace().collect::<Vec<_>>().join(" "),
-        });
-    }
+    check_digest_caps_and_required(&file, &at, &mut errors);
+    let (aliases, alias_pos) = checked_aliases(&file, &at, &mut errors);
+    let cases = listed_cases(&file, &aliases, &at, &mut errors);
+    let flagged = checked_flags(&file, &at, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -501,6 +342,187 @@ fn load_one(path: &Path, bytes: Vec<u8>) -> Result<Profile, Vec<Located>> {
         text,
         alias_pos,
     })
+}
+
+/// The version of `<api>/<version>`, its name checked against the file's name.
+fn checked_version(
+    path: &Path,
+    file: &ProfileFile,
+    at: At<'_>,
+    errors: &mut Vec<Located>,
+) -> String {
+    let api = &file.api.value;
+    let name = &file.profile.value;
+    let version = match name.split_once('/') {
+        Some((a, v)) if a == api && !v.is_empty() && !v.contains('/') => v.to_owned(),
+        _ => {
+            errors.push(
+                at(Pos::of(&file.profile), "bad profile name")
+                    .label(format!("`{name}` is not `{api}/<version>`"))
+                    .help(format!(
+                        "name the profile `{api}/<version>`, e.g. `{api}/2026.12`"
+                    )),
+            );
+            String::new()
+        }
+    };
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !version.is_empty() && stem != format!("{api}-{version}") {
+        errors.push(
+            at(Pos::of(&file.profile), "profile name and file name differ")
+                .label(format!("the file of `{name}` is `{api}-{version}.yaml`"))
+                .help("rename the file, or the profile"),
+        );
+    }
+    version
+}
+
+/// The spec digest is a SHA-256, no cap is zero, and some case is required.
+fn check_digest_caps_and_required(file: &ProfileFile, at: At<'_>, errors: &mut Vec<Located>) {
+    let digest = &file.spec_digest.value;
+    if digest.len() != 64 || !digest.chars().all(|c| c.is_ascii_hexdigit()) {
+        errors.push(
+            at(Pos::of(&file.spec_digest), "bad spec digest")
+                .label("not a SHA-256 in hex (64 characters)")
+                .help("`restart-conformance specs check` prints the spec set digest"),
+        );
+    }
+    for (value, key) in [
+        (&file.caps.lifecycle_timeout_s, "lifecycle_timeout_s"),
+        (&file.caps.request_timeout_s, "request_timeout_s"),
+    ] {
+        if value.value == 0 {
+            errors.push(
+                at(Pos::of(value), "cap of zero")
+                    .label(format!("`{key}` of 0 s leaves no time at all"))
+                    .help("give the longest time a certifying run may use, in seconds"),
+            );
+        }
+    }
+    if file.required.is_empty() {
+        errors.push(
+            at(Pos::of(&file.api), "no required case")
+                .label("`required` is empty")
+                .help("list the cases whose must-checks an implementation passes"),
+        );
+    }
+}
+
+/// Old case id → current id, and where each alias is written; an alias to itself or a cycle
+/// of aliases is an error.
+fn checked_aliases(
+    file: &ProfileFile,
+    at: At<'_>,
+    errors: &mut Vec<Located>,
+) -> (BTreeMap<String, String>, BTreeMap<String, Pos>) {
+    let mut aliases = BTreeMap::new();
+    let mut alias_pos = BTreeMap::new();
+    for (old, new) in &file.aliases {
+        if *old == new.value {
+            errors.push(
+                at(Pos::of(new), "alias to itself")
+                    .label(format!("`{old}` names itself"))
+                    .help("an alias maps an old case id to the id the case has now"),
+            );
+            continue;
+        }
+        aliases.insert(old.clone(), new.value.clone());
+        if let Some(p) = Pos::of(new) {
+            alias_pos.insert(old.clone(), p);
+        }
+    }
+    for old in aliases.keys() {
+        let mut now = old.clone();
+        for _ in 0..=aliases.len() {
+            match aliases.get(&now) {
+                Some(next) => now = next.clone(),
+                None => break,
+            }
+        }
+        if aliases.contains_key(&now) {
+            errors.push(
+                at(alias_pos.get(old).copied(), "alias cycle")
+                    .label(format!("following `{old}` comes back to it"))
+                    .help("every chain of aliases ends at a current case id"),
+            );
+            break;
+        }
+    }
+    (aliases, alias_pos)
+}
+
+/// Every case the file lists, in file order: required, advisory, flagged. Each is a case of
+/// the profile's API and in one list only (after following aliases).
+fn listed_cases(
+    file: &ProfileFile,
+    aliases: &BTreeMap<String, String>,
+    at: At<'_>,
+    errors: &mut Vec<Located>,
+) -> Vec<ProfileCase> {
+    let api = &file.api.value;
+    let mut cases = Vec::new();
+    let listed = file
+        .required
+        .iter()
+        .map(|c| (c, Section::Required))
+        .chain(file.advisory.iter().map(|c| (c, Section::Advisory)))
+        .chain(file.flagged.iter().map(|f| (&f.case, Section::Flagged)));
+    let mut seen: BTreeMap<String, Section> = BTreeMap::new();
+    for (id, section) in listed {
+        let now = follow(aliases, &id.value);
+        if !id.value.starts_with(&format!("{api}::")) {
+            errors.push(
+                at(Pos::of(id), "case of another API")
+                    .label(format!("`{}` is not a case of `{api}`", id.value))
+                    .help(format!(
+                        "a profile of `{api}` lists ids that start with `{api}::`"
+                    )),
+            );
+        }
+        if let Some(first) = seen.insert(now.clone(), section) {
+            errors.push(
+                at(Pos::of(id), "case listed twice")
+                    .label(format!("`{now}` is also {}", first.as_str()))
+                    .help("keep each case in one list"),
+            );
+        }
+        cases.push(ProfileCase {
+            id: id.value.clone(),
+            section,
+            pos: Pos::of(id),
+        });
+    }
+    cases
+}
+
+/// The flagged cases, each with its reason, action and date.
+fn checked_flags(file: &ProfileFile, at: At<'_>, errors: &mut Vec<Located>) -> Vec<Flag> {
+    let mut flagged = Vec::new();
+    for f in &file.flagged {
+        for (value, key) in [
+            (&f.reason, "reason"),
+            (&f.action, "action"),
+            (&f.since, "since"),
+        ] {
+            if value.trim().is_empty() {
+                errors.push(
+                    at(Pos::of(&f.case), "flag without a reason")
+                        .label(format!("`{key}` of `{}` is empty", f.case.value))
+                        .help("say which sentence of which document is ambiguous, and what happens next"),
+                );
+            }
+        }
+        flagged.push(Flag {
+            case: f.case.value.clone(),
+            since: f.since.clone(),
+            reason: f.reason.split_whitespace().collect::<Vec<_>>().join(" "),
+            action: f.action.split_whitespace().collect::<Vec<_>>().join(" "),
+        });
+    }
+    flagged
 }
 
 #[cfg(test)]

@@ -201,72 +201,14 @@ impl ReferenceServer {
             .iter()
             .map(|&api| shared.resources.ids(api))
             .collect();
-        let router = apis::router(shared.clone())
-            .layer(axum::middleware::from_fn_with_state(
-                shared.clone(),
-                super::aksk::gate,
-            ))
-            .layer(axum::middleware::from_fn(super::request_id::stamp))
-            .merge(identity::router(shared.clone()))
-            .merge(super::identity_v2::router(shared.clone()))
-            .merge(discovery::router(shared.clone()))
-            .layer(axum::middleware::from_fn_with_state(
-                shared.clone(),
-                counter::count,
-            ));
         let mut tasks = Vec::new();
-        let serve_stop = stop_rx.clone();
-        let mut tls_files = None;
-        match tls {
-            None => tasks.push(tokio::spawn(async move {
-                // The only error axum reports is a failed accept loop; the server is gone then.
-                let _ = axum::serve(listener, router)
-                    .with_graceful_shutdown(stopped(serve_stop))
-                    .await;
-            })),
-            Some(opts) => {
-                let (acceptor, files) = server_tls::make(opts, addr)?;
-                tls_files = Some(files);
-                let (tls_listener, accepting) =
-                    server_tls::listen(listener, acceptor, stop_rx.clone())?;
-                tasks.push(accepting);
-                tasks.push(tokio::spawn(async move {
-                    let _ = axum::serve(tls_listener, router)
-                        .with_graceful_shutdown(stopped(serve_stop))
-                        .await;
-                }));
-            }
-        }
+        let tls_files = serve(listener, router(&shared), tls, &stop_rx, &mut tasks)?;
         let scheme = if tls_files.is_some() { "https" } else { "http" };
         let ddm_addr = match front_mode {
-            Some(mode) => {
-                let front = TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await?;
-                let front_addr = front.local_addr()?;
-                tasks.push(tokio::spawn(hostile::serve_front(
-                    front,
-                    mode,
-                    dialable(addr),
-                    stop_rx,
-                )));
-                front_addr
-            }
+            Some(mode) => serve_front(addr, mode, stop_rx, &mut tasks).await?,
             None => addr,
         };
-        let main = format!("http://{}/", dialable(addr));
-        let catalog =
-            identity::catalog_for(&dialable(addr).to_string(), &dialable(ddm_addr).to_string())
-                .into_iter()
-                .map(|(kind, url)| match url.strip_prefix("http://") {
-                    Some(rest) if url.starts_with(&main) => (kind, format!("{scheme}://{rest}")),
-                    _ => (kind, url),
-                })
-                .collect();
-        // Set once, here, before any request can read them.
-        let _ = shared.identity.catalog.set(catalog);
-        let _ = shared
-            .identity
-            .base
-            .set(format!("{scheme}://{}/identity", dialable(addr)));
+        publish_identity(&shared, addr, ddm_addr, scheme);
         Ok(ReferenceServer {
             addr,
             resources,
@@ -517,6 +459,98 @@ impl ReferenceServer {
             }
         }
     }
+}
+
+/// Every route of the server: the five APIs behind the AK/SK gate, each answer stamped with a
+/// request id, the identity and discovery endpoints beside them, and every request counted.
+fn router(shared: &Arc<Shared>) -> axum::Router {
+    apis::router(shared.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            super::aksk::gate,
+        ))
+        .layer(axum::middleware::from_fn(super::request_id::stamp))
+        .merge(identity::router(shared.clone()))
+        .merge(super::identity_v2::router(shared.clone()))
+        .merge(discovery::router(shared.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            counter::count,
+        ))
+}
+
+/// Serves `router` on `listener`, over TLS when `tls` is given, until `stop`; the tasks it
+/// starts go to `tasks`. The CA (and client certificate) files when serving HTTPS.
+fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    tls: Option<&TlsOptions>,
+    stop: &watch::Receiver<bool>,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> io::Result<Option<TlsFiles>> {
+    let addr = listener.local_addr()?;
+    let serve_stop = stop.clone();
+    match tls {
+        None => {
+            tasks.push(tokio::spawn(async move {
+                // The only error axum reports is a failed accept loop; the server is gone then.
+                let _ = axum::serve(listener, router)
+                    .with_graceful_shutdown(stopped(serve_stop))
+                    .await;
+            }));
+            Ok(None)
+        }
+        Some(opts) => {
+            let (acceptor, files) = server_tls::make(opts, addr)?;
+            let (tls_listener, accepting) = server_tls::listen(listener, acceptor, stop.clone())?;
+            tasks.push(accepting);
+            tasks.push(tokio::spawn(async move {
+                let _ = axum::serve(tls_listener, router)
+                    .with_graceful_shutdown(stopped(serve_stop))
+                    .await;
+            }));
+            Ok(Some(files))
+        }
+    }
+}
+
+/// Starts the raw-TCP front of a hostile fault mode beside the main listener at `addr`; the
+/// front's address.
+async fn serve_front(
+    addr: SocketAddr,
+    mode: FrontMode,
+    stop: watch::Receiver<bool>,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> io::Result<SocketAddr> {
+    let front = TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await?;
+    let front_addr = front.local_addr()?;
+    tasks.push(tokio::spawn(hostile::serve_front(
+        front,
+        mode,
+        dialable(addr),
+        stop,
+    )));
+    Ok(front_addr)
+}
+
+/// Sets the identity endpoint's catalog and base URL, once, before any request can read them:
+/// the main listener's URLs in `scheme`, the DDM API's at `ddm_addr` (a hostile front, when one
+/// runs).
+fn publish_identity(shared: &Shared, addr: SocketAddr, ddm_addr: SocketAddr, scheme: &str) {
+    let main = format!("http://{}/", dialable(addr));
+    let catalog =
+        identity::catalog_for(&dialable(addr).to_string(), &dialable(ddm_addr).to_string())
+            .into_iter()
+            .map(|(kind, url)| match url.strip_prefix("http://") {
+                Some(rest) if url.starts_with(&main) => (kind, format!("{scheme}://{rest}")),
+                _ => (kind, url),
+            })
+            .collect();
+    let _ = shared.identity.catalog.set(catalog);
+    let _ = shared
+        .identity
+        .base
+        .set(format!("{scheme}://{}/identity", dialable(addr)));
 }
 
 /// A YAML double-quoted scalar; JSON's string escapes are a subset of YAML's.

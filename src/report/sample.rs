@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::model::*;
+use crate::redact::MASK;
 
 pub const PASSED: &str = "ecs::v2.1::reboot_soft";
 pub const FAILED: &str = "ecs::v2.1::reboot_hard";
@@ -49,7 +50,7 @@ pub fn exchange(purpose: &str, url: &str, status: u16, body: &str, at_ms: u64) -
             url: url.to_owned(),
             headers: vec![
                 ("Content-Type".to_owned(), "application/json".to_owned()),
-                ("X-Auth-Token".to_owned(), "***".to_owned()),
+                ("X-Auth-Token".to_owned(), MASK.to_owned()),
             ],
             body: Some(r#"{"reboot":{"type":"SOFT"}}"#.to_owned()),
         },
@@ -94,8 +95,49 @@ const ECS_URL: &str = "https://ecs.example.test/v2.1/p1/servers/s1/action";
 
 // Long on purpose: a test fixture reads best as one list of cases, top to bottom.
 pub fn report() -> Report {
-    let mut cases = Vec::new();
+    let cases = vec![
+        passed_case(),
+        failed_case(),
+        lifecycle_case(),
+        warning_case(),
+        errored_case(),
+        skipped_case(),
+    ];
+    Report {
+        format: REPORT_FORMAT,
+        tool: ToolInfo {
+            name: "restart-conformance".to_owned(),
+            version: "0.1.0".to_owned(),
+        },
+        run: RunInfo {
+            started_at: "2025-01-02T03:04:05Z".to_owned(),
+            duration_ms: 12_345,
+            target: "target.yaml".to_owned(),
+            base_urls: BTreeMap::from([
+                ("ecs".to_owned(), "https://ecs.example.test".to_owned()),
+                ("ddm".to_owned(), "https://ddm.example.test".to_owned()),
+            ]),
+            spec_digest: "5f2b9c0d".to_owned(),
+            strict: false,
+            filters: vec!["ecs::".to_owned()],
+            interrupted: false,
+            sign_in: None,
+            signing: None,
+            poll_interval_ms: None,
+            run_id: String::new(),
+            resumed_cases: 0,
+            tls: None,
+            profile_run: None,
+        },
+        summary: Summary::of(&cases),
+        restart_times: BTreeMap::new(),
+        restarts: BTreeMap::new(),
+        cases,
+    }
+}
 
+/// A case whose every check passed.
+fn passed_case() -> CaseReport {
     let mut c = case(PASSED, "ecs", Group::Success, CaseOutcome::Passed);
     c.checks = vec![
         passed("status.expected"),
@@ -106,8 +148,11 @@ pub fn report() -> Report {
     c.curl = Some(format!(
         "curl -X POST -H 'X-Auth-Token: $OS_AUTH_TOKEN' '{ECS_URL}'"
     ));
-    cases.push(c);
+    c
+}
 
+/// A case failing its body schema, with a hostile body and an example diff.
+fn failed_case() -> CaseReport {
     let mut c = case(FAILED, "ecs", Group::Success, CaseOutcome::Failed);
     let mut schema = check(
         "body.schema",
@@ -144,8 +189,11 @@ pub fn report() -> Report {
     c.curl = Some(format!(
         "curl -X POST -H 'X-Auth-Token: $OS_AUTH_TOKEN' -d '{{\"reboot\":{{\"type\":\"HARD\"}}}}' '{ECS_URL}'"
     ));
-    cases.push(c);
+    c
+}
 
+/// A case that watched the server go from ACTIVE through REBOOT and back.
+fn lifecycle_case() -> CaseReport {
     let mut c = case(LIFECYCLE, "ecs", Group::Success, CaseOutcome::Passed);
     c.duration_ms = 3_400;
     c.checks = vec![
@@ -167,8 +215,11 @@ pub fn report() -> Report {
         note: "200".to_owned(),
     })
     .collect();
-    cases.push(c);
+    c
+}
 
+/// A negative case with a should-warning on its error shape.
+fn warning_case() -> CaseReport {
     let mut c = case(WARNING, "ddm", Group::Negative, CaseOutcome::Passed);
     c.checks = vec![
         passed("status.expected"),
@@ -186,8 +237,11 @@ pub fn report() -> Report {
         r#"{"message":"bad type"}"#,
         0,
     )];
-    cases.push(c);
+    c
+}
 
+/// A case that could not run: the connection was refused.
+fn errored_case() -> CaseReport {
     let mut c = case(ERRORED, "ddm", Group::Auth, CaseOutcome::Errored);
     c.reason = Some("connection refused (os error 111)".to_owned());
     let mut e = exchange(
@@ -200,44 +254,15 @@ pub fn report() -> Report {
     e.response = None;
     e.error = Some("connection refused (os error 111)".to_owned());
     c.exchanges = vec![e];
-    cases.push(c);
+    c
+}
 
+/// A case of an API the target file does not configure.
+fn skipped_case() -> CaseReport {
     let mut c = case(SKIPPED, "clouddb", Group::Success, CaseOutcome::Skipped);
     c.duration_ms = 0;
     c.reason = Some("api `clouddb` is not configured in the target file".to_owned());
-    cases.push(c);
-
-    Report {
-        format: REPORT_FORMAT,
-        tool: ToolInfo {
-            name: "restart-conformance".to_owned(),
-            version: "0.1.0".to_owned(),
-        },
-        run: RunInfo {
-            started_at: "2025-01-02T03:04:05Z".to_owned(),
-            duration_ms: 12_345,
-            target: "target.yaml".to_owned(),
-            base_urls: BTreeMap::from([
-                ("ecs".to_owned(), "https://ecs.example.test".to_owned()),
-                ("ddm".to_owned(), "https://ddm.example.test".to_owned()),
-            ]),
-            spec_digest: "5f2b9c0d".to_owned(),
-            strict: false,
-            filters: vec!["ecs::".to_owned()],
-            interrupted: false,
-            sign_in: None,
-            signing: None,
-            poll_interval_ms: None,
-            run_id: String::new(),
-            resumed_cases: 0,
-            tls: None,
-            profile_run: None,
-        },
-        summary: Summary::of(&cases),
-        restart_times: BTreeMap::new(),
-        restarts: BTreeMap::new(),
-        cases,
-    }
+    c
 }
 
 pub const TIMEOUT: &str = "clouddb-ha::restart";

@@ -1,15 +1,18 @@
 //! Spec files: `specs/*.yaml` ──► [`Spec`].
 //!
-//! Owns the spec model, loading, JSON Schema compilation (once per run) and
-//! located errors. Knows nothing about HTTP or reports.
+//! Owns the spec model: the file's shape ([`model`]) and the checked spec the other stages
+//! read (`checked`); loading a spec set (`load`); and the rules serde cannot express, JSON
+//! Schema compilation (once per run) among them (`checker`). Its located errors are drawn by
+//! [`crate::yaml`]. Knows nothing about HTTP or reports.
 
+mod checked;
+mod checker;
 mod load;
-pub mod location;
 pub mod model;
 
-pub use load::{
-    BUILTIN_SPECS_LABEL, Compiled, Concurrent, Documented, Expect, Lifecycle, MAX_FILE_BYTES,
-    Negative, ResponseDoc, Spec, SpecCase, SpecError, SpecSet, UriTemplate, load_builtin, load_dir,
-    load_sources, parse_yaml_file,
+pub use checked::{
+    Compiled, Concurrent, Documented, Expect, Lifecycle, Negative, ResponseDoc, Spec, SpecCase,
+    SpecSet, UriTemplate,
 };
+pub use load::{BUILTIN_SPECS_LABEL, SpecError, load_builtin, load_dir, load_sources};
 pub use model::StatusPattern;

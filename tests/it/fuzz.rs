@@ -23,11 +23,10 @@ use restart_conformance::endpoint::tls::TlsError;
 use restart_conformance::endpoint::{self, EndpointError};
 use restart_conformance::plan::{Case, plan};
 use restart_conformance::report::model::{CheckOutcome, Observation, Severity};
-use restart_conformance::spec::location::Located;
 use restart_conformance::spec::{
-    Lifecycle, MAX_FILE_BYTES, SpecError, SpecSet, StatusPattern, UriTemplate, load_builtin,
-    load_sources,
+    Lifecycle, SpecError, SpecSet, StatusPattern, UriTemplate, load_builtin, load_sources,
 };
+use restart_conformance::yaml::{Located, MAX_FILE_BYTES};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------

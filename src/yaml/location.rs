@@ -1,6 +1,6 @@
 //! Located diagnostics: a message pointing at a line and column of a file we read.
 //!
-//! Spec and target files share this renderer, so every configuration error
+//! Every file we read shares this renderer, so every configuration error
 //! looks the same: a title, the file, line and column, the offending line with
 //! a caret, and a sentence that says what to change.
 //!
@@ -35,6 +35,11 @@ impl Pos {
 
     pub fn from_saphyr(loc: &serde_saphyr::Location) -> Pos {
         Pos::new(loc.line(), loc.column())
+    }
+
+    /// Where a parsed value was written, when the parser knows.
+    pub fn of<T>(value: &serde_saphyr::Spanned<T>) -> Option<Pos> {
+        Some(Pos::from_saphyr(&value.referenced)).filter(|p| p.line > 0)
     }
 }
 
@@ -149,6 +154,15 @@ impl fmt::Display for Located {
 }
 
 impl std::error::Error for Located {}
+
+/// Every error of a file set, drawn one after the other with a blank line between.
+pub fn render_all(errors: &[Located]) -> String {
+    errors
+        .iter()
+        .map(Located::render)
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
 
 /// `line` with its `hidden` ranges masked, and `caret` moved to follow the text it marked.
 fn mask_line(line: &str, hidden: &[Range<usize>], caret: Range<usize>) -> (String, Range<usize>) {
