@@ -10,7 +10,11 @@
 //! [`pipeline::run_suite`] calls the stages in that order; the types they
 //! share live in [`model`], and no stage imports a later one. Beside the
 //! pipeline, [`draft`] turns a vendor's API page into a spec draft that a
-//! person completes before `spec` loads it.
+//! person completes before `spec` loads it, [`records`] keeps what outlives a
+//! run (history, trends, metrics), and [`certify`] bundles a finished run for
+//! others to verify. The binary is glue: [`config`] checks the command line
+//! before anything is read or sent, and [`commands`] holds one function per
+//! subcommand.
 //!
 //! Every YAML file we are given (spec, target, clouds, profile, product) is
 //! read by [`yaml`], which also draws its located errors, credentials masked

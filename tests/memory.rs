@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use restart_conformance::pipeline::{self, SuiteOptions};
 use restart_conformance::reference::ReferenceConfig;
-use restart_conformance::report::model::CaseOutcome;
+use restart_conformance::report::contract::CaseOutcome;
 use restart_conformance::run::{EndpointChoice, Polling, Settings};
 
 /// Peak resident set size of this process, in KiB (Linux).

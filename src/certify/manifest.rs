@@ -16,7 +16,7 @@
 //!   "files": [ { "path": "report.json", "size", "sha256" } ] }
 //! ```
 //!
-//! Everything but `tool` and `files` is derived from the bundle's own files ([`derive`]), so
+//! Everything but `tool` and `files` is derived from the bundle's own files ([`derive()`]), so
 //! `verify` derives it again and compares.
 
 use std::collections::BTreeMap;

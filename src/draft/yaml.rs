@@ -9,7 +9,7 @@
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
 
-use crate::spec::model::PLACEHOLDER_OPEN;
+use crate::spec::file::PLACEHOLDER_OPEN;
 
 /// One node of the draft.
 #[derive(Debug, Clone, PartialEq)]

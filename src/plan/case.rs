@@ -51,7 +51,7 @@ pub struct Case {
     pub example: Option<u16>,
     /// What a negative case changed, naming the field and the value sent.
     pub mutation: Option<String>,
-    pub not_verifiable: Vec<crate::spec::model::UnverifiableSpec>,
+    pub not_verifiable: Vec<crate::spec::file::UnverifiableSpec>,
     /// The case names the real resource, so it runs only while that resource
     /// is steady, one case at a time.
     pub touches_resource: bool,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use include_dir::{Dir, include_dir};
 use sha2::{Digest, Sha256};
 
-use super::model::ProfileFile;
+use super::file::ProfileFile;
 use crate::spec::SpecSet;
 use crate::yaml::{Located, Pos, builtin_sources, parse_yaml_file, render_all};
 

@@ -13,8 +13,8 @@
 //! specs and case ids and never judges a run (the `certify` room does).
 
 mod caps;
+mod file;
 mod load;
-mod model;
 
 pub use caps::{Facts, partitions_complete, violations};
 pub use load::{

@@ -28,8 +28,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::report::contract::{CaseOutcome, Report, RunInfo};
 use crate::report::lock::FileLock;
-use crate::report::model::{CaseOutcome, Report, RunInfo};
 use crate::report::write::final_target;
 use crate::report::{ReportError, ReportErrorKind, write_atomic};
 

@@ -11,8 +11,8 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::report::ReportError;
+use crate::report::contract::{CaseOutcome, CaseReport, REPORT_FORMAT, Report, Summary};
 use crate::report::journal::{JOURNAL_FORMAT, JOURNAL_JSONL, JournalHeader, PlannedCase, io_error};
-use crate::report::model::{CaseOutcome, CaseReport, REPORT_FORMAT, Report, Summary};
 
 /// The most bytes one line may hold.
 const MAX_LINE: u64 = 256 * 1024 * 1024;

@@ -20,7 +20,7 @@
 use std::fmt::Write as _;
 
 use super::history::HistoryLine;
-use crate::report::model::{CaseOutcome, Report};
+use crate::report::contract::{CaseOutcome, Report};
 
 const PREFIX: &str = "restart_conformance_";
 

@@ -25,7 +25,7 @@
 use std::collections::BTreeMap;
 
 use super::history::{self, HistoryLine};
-use crate::report::model::{CaseOutcome, TimeStats};
+use crate::report::contract::{CaseOutcome, TimeStats};
 use crate::report::timing::stats;
 
 /// `report history --window`'s default: how many recent runs the flaky and baseline rules use.

@@ -14,8 +14,8 @@ use std::fmt::Write as _;
 use askama::Template;
 
 use super::trend::{ApiTrend, Trend, short};
+use crate::report::contract::CaseOutcome;
 use crate::report::format::duration;
-use crate::report::model::CaseOutcome;
 use crate::report::{ReportError, ReportErrorKind};
 
 /// File names inside `--report-dir`.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::model::{CaseReport, REPORT_FORMAT, Report, RunInfo, SignInInfo, Summary, ToolInfo};
+use super::contract::{CaseReport, REPORT_FORMAT, Report, RunInfo, SignInInfo, Summary, ToolInfo};
 
 /// What a report says about the run itself.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{CaseOutcome, CaseReport, CheckOutcome, Report};
+use super::contract::{CaseOutcome, CaseReport, CheckOutcome, Report};
 
 /// Case names, sorted, by kind of change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,7 +147,7 @@ impl ReportDiff {
 
 #[cfg(test)]
 mod tests {
-    use super::super::model::Severity;
+    use super::super::contract::Severity;
     use super::super::sample::{self, case, check};
     use super::*;
 

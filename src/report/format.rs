@@ -1,6 +1,6 @@
 //! Human-readable durations and case ordering, shared by the Markdown and HTML pages.
 
-use super::model::{CaseOutcome, CaseReport, CheckOutcome};
+use super::contract::{CaseOutcome, CaseReport, CheckOutcome};
 
 /// `850 ms`, `3.4 s`, `2 min 05 s`.
 pub fn duration(ms: u64) -> String {

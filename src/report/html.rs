@@ -17,12 +17,12 @@ use askama::Template;
 mod timeline;
 use timeline::{Timeline, timeline};
 
+use super::contract::{
+    CaseOutcome, CaseReport, CheckOutcome, CheckReport, ExchangeRecord, Observation, Report,
+};
 use super::diff::ReportDiff;
 use super::format::{duration, one_line, rank, warnings};
 use super::matrix::{CellState, Column, Matrix, case_cells};
-use super::model::{
-    CaseOutcome, CaseReport, CheckOutcome, CheckReport, ExchangeRecord, Observation, Report,
-};
 use super::{ReportError, ReportErrorKind};
 
 /// Renders `report.html`, with the baseline comparison when one is given.

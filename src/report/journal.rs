@@ -34,7 +34,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{CaseReport, Group, RunInfo};
+use super::contract::{CaseReport, Group, RunInfo};
 use super::{ReportError, ReportErrorKind, ToolInfo};
 
 /// File name of the journal inside the report directory.

@@ -1,4 +1,4 @@
-//! `report.json`: the contract in [`model`](super::model), serialized and read back.
+//! `report.json`: the contract in [`model`](super::contract), serialized and read back.
 //!
 //! Writing is plain serde (pretty, with a final newline so the file diffs well). Reading is for
 //! `report diff` and nightly baselines: a bad file yields an error naming the path, with
@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use super::model::{REPORT_FORMAT, Report};
+use super::contract::{REPORT_FORMAT, Report};
 use super::{ReportError, ReportErrorKind};
 
 /// Serializes `report` as pretty-printed JSON, ending with a newline.

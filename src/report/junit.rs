@@ -68,8 +68,8 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
+use super::contract::{CaseOutcome, CaseReport, CheckOutcome, CheckReport, Report};
 use super::format::one_line;
-use super::model::{CaseOutcome, CaseReport, CheckOutcome, CheckReport, Report};
 use super::{ReportError, ReportErrorKind};
 
 /// A `message` attribute is one line; long ones are cut, the full text is in the element body.
@@ -483,7 +483,7 @@ mod tests {
         );
         case.checks = vec![sample::check(
             "status.documented",
-            super::super::model::Severity::Should,
+            super::super::contract::Severity::Should,
             CheckOutcome::Warning,
             "409 is not documented",
         )];

@@ -9,10 +9,10 @@
 
 use std::fmt::Write as _;
 
+use super::contract::{CaseOutcome, CaseReport, CheckOutcome, Report};
 use super::diff::ReportDiff;
 use super::format::{duration, one_line, warnings};
 use super::matrix::{CellState, Column, Matrix};
-use super::model::{CaseOutcome, CaseReport, CheckOutcome, Report};
 
 /// At most this many names per list; the rest is counted.
 const LIST_MAX: usize = 50;

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{CaseOutcome, CaseReport, CheckId, CheckOutcome, Group, Report};
+use super::contract::{CaseOutcome, CaseReport, CheckId, CheckOutcome, Group, Report};
 
 /// A rule group of the matrix, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
 
-use super::model::{Report, RunInfo, Summary};
+use super::contract::{Report, RunInfo, Summary};
 
 /// Why reports could not be merged.
 #[derive(Debug, thiserror::Error)]

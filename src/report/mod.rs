@@ -7,6 +7,7 @@
 //! the previous set of files in place, and each file is then replaced atomically.
 
 pub mod build;
+pub mod contract;
 pub mod diff;
 pub(crate) mod format;
 pub mod html;
@@ -17,7 +18,6 @@ pub mod lock;
 pub mod markdown;
 pub mod matrix;
 pub mod merge;
-pub mod model;
 pub mod timing;
 pub mod write;
 
@@ -29,16 +29,16 @@ use std::path::{Path, PathBuf};
 use crate::redact::Redactor;
 pub use build::{RunMeta, build};
 
+pub use contract::{
+    CaseOutcome, CaseReport, CheckOutcome, CheckReport, ExchangeRecord, Observation, REPORT_FORMAT,
+    Report, RequestRecord, ResponseRecord, RunInfo, Severity, Summary, ToolInfo,
+};
 pub use diff::{ReportDiff, compare};
 pub use html::to_html;
 pub use json::{load, to_json};
 pub use junit::to_junit;
 pub use markdown::to_markdown;
 pub use matrix::{Cell, CellState, Column, Matrix, MatrixRow};
-pub use model::{
-    CaseOutcome, CaseReport, CheckOutcome, CheckReport, ExchangeRecord, Observation, REPORT_FORMAT,
-    Report, RequestRecord, ResponseRecord, RunInfo, Severity, Summary, ToolInfo,
-};
 pub use write::write_atomic;
 
 /// File name of the machine-readable report inside the report directory.
@@ -303,7 +303,7 @@ mod sign_in_and_resource_tests {
     #[test]
     fn every_page_names_the_sign_in_and_the_resource_of_a_case() {
         let mut report = sample::report();
-        report.run.sign_in = Some(model::SignInInfo {
+        report.run.sign_in = Some(contract::SignInInfo {
             cloud: "mycloud".into(),
             auth_url: "https://keystone.example.test/v3".into(),
             user: "alice".into(),

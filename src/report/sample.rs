@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use super::model::*;
+use super::contract::*;
 use crate::redact::MASK;
 
 pub const PASSED: &str = "ecs::v2.1::reboot_soft";

@@ -19,7 +19,7 @@
 
 use std::collections::BTreeMap;
 
-use super::model::{Bounds, CaseReport, RestartTiming, TimeStats, Transition};
+use super::contract::{Bounds, CaseReport, RestartTiming, TimeStats, Transition};
 
 /// The `purpose` of the case's own request and of the status polls.
 const REQUEST: &str = "request";

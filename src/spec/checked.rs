@@ -1,6 +1,6 @@
 //! The checked spec: what a spec file says once every rule holds, schemas compiled (once per
 //! run) and statuses resolved. This is what the other stages read; the file's own shape is
-//! [`super::model`].
+//! [`super::file`].
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use jsonschema::Validator;
 use serde_json::Value;
 
-use super::model::{self, StatusPattern};
+use super::file::{self, StatusPattern};
 use crate::model::Severity;
 
 /// A compiled JSON Schema and the schema itself (kept for generation and reports).
@@ -98,7 +98,7 @@ pub struct SpecCase {
     pub body: Value,
     pub expect: Expect,
     pub example: Option<u16>,
-    pub not_verifiable: Vec<model::UnverifiableSpec>,
+    pub not_verifiable: Vec<file::UnverifiableSpec>,
     pub source: String,
 }
 

@@ -14,7 +14,7 @@ use super::checked::{
     Compiled, Concurrent, Documented, Expect, Lifecycle, Negative, ResponseDoc, Spec, SpecCase,
     UriTemplate, template_vars,
 };
-use super::model::{self, SpecFile, StatusPattern};
+use super::file::{self, SpecFile, StatusPattern};
 use crate::yaml::{Located, Pos};
 
 /// Collects located errors for one file.
@@ -113,7 +113,7 @@ impl Checker<'_> {
         patterns.iter().map(|p| p.value).collect()
     }
 
-    fn expect(&mut self, e: &model::ExpectSpec, documented: Option<&[u16]>, what: &str) -> Expect {
+    fn expect(&mut self, e: &file::ExpectSpec, documented: Option<&[u16]>, what: &str) -> Expect {
         let status = self.statuses(&e.status, documented, what);
         for p in &e.preferred {
             if let Some(doc) = documented
@@ -199,7 +199,7 @@ impl Checker<'_> {
         &mut self,
         t: &Spanned<String>,
         what: &str,
-        vars: &BTreeMap<String, model::VarSpec>,
+        vars: &BTreeMap<String, file::VarSpec>,
     ) {
         let Some(names) = template_vars(&t.value) else {
             self.at(
@@ -287,7 +287,7 @@ impl Checker<'_> {
     }
 
     /// The `statuses` part: every code is an HTTP status; the documented table.
-    fn documented(&mut self, table: Option<&model::StatusTable>) -> Option<Documented> {
+    fn documented(&mut self, table: Option<&file::StatusTable>) -> Option<Documented> {
         let t = table?;
         let general = t.general.iter().flat_map(|g| g.codes.iter());
         for code in t.codes.iter().chain(general) {
@@ -331,7 +331,7 @@ impl Checker<'_> {
     /// that match them, one entry per status.
     fn responses(
         &mut self,
-        list: &[model::ResponseSpec],
+        list: &[file::ResponseSpec],
         doc: Option<&[u16]>,
     ) -> BTreeMap<u16, ResponseDoc> {
         let mut responses = BTreeMap::new();
@@ -386,7 +386,7 @@ impl Checker<'_> {
     }
 
     /// The `errors` part: the schema every error body follows.
-    fn errors_doc(&mut self, e: &model::ErrorSpec) -> ResponseDoc {
+    fn errors_doc(&mut self, e: &file::ErrorSpec) -> ResponseDoc {
         ResponseDoc {
             severity: e.severity,
             schema: self.compile(&e.schema, "`errors.schema`"),
@@ -399,8 +399,8 @@ impl Checker<'_> {
     /// The `lifecycle` part: the status URI, the JSON pointer and both state lists.
     fn lifecycle(
         &mut self,
-        l: &model::LifecycleSpec,
-        vars: &BTreeMap<String, model::VarSpec>,
+        l: &file::LifecycleSpec,
+        vars: &BTreeMap<String, file::VarSpec>,
     ) -> Lifecycle {
         self.template(&l.uri, "`lifecycle.uri`", vars);
         if !l.pointer.value.is_empty() && !l.pointer.value.starts_with('/') {
@@ -434,7 +434,7 @@ impl Checker<'_> {
     }
 
     /// The `concurrent` part: documented statuses for a second restart.
-    fn concurrent(&mut self, k: &model::ConcurrentSpec, doc: Option<&[u16]>) -> Concurrent {
+    fn concurrent(&mut self, k: &file::ConcurrentSpec, doc: Option<&[u16]>) -> Concurrent {
         Concurrent {
             body: k.body.clone(),
             expect: self.statuses(&k.expect, doc, "`concurrent.expect`"),
@@ -444,7 +444,7 @@ impl Checker<'_> {
     }
 
     /// The `cases` part: unique well-formed names, then each case's own rules.
-    fn cases(&mut self, list: &[model::CaseSpec], ctx: &CaseContext<'_>) -> Vec<SpecCase> {
+    fn cases(&mut self, list: &[file::CaseSpec], ctx: &CaseContext<'_>) -> Vec<SpecCase> {
         let mut cases = Vec::new();
         let mut names = BTreeSet::new();
         for cs in list {
@@ -476,7 +476,7 @@ impl Checker<'_> {
 
     /// One case: its URI ids, expectation, example, body and declared
     /// unverifiable promises.
-    fn case(&mut self, cs: &model::CaseSpec, name: String, ctx: &CaseContext<'_>) -> SpecCase {
+    fn case(&mut self, cs: &file::CaseSpec, name: String, ctx: &CaseContext<'_>) -> SpecCase {
         let uris = self.case_uris(cs.uris.as_deref(), ctx.uris);
         let expect = self.expect(&cs.expect, ctx.doc, &format!("case `{name}`"));
         if let Some(ex) = &cs.example
@@ -542,7 +542,7 @@ impl Checker<'_> {
 
     /// A case's `not_verifiable` ids: dotted lowercase, and not one of the
     /// harness's own check ids.
-    fn not_verifiable(&mut self, cs: &model::CaseSpec, name: &str) {
+    fn not_verifiable(&mut self, cs: &file::CaseSpec, name: &str) {
         for nv in &cs.not_verifiable {
             let id = nv.id.as_str();
             let well_formed = id.contains('.')
@@ -579,8 +579,8 @@ impl Checker<'_> {
     }
 
     /// The `negative` part: the expected answer to each generated class.
-    fn negative(&mut self, n: &model::NegativeSpec, doc: Option<&[u16]>) -> Negative {
-        let mut neg = |e: &Option<model::ExpectSpec>, class: &str| {
+    fn negative(&mut self, n: &file::NegativeSpec, doc: Option<&[u16]>) -> Negative {
+        let mut neg = |e: &Option<file::ExpectSpec>, class: &str| {
             e.as_ref()
                 .map(|e| self.expect(e, doc, &format!("`negative.{class}`")))
         };

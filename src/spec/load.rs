@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::checked::{Spec, SpecSet};
 use super::checker;
-use super::model::{self, SpecFile};
+use super::file::{self, SpecFile};
 use crate::yaml::{
     Located, MAX_FILE_BYTES, Pos, builtin_sources, is_yaml_file, parse_yaml_file, render_all,
 };
@@ -116,7 +116,7 @@ pub fn load_sources(mut sources: Vec<(PathBuf, Vec<u8>)>) -> Result<SpecSet, Spe
     }
 }
 
-/// Every placeholder a draft left (see [`model::PLACEHOLDER_OPEN`]), each at
+/// Every placeholder a draft left (see [`file::PLACEHOLDER_OPEN`]), each at
 /// its line and column, with what to write there and where to look: a draft
 /// cannot run until a person has filled in what its page did not say.
 /// Comment lines are skipped, so a note about a placeholder is no placeholder.
@@ -127,9 +127,9 @@ fn refuse_placeholders(path: &Path, text: &str) -> Vec<Located> {
             continue;
         }
         let mut from = 0;
-        while let Some(at) = line[from..].find(model::PLACEHOLDER_OPEN) {
+        while let Some(at) = line[from..].find(file::PLACEHOLDER_OPEN) {
             let start = from + at;
-            let inner = &line[start + model::PLACEHOLDER_OPEN.len()..];
+            let inner = &line[start + file::PLACEHOLDER_OPEN.len()..];
             let inner = inner
                 .split('>')
                 .next()
@@ -151,7 +151,7 @@ fn refuse_placeholders(path: &Path, text: &str) -> Vec<Located> {
                 e = e.help(where_.to_owned());
             }
             found.push(e);
-            from = start + model::PLACEHOLDER_OPEN.len();
+            from = start + file::PLACEHOLDER_OPEN.len();
         }
     }
     found

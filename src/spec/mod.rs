@@ -7,12 +7,12 @@
 
 mod checked;
 mod checker;
+pub mod file;
 mod load;
-pub mod model;
 
 pub use checked::{
     Compiled, Concurrent, Documented, Expect, Lifecycle, Negative, ResponseDoc, Spec, SpecCase,
     SpecSet, UriTemplate,
 };
+pub use file::StatusPattern;
 pub use load::{BUILTIN_SPECS_LABEL, SpecError, load_builtin, load_dir, load_sources};
-pub use model::StatusPattern;

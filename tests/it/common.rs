@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use restart_conformance::pipeline::{self, SuiteOptions};
 use restart_conformance::reference::Fault;
-use restart_conformance::report::model::{CaseOutcome, CaseReport, CheckOutcome, Report};
+use restart_conformance::report::contract::{CaseOutcome, CaseReport, CheckOutcome, Report};
 use restart_conformance::run::{self, EndpointChoice, Polling, Settings};
 use restart_conformance::spec::{self, SpecSet};
 

@@ -1,7 +1,7 @@
 //! Against the conformant reference server every case passes.
 
 use crate::common::*;
-use restart_conformance::report::model::{CaseOutcome, CheckOutcome};
+use restart_conformance::report::contract::{CaseOutcome, CheckOutcome};
 
 #[test]
 fn every_case_passes_against_the_reference_server() {

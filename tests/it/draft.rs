@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use restart_conformance::draft::{DraftOptions, Drafted, draft_file, input::MAX_PAGE_BYTES};
+use restart_conformance::spec::file::PLACEHOLDER_OPEN;
 use restart_conformance::spec::load_sources;
-use restart_conformance::spec::model::PLACEHOLDER_OPEN;
 use serde_json::{Value, json};
 
 /// A seed, its hand-written spec, and what the seed does not state (the

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use restart_conformance::draft::{DraftOptions, draft_file};
-use restart_conformance::spec::model::PLACEHOLDER_OPEN;
+use restart_conformance::spec::file::PLACEHOLDER_OPEN;
 use serde_json::Value;
 
 pub const CORPUS: &str = "fixtures/docs/family";

@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::common::*;
 use restart_conformance::model::CheckId;
 use restart_conformance::reference::Fault;
-use restart_conformance::report::model::{CheckOutcome, Report};
+use restart_conformance::report::contract::{CheckOutcome, Report};
 use restart_conformance::run::EndpointChoice;
 
 /// What a check of a case must show.

@@ -22,7 +22,7 @@ use restart_conformance::check::{self, CheckId, LifecycleRun, Received};
 use restart_conformance::endpoint::tls::TlsError;
 use restart_conformance::endpoint::{self, EndpointError};
 use restart_conformance::plan::{Case, plan};
-use restart_conformance::report::model::{CheckOutcome, Observation, Severity};
+use restart_conformance::report::contract::{CheckOutcome, Observation, Severity};
 use restart_conformance::spec::{
     Lifecycle, SpecError, SpecSet, StatusPattern, UriTemplate, load_builtin, load_sources,
 };

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use restart_conformance::records::journal::{self, NOT_RUN};
+use restart_conformance::report::contract::{CaseOutcome, Report};
 use restart_conformance::report::journal::JOURNAL_JSONL;
-use restart_conformance::report::model::{CaseOutcome, Report};
 use restart_conformance::run::EndpointChoice;
 
 use crate::common::*;

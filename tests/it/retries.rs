@@ -9,7 +9,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use restart_conformance::report::model::{CaseOutcome, Report};
+use restart_conformance::report::contract::{CaseOutcome, Report};
 use serde_json::Value;
 
 use crate::common::*;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::common::*;
 use restart_conformance::model::Group;
-use restart_conformance::report::model::{CaseOutcome, CheckOutcome, Report};
+use restart_conformance::report::contract::{CaseOutcome, CheckOutcome, Report};
 use restart_conformance::run::EndpointChoice;
 
 const APIS: [&str; 5] = ["ddm", "clouddb", "clouddb-ha", "modelarts", "ecs"];

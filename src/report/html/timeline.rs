@@ -3,7 +3,7 @@
 //! order as text. Every number is computed here and every state name stays text for the
 //! template to escape; the colours are only a reading aid, never a verdict.
 
-use super::super::model::Observation;
+use super::super::contract::Observation;
 
 /// A lifecycle timeline as SVG coordinates; all numbers are computed here, all text escaped.
 pub(super) struct Timeline<'a> {

@@ -1,9 +1,10 @@
 //! The shared HTTP client and the recording of exchanges.
 //!
-//! One `reqwest` client serves every trial. Redirects are never followed (a
-//! restart API that redirects is reported, and `X-Auth-Token` would follow a
-//! redirect to another host), every request has a timeout, and bodies are
-//! read in chunks up to a cap. Only requests that got no answer at all are
+//! One `reqwest` client serves every trial. `reqwest` itself follows no
+//! redirect: a restart API that redirects is reported, and with
+//! `--follow-redirects` this layer follows it (up to [`MAX_REDIRECTS`] hops,
+//! never carrying the token to another origin). Every request has a timeout,
+//! and bodies are read in chunks up to a cap. Only requests that got no answer at all are
 //! ever sent again, and only reads: [`Http::send_read`] tries a status poll or
 //! the reachability probe up to [`READ_TRIES`] times. An answer, whatever it
 //! says, is never retried here (a 429/503 with `Retry-After` and a 401 to an
