@@ -518,21 +518,31 @@ impl Runner {
             run.second = Some(received.map_err(|e| format!("second restart: {e}")));
         }
         if stopped_restarting {
-            // The resource is restarting: it will come back; a shortened
-            // wait would only matter if a wrongly accepted second restart
-            // started another one, which the steady state then shows.
-            let rest = p
-                .watch(
-                    false,
-                    self.pacing.wait_for(&case.api, Accepted::Restart).grace,
-                )
-                .await;
-            run.exchanges.extend(rest.exchanges);
-            watched.observations.extend(rest.observations);
-            watched.timed_out = rest.stop == Stop::TimedOut;
+            self.watch_to_steady(case, p, run, &mut watched).await;
         }
         run.watch = Some(watched);
         lost
+    }
+
+    /// A restart seen restarting, watched on to its steady state. The resource will come
+    /// back; a shortened wait would only matter if a wrongly accepted second restart started
+    /// another one, which the steady state then shows.
+    pub(super) async fn watch_to_steady(
+        &self,
+        case: &Case,
+        p: &Poller<'_>,
+        run: &mut CaseRun,
+        watched: &mut Watched,
+    ) {
+        let rest = p
+            .watch(
+                false,
+                self.pacing.wait_for(&case.api, Accepted::Restart).grace,
+            )
+            .await;
+        run.exchanges.extend(rest.exchanges);
+        watched.observations.extend(rest.observations);
+        watched.timed_out = rest.stop == Stop::TimedOut;
     }
 
     /// Moves a watch's exchanges into the run and keeps its observations.

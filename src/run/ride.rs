@@ -160,15 +160,7 @@ impl Runner {
         if stopped_restarting {
             let ridden = self.send_rider(&probe, case, run, &watched, start).await;
             run.notes.push(ridden);
-            let rest = p
-                .watch(
-                    false,
-                    self.pacing.wait_for(&case.api, Accepted::Restart).grace,
-                )
-                .await;
-            run.exchanges.extend(rest.exchanges);
-            watched.observations.extend(rest.observations);
-            watched.timed_out = rest.stop == Stop::TimedOut;
+            self.watch_to_steady(case, p, run, &mut watched).await;
         }
         run.watch = Some(watched);
         true
