@@ -164,13 +164,13 @@ fn help_for(message: &str, what: &str) -> Option<String> {
     None
 }
 
-/// Where the keys of a `what` are documented: the book's chapter for a spec file, the README
-/// for the others.
+/// Where the keys of a `what` are documented: the book's chapter for a spec, profile or
+/// product file, the README's target file for the others.
 fn guide(what: &str) -> &'static str {
-    if what == "spec file" {
-        "docs/book/src/specs.md"
-    } else {
-        "the README"
+    match what {
+        "spec file" => "docs/book/src/specs.md",
+        "profile file" | "PRODUCT.yaml" => "docs/book/src/certification.md",
+        _ => "the README (\"Pointing it at a real endpoint\")",
     }
 }
 
@@ -189,4 +189,25 @@ pub fn builtin_sources(dir: &Dir<'_>, label: &str) -> Vec<(PathBuf, Vec<u8>)> {
         .filter(|f| is_yaml_file(f.path()))
         .map(|f| (Path::new(label).join(f.path()), f.contents().to_vec()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::help_for;
+
+    #[test]
+    fn a_misspelt_key_points_at_where_the_file_is_documented() {
+        for (what, guide) in [
+            ("spec file", "docs/book/src/specs.md"),
+            ("profile file", "docs/book/src/certification.md"),
+            ("PRODUCT.yaml", "docs/book/src/certification.md"),
+            (
+                "target file",
+                "the README (\"Pointing it at a real endpoint\")",
+            ),
+        ] {
+            let help = help_for("unknown field `x`", what).unwrap_or_default();
+            assert!(help.contains(guide), "{what}: {help}");
+        }
+    }
 }
