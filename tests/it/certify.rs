@@ -9,12 +9,13 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::OnceLock;
 
-use assert_cmd::Command;
 use restart_conformance::certify::verdict::Level;
 use restart_conformance::certify::{self, BundleRequest, Signature};
 use restart_conformance::profile;
 use restart_conformance::records::history::{self, HistoryLine};
 
+use super::common::bin;
+use super::common::text;
 use crate::common::*;
 
 const TOKEN: &str = "tok-certify-Zq81vX4uNm";
@@ -26,18 +27,6 @@ const PROFILES: [&str; 5] = [
     "ecs/2026.12",
 ];
 const PRODUCT: &str = "vendor: Example Cloud GmbH\nname: Example Compute\nversion: \"2026.12\"\ntype: public-cloud\nwebsite_url: https://cloud.example.com/\ncontact_email_address: conformance@cloud.example.com\n";
-
-fn bin() -> Command {
-    Command::cargo_bin("restart-conformance").unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// The shared run: every profile, through a target file, with a history.
 struct Shared {

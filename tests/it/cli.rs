@@ -3,13 +3,8 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
-
+use super::common::bin;
 use crate::common::Served;
-
-fn bin() -> Command {
-    Command::cargo_bin("restart-conformance").unwrap()
-}
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -295,12 +290,7 @@ fn dry_run_cases(selection: &[&str]) -> Vec<String> {
         .args(selection)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    super::common::assert_exit(&out, 0);
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.strip_prefix("# "))
@@ -318,12 +308,7 @@ fn reported_cases(selection: &[&str]) -> Vec<String> {
         .args(selection)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    super::common::assert_exit(&out, 0);
     let report = restart_conformance::report::load(&dir.path().join("report.json")).unwrap();
     report.cases.into_iter().map(|c| c.name).collect()
 }

@@ -777,12 +777,7 @@ fn the_binary_drafts_refuses_and_checks_with_its_exit_codes() {
         .arg(&out)
         .output()
         .unwrap();
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    super::common::assert_exit(&ok, 0);
     assert!(
         String::from_utf8_lossy(&ok.stderr).contains("12 placeholders to fill in"),
         "{}",

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use assert_cmd::Command;
 use restart_conformance::model::{
     Bounds, CaseOutcome, CaseReport, Group, REPORT_FORMAT, Report, RestartTiming, RunInfo, Summary,
     ToolInfo,
@@ -18,10 +17,6 @@ use restart_conformance::report::timing;
 use restart_conformance::run::{EndpointChoice, Polling, Settings};
 
 use crate::common;
-
-fn bin() -> Command {
-    Command::cargo_bin("restart-conformance").unwrap()
-}
 
 /// The embedded server restarts for 400 ms and is polled every 50 ms: every restart's time to
 /// steady is bracketed by its bounds, and the upper bound is late by at most about one poll.
@@ -122,6 +117,7 @@ fn timings_of_the_embedded_server_land_within_a_poll_interval_of_its_reboot_time
 // ---------------------------------------------------------------------------------------------
 // A seeded history: eight nights with faults switched on and off.
 
+use super::common::bin;
 use CaseOutcome::{Errored as E, Failed as F, Passed as P, Skipped as S};
 
 /// The cases of a night: name, outcome, time to steady (ms).
@@ -333,12 +329,7 @@ fn history_keep_caps_the_file_and_a_corrupt_line_is_skipped_with_a_warning() {
     let path = tmp.path().join("history.jsonl");
     for _ in 0..3 {
         let out = run_one(&path, &["--history-keep", "2"]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        super::common::assert_exit(&out, 0);
         // Start times have whole seconds: a second apart, each run is a run of its own.
         std::thread::sleep(Duration::from_millis(1100));
     }
@@ -396,12 +387,7 @@ fn history_keep_caps_the_file_and_a_corrupt_line_is_skipped_with_a_warning() {
         .arg(&out_dir)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    super::common::assert_exit(&out, 0);
     assert!(String::from_utf8_lossy(&out.stderr).contains(":5: skipped: not JSON"));
     let html = std::fs::read_to_string(out_dir.join("history.html")).unwrap();
     assert!(html.contains("2 runs from"));
@@ -454,12 +440,7 @@ fn runs_adding_to_one_history_at_once_all_pass_and_all_stay() {
         .collect();
     for child in children {
         let out = child.wait_with_output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        super::common::assert_exit(&out, 0);
     }
     let h = history::read(&path).unwrap();
     assert!(h.skipped.is_empty());
@@ -589,12 +570,7 @@ fn history_and_metrics_behind_symbolic_links_are_written_through_them() {
         )
         .output()
         .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        super::common::assert_exit(&out, 0);
     }
     for link in [&history_link, &metrics_link] {
         assert!(
@@ -693,12 +669,7 @@ fn a_merge_adds_one_line_for_the_partitioned_run() {
         .args(&parts)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    super::common::assert_exit(&out, 0);
     let h = history::read(&path).unwrap();
     assert_eq!(h.runs.len(), 1);
     assert_eq!(h.runs[0].partition, ["count:1/2", "count:2/2"]);
@@ -749,12 +720,7 @@ fn a_rename_into_the_report_directory_is_flushed_to_disk() {
         .arg(&reports)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    super::common::assert_exit(&out, 0);
     let trace = std::fs::read_to_string(&trace).unwrap();
     let lines: Vec<&str> = trace.lines().collect();
     let report_json = format!("\"{}\")", reports.join("report.json").display());

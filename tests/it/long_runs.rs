@@ -319,12 +319,7 @@ fn report_rebuild_of_a_killed_run_marks_what_never_ran() {
         .arg(&history)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    super::common::assert_exit(&out, 1);
     let report = load(&reports);
     assert_eq!(report.cases.len(), read.header.cases.len());
     assert!(report.run.interrupted);
@@ -529,12 +524,7 @@ fn a_resume_with_other_settings_is_refused_naming_each() {
 
     // With every setting as it was, the run resumes.
     let out = resume(filter, &target, &reports);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    super::common::assert_exit(&out, 0);
     assert!(!load(&reports).run.strict);
 }
 

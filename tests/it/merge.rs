@@ -3,12 +3,8 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
+use super::common::bin;
 use restart_conformance::report::{self, Report};
-
-fn bin() -> Command {
-    Command::cargo_bin("restart-conformance").unwrap()
-}
 
 /// Runs the suite against the embedded server into `dir`, with extra libtest arguments.
 fn run(dir: &Path, extra: &[&str]) -> Report {
@@ -51,12 +47,7 @@ fn merged_partitions_equal_a_full_run() {
         .arg(b.join("report.json"))
         .output()
         .unwrap();
-    assert_eq!(
-        merged.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&merged.stderr)
-    );
+    super::common::assert_exit(&merged, 0);
     for f in ["report.json", "junit.xml", "report.html", "summary.md"] {
         assert!(out.join(f).is_file(), "{f} missing");
     }

@@ -294,12 +294,7 @@ fn merged_partitions_equal_a_full_run() {
         .arg(dir.path().join("p2/report.json"))
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    super::common::assert_exit(&o, 0);
     let merged: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(merged_dir.join("report.json")).unwrap())
             .unwrap();

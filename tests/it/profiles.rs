@@ -2,11 +2,10 @@
 //! `profiles show`, and `run --profile`: exactly the profiles' cases, and settings outside
 //! their caps refused before anything is sent.
 
-use std::process::Output;
-
-use assert_cmd::Command;
 use restart_conformance::profile::{self, Section};
 
+use super::common::bin;
+use super::common::text;
 use crate::common::*;
 
 const TOKEN: &str = "tok-profiles-Hd83kq";
@@ -17,18 +16,6 @@ const PROFILES: [&str; 5] = [
     "modelarts/2026.12",
     "ecs/2026.12",
 ];
-
-fn bin() -> Command {
-    Command::cargo_bin("restart-conformance").unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 #[test]
 fn every_case_of_every_profile_exists_in_the_builtin_specs() {

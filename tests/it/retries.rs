@@ -378,10 +378,5 @@ fn the_largest_retries_and_timeouts_are_no_panic() {
         ])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    super::common::assert_exit(&out, 0);
 }
