@@ -53,25 +53,13 @@ fn main() {
     );
     for reboot_ms in [300u64, 500] {
         let reboot = Duration::from_millis(reboot_ms);
-        let settings = Settings::new(Polling {
-            interval: Duration::from_millis(20),
-            timeout: Duration::from_secs(30),
-            grace: Duration::from_secs(1),
-        });
-        let args = libtest_mimic::Arguments {
-            quiet: true,
-            ..Default::default()
-        };
+        let settings = embedded_settings();
         let choice = EndpointChoice::embedded(
             reboot,
             Default::default(),
             restart_conformance::reference::DEFAULT_RESOURCES,
         );
-        let result = pipeline::run_suite(&specs, choice, SuiteOptions::in_process(settings, args));
-        let Some(report) = result.ok().and_then(|r| r.report) else {
-            eprintln!("the suite did not run");
-            std::process::exit(1);
-        };
+        let report = run_quiet(&specs, choice, settings);
         let wall = report.run.duration_ms as f64 / 1000.0;
         let limit = longest_chain(&report.cases) as f64 * reboot.as_secs_f64();
         let requests: usize = report.cases.iter().map(|c| c.exchanges.len()).sum();
@@ -116,22 +104,10 @@ fn restarts_per_api(specs: &restart_conformance::spec::SpecSet) {
         "failed"
     );
     for (label, rides) in [("before", false), ("after", true)] {
-        let mut settings = Settings::new(Polling {
-            interval: Duration::from_millis(20),
-            timeout: Duration::from_secs(30),
-            grace: Duration::from_secs(1),
-        });
+        let mut settings = embedded_settings();
         settings.probe_rides = rides;
-        let args = libtest_mimic::Arguments {
-            quiet: true,
-            ..Default::default()
-        };
         let choice = EndpointChoice::embedded(reboot, Default::default(), 1);
-        let result = pipeline::run_suite(specs, choice, SuiteOptions::in_process(settings, args));
-        let Some(report) = result.ok().and_then(|r| r.report) else {
-            eprintln!("the suite did not run");
-            std::process::exit(1);
-        };
+        let report = run_quiet(specs, choice, settings);
         let per_api = |api: &str| -> usize {
             report
                 .restarts
@@ -180,25 +156,13 @@ fn flaky_network(specs: &restart_conformance::spec::SpecSet) {
                 }
             },
         };
-        let settings = Settings::new(Polling {
-            interval: Duration::from_millis(20),
-            timeout: Duration::from_secs(30),
-            grace: Duration::from_secs(1),
-        });
-        let args = libtest_mimic::Arguments {
-            quiet: true,
-            ..Default::default()
-        };
+        let settings = embedded_settings();
         let choice = EndpointChoice::embedded(
             Duration::from_millis(300),
             faults,
             restart_conformance::reference::DEFAULT_RESOURCES,
         );
-        let result = pipeline::run_suite(specs, choice, SuiteOptions::in_process(settings, args));
-        let Some(report) = result.ok().and_then(|r| r.report) else {
-            eprintln!("the suite did not run");
-            std::process::exit(1);
-        };
+        let report = run_quiet(specs, choice, settings);
         let wall = report.run.duration_ms as f64 / 1000.0;
         let clean = *clean_wall.get_or_insert(wall);
         let lost: usize = report.cases.iter().map(|c| c.retries.lost.len()).sum();
@@ -212,6 +176,33 @@ fn flaky_network(specs: &restart_conformance::spec::SpecSet) {
             report.summary.failed,
         );
     }
+}
+
+/// The settings every embedded row runs with: 20 ms polls, 30 s lifecycle timeout, 1 s grace.
+fn embedded_settings() -> Settings {
+    Settings::new(Polling {
+        interval: Duration::from_millis(20),
+        timeout: Duration::from_secs(30),
+        grace: Duration::from_secs(1),
+    })
+}
+
+/// The suite run quietly in this process; the bench stops (exit 1) when it did not run.
+fn run_quiet(
+    specs: &restart_conformance::spec::SpecSet,
+    choice: EndpointChoice,
+    settings: Settings,
+) -> restart_conformance::report::Report {
+    let args = libtest_mimic::Arguments {
+        quiet: true,
+        ..Default::default()
+    };
+    let result = pipeline::run_suite(specs, choice, SuiteOptions::in_process(settings, args));
+    let Some(report) = result.ok().and_then(|r| r.report) else {
+        eprintln!("the suite did not run");
+        std::process::exit(1);
+    };
+    report
 }
 
 /// The lenient-target row: wall time, the promised bound and the unpaced cost.

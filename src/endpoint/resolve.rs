@@ -33,6 +33,20 @@ pub struct ResolveOptions<'a> {
     pub insecure: bool,
 }
 
+impl<'a> ResolveOptions<'a> {
+    /// No flag given: the target file decides, variables are read through `env`.
+    pub fn from_file(env: Env<'a>, require_token: bool) -> ResolveOptions<'a> {
+        ResolveOptions {
+            token_env: None,
+            cloud: None,
+            require_token,
+            env,
+            region: None,
+            insecure: false,
+        }
+    }
+}
+
 /// Checks a parsed target against the specs and reads the token from the
 /// environment (`token_env_override` wins over the file's `auth.token_env`).
 pub fn resolve(
@@ -46,11 +60,7 @@ pub fn resolve(
         specs,
         &ResolveOptions {
             token_env: token_env_override,
-            cloud: None,
-            require_token,
-            env: &process_env,
-            region: None,
-            insecure: false,
+            ..ResolveOptions::from_file(&process_env, require_token)
         },
     )
 }
@@ -399,18 +409,7 @@ mod tests {
     fn resolve_text(yaml: &str) -> Result<Endpoint, EndpointError> {
         let env = |k: &str| (k == "T").then(|| "tok".to_owned());
         let parsed = parse_bytes(Path::new("t.yaml"), yaml.as_bytes())?;
-        resolve_with(
-            parsed,
-            &specs(),
-            &ResolveOptions {
-                token_env: None,
-                cloud: None,
-                require_token: true,
-                env: &env,
-                region: None,
-                insecure: false,
-            },
-        )
+        resolve_with(parsed, &specs(), &ResolveOptions::from_file(&env, true))
     }
 
     #[test]
@@ -457,14 +456,7 @@ mod tests {
         resolve_with(
             parsed,
             &specs(),
-            &ResolveOptions {
-                token_env: None,
-                cloud: None,
-                require_token,
-                env: &env,
-                region: None,
-                insecure: false,
-            },
+            &ResolveOptions::from_file(&env, require_token),
         )
     }
 
@@ -586,20 +578,9 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         // No clouds.yaml anywhere this environment looks: the error says where it looked.
-        let e = resolve_with(
-            parsed,
-            &specs(),
-            &ResolveOptions {
-                token_env: None,
-                cloud: None,
-                require_token: false,
-                env: &env,
-                region: None,
-                insecure: false,
-            },
-        )
-        .unwrap_err()
-        .to_string();
+        let e = resolve_with(parsed, &specs(), &ResolveOptions::from_file(&env, false))
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("no cloud named `c`") && e.contains("/etc/openstack"),
             "{e}"
@@ -617,18 +598,7 @@ mod tests {
             Path::new("t.yaml"),
             b"apis:\n  ecs: { vars: { server_id: s } }\n",
         )?;
-        resolve_with(
-            parsed,
-            &specs(),
-            &ResolveOptions {
-                token_env: None,
-                cloud: None,
-                require_token: false,
-                env: &env,
-                region: None,
-                insecure: false,
-            },
-        )
+        resolve_with(parsed, &specs(), &ResolveOptions::from_file(&env, false))
     }
 
     const CLOUD: [(&str, &str); 6] = [

@@ -270,16 +270,21 @@ fn markers(requests: &[(u64, &str)], scale: &Scale) -> Vec<Marker> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn timeline_geometry() {
-        let obs: Vec<Observation> = [(0, "A"), (1000, "B"), (2000, "A")]
-            .into_iter()
-            .map(|(at_ms, s)| Observation {
+    /// Status polls that each read a state, answered 200.
+    fn polls(states: &[(u64, &str)]) -> Vec<Observation> {
+        states
+            .iter()
+            .map(|&(at_ms, s)| Observation {
                 at_ms,
                 state: Some(s.to_owned()),
                 note: "200".to_owned(),
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn timeline_geometry() {
+        let obs = polls(&[(0, "A"), (1000, "B"), (2000, "A")]);
         let Some(t) = timeline(&obs, &[]) else {
             panic!("observations give a timeline");
         };
@@ -295,19 +300,12 @@ mod tests {
 
     #[test]
     fn timeline_steps_markers_and_state_colours() {
-        let obs: Vec<Observation> = [
+        let obs = polls(&[
             (5, "ACTIVE"),
             (100, "REBOOT"),
             (200, "REBOOT"),
             (300, "ACTIVE"),
-        ]
-        .into_iter()
-        .map(|(at_ms, s)| Observation {
-            at_ms,
-            state: Some(s.to_owned()),
-            note: "200".to_owned(),
-        })
-        .collect();
+        ]);
         let Some(t) = timeline(
             &obs,
             &[(0, "restart"), (2, "second restart"), (250, "status")],
