@@ -464,6 +464,11 @@ pub struct Watched {
     pub timed_out: bool,
     /// How long the run waited at most (`--lifecycle-timeout`).
     pub timeout: std::time::Duration,
+    /// Set when no restarting state showed and the resource stayed steady
+    /// through the grace, but a status poll went unanswered for longer than
+    /// twice the poll interval and a second (`(when it went out, why)`): the
+    /// restart may have shown meanwhile, so its absence proves nothing.
+    pub unanswered: Option<(u64, String)>,
 }
 
 // The whole report: the `report.json` contract, field names are public API

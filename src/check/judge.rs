@@ -35,6 +35,7 @@ pub fn judge(case: &Case, run: &CaseRun) -> Vec<Verdict> {
                 observations: &w.observations,
                 timed_out: w.timed_out,
                 timeout: w.timeout,
+                unanswered: w.unanswered.as_ref(),
             },
         )),
         (CaseKind::Concurrent, _) => out.extend(second_restart(case, run, w.restarting.as_deref())),

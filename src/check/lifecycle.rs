@@ -15,6 +15,9 @@ pub struct LifecycleRun<'a> {
     /// The lifecycle timeout ran out before the steady state came back.
     pub timed_out: bool,
     pub timeout: Duration,
+    /// A status poll that got no answer before any restarting state showed,
+    /// in a watch that saw none: `(when it went out, why)`.
+    pub unanswered: Option<&'a (u64, String)>,
 }
 
 fn summary(obs: &[Observation]) -> String {
@@ -62,20 +65,30 @@ pub fn lifecycle(lc: &Lifecycle, run: LifecycleRun<'_>) -> Vec<Verdict> {
     let seen = first_restart.is_some();
     let last = states.last().copied().unwrap_or_default();
     let reached = lc.steady.iter().any(|s| s == last) && !run.timed_out;
-    let mut out = vec![verdict(
-        CheckId::LifecycleRestartingSeen,
-        lc.severity,
-        seen,
-        if seen {
-            format!("saw {restarting} after the restart ({})", summary(obs))
-        } else {
-            format!(
-                "never saw {restarting} after the restart; polls showed {} ({})",
-                summary(obs),
-                lc.source
-            )
-        },
-    )];
+    let mut out = vec![match run.unanswered {
+        // The restart may have come and gone while the poll went unanswered.
+        Some((at_ms, why)) if !seen => not_verifiable(
+            CheckId::LifecycleRestartingSeen.as_str(),
+            &format!(
+                "never saw {restarting} after the restart, but the status poll sent at {at_ms} ms got no answer ({why}) and the restart may have shown then; polls showed {}",
+                summary(obs)
+            ),
+        ),
+        _ => verdict(
+            CheckId::LifecycleRestartingSeen,
+            lc.severity,
+            seen,
+            if seen {
+                format!("saw {restarting} after the restart ({})", summary(obs))
+            } else {
+                format!(
+                    "never saw {restarting} after the restart; polls showed {} ({})",
+                    summary(obs),
+                    lc.source
+                )
+            },
+        ),
+    }];
     out.push(verdict(
         CheckId::LifecycleSteadyReached,
         lc.severity,
@@ -168,6 +181,7 @@ mod tests {
             observations: o,
             timed_out,
             timeout: Duration::from_secs(1),
+            unanswered: None,
         }
     }
 
@@ -196,6 +210,37 @@ mod tests {
         let v = lifecycle(&lc(Severity::Should), run(&o, false));
         assert_eq!(v[0].outcome, CheckOutcome::Warning);
         assert!(v[0].message.contains("never saw REBOOT"));
+    }
+
+    /// A lost poll before the steady states proves no absence: not verifiable,
+    /// whatever the severity; a restart seen despite a lost poll still passes.
+    #[test]
+    fn no_reboot_state_after_an_unanswered_poll_is_not_verifiable() {
+        let o = obs(&["ACTIVE", "ACTIVE"]);
+        let lost = (120, "no answer: connection reset".to_owned());
+        let v = lifecycle(
+            &lc(Severity::Must),
+            LifecycleRun {
+                unanswered: Some(&lost),
+                ..run(&o, false)
+            },
+        );
+        assert_eq!(v[0].outcome, CheckOutcome::NotVerifiable, "{v:?}");
+        assert!(
+            v[0].message.contains("sent at 120 ms got no answer"),
+            "{v:?}"
+        );
+        assert_eq!(v[1].outcome, CheckOutcome::Passed, "{v:?}");
+
+        let o = obs(&["REBOOT", "ACTIVE"]);
+        let v = lifecycle(
+            &lc(Severity::Must),
+            LifecycleRun {
+                unanswered: Some(&lost),
+                ..run(&o, false)
+            },
+        );
+        assert_eq!(v[0].outcome, CheckOutcome::Passed, "{v:?}");
     }
 
     #[test]

@@ -46,7 +46,14 @@ impl ServeConfig {
         }
         let faults = parse_faults(&args.fault)?;
         if let Some(f) = faults.iter().find(|f| {
-            args.tls && matches!(f, Fault::HugeBody | Fault::DropRequests | Fault::DropPolls)
+            args.tls
+                && matches!(
+                    f,
+                    Fault::HugeBody
+                        | Fault::DropRequests
+                        | Fault::DropPolls
+                        | Fault::LosePollInRestart
+                )
         }) {
             return Err(ConfigError(format!(
                 "error: --fault {f} cannot be served with --tls (its raw-TCP front speaks plain HTTP); drop one of the two",

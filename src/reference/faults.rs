@@ -91,6 +91,9 @@ pub enum Fault {
     /// A seeded 20 % of the reads (status polls, the reachability probe) have their
     /// connection reset before the server sees them.
     DropPolls,
+    /// The first status read after each resource's first accepted restart is held until the
+    /// restart is over, then its connection is reset: the restart shows to no poll.
+    LosePollInRestart,
 }
 
 impl Fault {
@@ -135,6 +138,7 @@ impl Fault {
         Fault::AcceptStaleSignature,
         Fault::DropRequests,
         Fault::DropPolls,
+        Fault::LosePollInRestart,
     ];
 
     /// The kebab-case name used on the command line and in test tables.
@@ -179,6 +183,7 @@ impl Fault {
             Fault::AcceptStaleSignature => "accept-stale-signature",
             Fault::DropRequests => "drop-requests",
             Fault::DropPolls => "drop-polls",
+            Fault::LosePollInRestart => "lose-poll-in-restart",
         }
     }
 
@@ -267,6 +272,9 @@ impl Fault {
             }
             Fault::DropPolls => {
                 "all: a seeded 20 % of reads (status polls, the reachability probe) have their connection reset before the server sees them"
+            }
+            Fault::LosePollInRestart => {
+                "all: the first status read after each resource's first accepted restart is held until the restart is over, then its connection is reset, so no poll shows the restart"
             }
         }
     }

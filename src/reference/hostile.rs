@@ -15,6 +15,12 @@
 //! an action URI) before they reach the server. Which requests are dropped is seeded: a hash
 //! of a fixed seed, the request line and how many times that request line came before, so a
 //! run that sends the same requests loses the same ones.
+//!
+//! Under `lose-poll-in-restart` every API's base URL points at the front too. It passes each
+//! request on, notes each resource whose restart was accepted (a 2xx to a POST on its action
+//! URI), and holds the first read of that resource's status after its first accepted restart
+//! until the restart is over, then resets it: the restart shows to no poll, as when a lost
+//! poll's retry comes back after a short restart ended.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
@@ -49,6 +55,9 @@ pub(crate) const DROP_POLLS_PERMILLE: u32 = 200;
 /// negatives before; under `drop-polls` the first reachability probe of two APIs is lost.
 const DROP_REQUESTS_SEED: &[u8] = b"restart-conformance drop seed 1";
 const DROP_POLLS_SEED: &[u8] = b"restart-conformance drop seed 5";
+/// How much longer than a restart `lose-poll-in-restart` holds its read: the read then stays
+/// unanswered for longer than a watch may be blind and still prove a restart absent.
+const HIDE_MARGIN: Duration = Duration::from_millis(1200);
 
 /// What the front does with each connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +65,11 @@ pub(crate) enum FrontMode {
     CloseEarly,
     NotHttp,
     HugeBody,
+    /// Holds the first status read after each resource's first accepted restart for `hold`,
+    /// then resets it; passes the rest on.
+    HideRestart {
+        hold: Duration,
+    },
     /// Resets a seeded share of the requests, passes the rest on.
     Drop {
         permille: u32,
@@ -68,8 +82,8 @@ pub(crate) enum FrontMode {
 impl FrontMode {
     /// The front the faults ask for, if any. Should several be active, the one breaking the
     /// most wins: `not-http`, then `close-early`, then `huge-body`, then `drop-requests`, then
-    /// `drop-polls`.
-    pub(crate) fn from_faults(faults: &BTreeSet<Fault>) -> Option<FrontMode> {
+    /// `drop-polls`, then `lose-poll-in-restart`, whose hold outlasts a restart of `reboot`.
+    pub(crate) fn from_faults(faults: &BTreeSet<Fault>, reboot: Duration) -> Option<FrontMode> {
         if faults.contains(&Fault::NotHttp) {
             Some(FrontMode::NotHttp)
         } else if faults.contains(&Fault::CloseEarly) {
@@ -88,6 +102,10 @@ impl FrontMode {
                 reads_only: true,
                 seed: DROP_POLLS_SEED,
             })
+        } else if faults.contains(&Fault::LosePollInRestart) {
+            Some(FrontMode::HideRestart {
+                hold: reboot + HIDE_MARGIN,
+            })
         } else {
             None
         }
@@ -95,13 +113,16 @@ impl FrontMode {
 
     /// True when the front stands before every API, not only DDM.
     pub(crate) fn fronts_every_api(self) -> bool {
-        matches!(self, FrontMode::Drop { .. })
+        matches!(self, FrontMode::Drop { .. } | FrontMode::HideRestart { .. })
     }
 
     /// True when the front passes requests on in plain HTTP, which a TLS listener behind
     /// it would not take.
     pub(crate) fn proxies(self) -> bool {
-        matches!(self, FrontMode::HugeBody | FrontMode::Drop { .. })
+        matches!(
+            self,
+            FrontMode::HugeBody | FrontMode::Drop { .. } | FrontMode::HideRestart { .. }
+        )
     }
 }
 
@@ -156,6 +177,78 @@ impl Dropper {
     }
 }
 
+/// The resources `lose-poll-in-restart` waits on, by id: armed once a restart of one was
+/// accepted, fired once the read after it was held and reset.
+#[derive(Debug, Default)]
+struct Hider {
+    armed: Mutex<BTreeSet<String>>,
+    fired: Mutex<BTreeSet<String>>,
+}
+
+/// What `lose-poll-in-restart` does with one request.
+enum Hide {
+    Pass,
+    /// A POST on the action URI of the resource with this id: its answer is watched.
+    Action(String),
+    /// The first read of a resource after its first accepted restart.
+    Hold,
+}
+
+impl Hider {
+    fn fate(&self, request_line: &str) -> Hide {
+        let mut parts = request_line.split(' ');
+        let method = parts.next().unwrap_or_default();
+        let path = parts
+            .next()
+            .unwrap_or_default()
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('/');
+        if method == "POST" && is_action(path) {
+            let id = path.trim_end_matches("/action").rsplit('/').next();
+            return Hide::Action(id.unwrap_or_default().to_owned());
+        }
+        let id = path.rsplit('/').next().unwrap_or_default();
+        if method != "GET"
+            || !self
+                .armed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(id)
+        {
+            return Hide::Pass;
+        }
+        self.fired
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.to_owned());
+        Hide::Hold
+    }
+
+    /// A restart of `id` was accepted: its next read is held, unless one already was.
+    fn accepted(&self, id: String) {
+        if !self
+            .fired
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&id)
+        {
+            self.armed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(id);
+        }
+    }
+}
+
+/// What the front remembers across connections.
+#[derive(Debug, Default)]
+struct FrontState {
+    dropper: Dropper,
+    hider: Hider,
+}
+
 /// True for the path of an action URI.
 fn is_action(path: &str) -> bool {
     path.split('?')
@@ -172,7 +265,7 @@ pub(crate) async fn serve_front(
     upstream: SocketAddr,
     stop: watch::Receiver<bool>,
 ) {
-    let dropper = Arc::new(Dropper::default());
+    let state = Arc::new(FrontState::default());
     let stopping = stopped(stop.clone());
     tokio::pin!(stopping);
     loop {
@@ -181,12 +274,12 @@ pub(crate) async fn serve_front(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     let stop = stop.clone();
-                    let dropper = dropper.clone();
+                    let state = state.clone();
                     tokio::spawn(async move {
                         tokio::select! {
                             () = stopped(stop) => {}
                             // A client that goes away mid-answer is no concern of a hostile peer.
-                            _ = connection(stream, mode, upstream, &dropper) => {}
+                            _ = connection(stream, mode, upstream, &state) => {}
                         }
                     });
                 }
@@ -201,7 +294,7 @@ async fn connection(
     mut stream: TcpStream,
     mode: FrontMode,
     upstream: SocketAddr,
-    dropper: &Dropper,
+    state: &FrontState,
 ) -> io::Result<()> {
     let (head, rest) = read_head(&mut stream).await?;
     match mode {
@@ -224,10 +317,36 @@ async fn connection(
             permille,
             reads_only,
             seed,
-        } => match dropper.fate(&request_line(&head), permille, reads_only, seed) {
+        } => match state
+            .dropper
+            .fate(&request_line(&head), permille, reads_only, seed)
+        {
             Fate::Pass => proxy(stream, &head, &rest, upstream, false).await,
             Fate::DropBefore => reset(stream),
-            Fate::DropAfter => served_then_reset(stream, &head, &rest, upstream).await,
+            Fate::DropAfter => {
+                served(&mut stream, &head, &rest, upstream).await?;
+                reset(stream)
+            }
+        },
+        FrontMode::HideRestart { hold } => match state.hider.fate(&request_line(&head)) {
+            Hide::Pass => proxy(stream, &head, &rest, upstream, false).await,
+            Hide::Hold => {
+                tokio::time::sleep(hold).await;
+                reset(stream)
+            }
+            Hide::Action(id) => {
+                let answer = served(&mut stream, &head, &rest, upstream).await?;
+                let accepted = answer
+                    .split(|&byte| byte == b' ')
+                    .nth(1)
+                    .is_some_and(|code| code.first() == Some(&b'2'));
+                // Before the client has the answer, so that its first poll finds the resource armed.
+                if accepted {
+                    state.hider.accepted(id);
+                }
+                stream.write_all(&answer).await?;
+                stream.shutdown().await
+            }
         },
     }
 }
@@ -239,14 +358,14 @@ fn reset(stream: TcpStream) -> io::Result<()> {
     Ok(())
 }
 
-/// Passes the request on (its body read whole first, by `Content-Length`), reads the whole
-/// answer, then resets the client's connection without a byte of it.
-async fn served_then_reset(
-    mut client: TcpStream,
+/// Passes the request on (its body read whole first, by `Content-Length`) and returns the whole
+/// answer, none of which the client has yet.
+async fn served(
+    client: &mut TcpStream,
     head: &[u8],
     rest: &[u8],
     upstream: SocketAddr,
-) -> io::Result<()> {
+) -> io::Result<Vec<u8>> {
     let length = header_lines(head)
         .find(|(name, _)| name == "content-length")
         .and_then(|(_, value)| value.parse::<usize>().ok())
@@ -266,7 +385,7 @@ async fn served_then_reset(
     server.write_all(&body).await?;
     let mut answer = Vec::new();
     server.read_to_end(&mut answer).await?;
-    reset(client)
+    Ok(answer)
 }
 
 /// The first line of a request head.

@@ -177,12 +177,12 @@ impl ReferenceServer {
         identity: IdentityConfig,
         tls: Option<&TlsOptions>,
     ) -> io::Result<ReferenceServer> {
-        let front_mode = FrontMode::from_faults(&config.faults);
+        let front_mode = FrontMode::from_faults(&config.faults, config.reboot);
         if tls.is_some() && front_mode.is_some_and(FrontMode::proxies) {
             // The raw-TCP front proxies plain HTTP to the main listener, which then speaks TLS.
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "the huge-body and drop faults cannot be served over TLS",
+                "the huge-body, drop and lose-poll-in-restart faults cannot be served over TLS",
             ));
         }
         let listener = TcpListener::bind(listen).await?;

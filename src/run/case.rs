@@ -24,7 +24,16 @@ use crate::model::{CaseRun, EarlierTry, LostRequest, Observation, Retries, Watch
 use crate::plan::{Bound, Case, CaseKind};
 use crate::redact::Redactor;
 
-/// A case's own request (or its second restart) that got no answer.
+/// The purpose of a [`LostAction`] that stands for a status poll: the
+/// restart was accepted and no restarting state showed, but a poll before
+/// it got no answer at its first try.
+const UNSEEN_RESTART: &str = "status";
+
+/// What follows such a poll, said in its [`LostRequest`].
+const UNSEEN_THEN: &str = "no restarting state showed after it, and the restart may have shown while it went unanswered; the case ran again";
+
+/// A case's own request (or its second restart) that got no answer, or a
+/// status poll whose loss leaves an accepted restart unproven.
 struct LostAction {
     purpose: &'static str,
     at_ms: u64,
@@ -94,7 +103,15 @@ impl Runner {
                     .is_some_and(|lc| o.state.as_ref().is_some_and(|s| lc.restarting.contains(s)))
             });
             restarted += run.restarts + usize::from(arrived);
-            retries.lost.push(lost);
+            let same_poll = retries.lost.iter_mut().find(|l| {
+                l.purpose == lost.purpose
+                    && l.try_number == lost.try_number
+                    && l.at_ms == lost.at_ms
+            });
+            match same_poll {
+                Some(poll) => poll.then = format!("{}; {}", poll.then, lost.then),
+                None => retries.lost.push(lost),
+            }
             retries.earlier_tries.push(EarlierTry {
                 try_number,
                 lifecycle: run
@@ -246,6 +263,10 @@ impl Runner {
         };
         if lost.purpose == SECOND_RESTART {
             return self.after_lost_second(case, run);
+        }
+        if lost.purpose == UNSEEN_RESTART {
+            // The watch ended steady after the grace: the next try may start at once.
+            return Some((UNSEEN_THEN.into(), Vec::new()));
         }
         self.watch_lost(case, p, run).await
     }
@@ -409,14 +430,19 @@ impl Runner {
     ) -> Option<LostAction> {
         match case.kind {
             CaseKind::Restart => {
-                if self.watch_with_rider(case, p, run, start).await {
-                    return None;
+                if !self.watch_with_rider(case, p, run, start).await {
+                    let w = self
+                        .paced_watch(case, p, Accepted::Restart, false, run)
+                        .await;
+                    run.watch = Some(self.watched(w, run));
                 }
-                let w = self
-                    .paced_watch(case, p, Accepted::Restart, false, run)
-                    .await;
-                run.watch = Some(self.watched(w, run));
-                None
+                // No restart seen, but a poll went unanswered while it may have shown.
+                let (at_ms, error) = run.watch.as_ref()?.unanswered.clone()?;
+                Some(LostAction {
+                    purpose: UNSEEN_RESTART,
+                    at_ms,
+                    error,
+                })
             }
             CaseKind::Negative if case.touches_resource => {
                 let w = self
@@ -455,11 +481,16 @@ impl Runner {
         let wait = self.pacing.wait_for(&case.api, kind);
         let w = p.watch(stop_at_restarting, wait.grace).await;
         let silent = w.stop == Stop::SteadyNotSeen;
-        if silent || w.restarting.is_some() {
+        // A silent watch with an unanswered poll may have missed the restart: it teaches nothing.
+        let proves = !silent || w.unanswered.is_none();
+        if (silent || w.restarting.is_some()) && proves {
             self.pacing
                 .learn(&case.api, &case.name, kind, &wait, w.restarting_after);
         }
-        if silent && let Some(why) = wait.shortened {
+        if silent
+            && proves
+            && let Some(why) = wait.shortened
+        {
             run.notes.push(why);
         }
         w
@@ -548,11 +579,13 @@ impl Runner {
     /// Moves a watch's exchanges into the run and keeps its observations.
     pub(super) fn watched(&self, w: Watch, run: &mut CaseRun) -> Watched {
         run.exchanges.extend(w.exchanges);
+        let silent = w.stop == Stop::SteadyNotSeen && w.restarting.is_none();
         Watched {
             observations: w.observations,
             restarting: w.restarting,
             timed_out: w.stop == Stop::TimedOut,
             timeout: self.polling.timeout,
+            unanswered: w.unanswered.filter(|_| silent),
         }
     }
 

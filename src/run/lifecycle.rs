@@ -4,7 +4,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::health::Health;
-use super::http::{Http, Outgoing, ms};
+use super::http::{Http, Outgoing, ms, no_answer};
 use super::progress::{Progress, Tick};
 use crate::model::{ExchangeRecord, LostRequest, Observation};
 use crate::spec::Lifecycle;
@@ -12,6 +12,19 @@ use crate::spec::Lifecycle;
 /// After this many polls in a row without a state, the status URI is taken
 /// to be unusable and watching stops early instead of waiting out the timeout.
 const MAX_BLIND_POLLS: usize = 5;
+
+/// A watch blinded by unanswered polls for less than this (or twice the poll
+/// interval, if longer) still proves a restart absent: a reset retried at
+/// once costs a fraction of it, and a restart takes longer.
+const BLIND_FLOOR: Duration = Duration::from_secs(1);
+
+/// Which tries of one poll went unanswered.
+struct Blindness {
+    /// The first try that got no answer: `(when it went out, why)`.
+    first_unanswered: Option<(u64, String)>,
+    /// When the try that was answered went out.
+    answered_at: Option<u64>,
+}
 
 /// Polling settings.
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +92,11 @@ pub struct Watch {
     /// When the first poll that showed the restarting state was answered,
     /// since watching started: an upper bound on when the restart began.
     pub restarting_after: Option<Duration>,
+    /// A poll before any restarting state showed that went unanswered for
+    /// longer than the blind limit: `(when it went out, why)`. While it went
+    /// unanswered the resource may have shown its restarting state and left
+    /// it again.
+    pub unanswered: Option<(u64, String)>,
 }
 
 impl Poller<'_> {
@@ -88,8 +106,9 @@ impl Poller<'_> {
     }
 
     /// One status read, tried again when it gets no answer; the API's
-    /// health hears of it once, after its retries.
-    async fn poll(&self) -> (Observation, Vec<ExchangeRecord>) {
+    /// health hears of it once, after its retries. Also returns which of
+    /// its tries went unanswered and when the answered one went out.
+    async fn poll(&self) -> (Observation, Vec<ExchangeRecord>, Blindness) {
         let give_up = || self.health.refusal(self.api).is_some();
         let sent = self
             .http
@@ -109,6 +128,15 @@ impl Poller<'_> {
             .await;
         self.health
             .record_poll(self.api, sent.received.as_ref().err());
+        let last_at = sent.records.last().map_or(0, |r| r.at_ms);
+        let blindness = Blindness {
+            first_unanswered: match (sent.lost.first(), &sent.received) {
+                (Some((at_ms, error, _)), _) => Some((*at_ms, error.clone())),
+                (None, Err(e)) if no_answer(e) => Some((last_at, e.clone())),
+                _ => None,
+            },
+            answered_at: sent.received.is_ok().then_some(last_at),
+        };
         if !sent.lost.is_empty() {
             let mut lost = self.lost.lock().unwrap_or_else(|e| e.into_inner());
             lost.extend(
@@ -144,7 +172,13 @@ impl Poller<'_> {
                 note: e.clone(),
             },
         };
-        (obs, sent.records)
+        (obs, sent.records, blindness)
+    }
+
+    /// How long an unanswered poll may blind a watch before the watch can no longer
+    /// tell a restart that did not happen from one that came and went unseen.
+    fn blind_limit(&self) -> Duration {
+        (self.polling.interval * 2).max(BLIND_FLOOR)
     }
 
     fn is_restarting(&self, s: &str) -> bool {
@@ -166,12 +200,26 @@ impl Poller<'_> {
             stop: Stop::TimedOut,
             restarting: None,
             restarting_after: None,
+            unanswered: None,
         };
         let mut steady_since: Option<Instant> = None;
         let mut blind = 0;
+        // The first try that went unanswered since the last answered poll.
+        let mut blind_from: Option<(u64, String)> = None;
         let mut tick = Tick::default();
         let w = loop {
-            let (obs, records) = self.poll().await;
+            let (obs, records, blindness) = self.poll().await;
+            if blind_from.is_none() {
+                blind_from = blindness.first_unanswered;
+            }
+            if let Some(answered) = blindness.answered_at
+                && let Some((from, why)) = blind_from.take()
+                && w.restarting.is_none()
+                && w.unanswered.is_none()
+                && Duration::from_millis(answered.saturating_sub(from)) > self.blind_limit()
+            {
+                w.unanswered = Some((from, why));
+            }
             let state = obs.state.clone();
             self.progress.tick(
                 &mut tick,
@@ -245,7 +293,7 @@ impl Poller<'_> {
         let mut tick = Tick::default();
         let mut last: Option<Observation>;
         let note = loop {
-            let (obs, _) = self.poll().await;
+            let (obs, _, _) = self.poll().await;
             polls += 1;
             last = Some(obs.clone());
             self.progress.tick(

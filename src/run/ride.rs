@@ -234,6 +234,7 @@ impl Runner {
                 restarting: watched.restarting.clone(),
                 timed_out: false,
                 timeout: self.polling.timeout,
+                unanswered: None,
             }),
             second: Some(received.map_err(|e| format!("second restart: {e}"))),
             exchanges: records,

@@ -649,6 +649,19 @@ const TABLE: &[Row] = &[
             "ACTIVE",
         )],
     },
+    // A poll lost during a restart proves no absence: the case runs again.
+    Row {
+        fault: "lose-poll-in-restart",
+        filter: "modelarts::",
+        strict: false,
+        failing: &[],
+        checks: &[seen(
+            "modelarts::restart",
+            "lifecycle.restarting_seen",
+            Is::Passed,
+            "REBOOTING",
+        )],
+    },
     // The two signature faults run with every API signed (see `run_row`).
     Row {
         fault: "accept-tampered-signature",
@@ -827,6 +840,7 @@ fault_tests! {
     accept_stale_signature_fails_the_expired_cases => "accept-stale-signature",
     drop_requests_fails_nothing => "drop-requests",
     drop_polls_fails_nothing => "drop-polls",
+    lose_poll_in_restart_fails_nothing => "lose-poll-in-restart",
 }
 
 #[test]

@@ -613,6 +613,7 @@ fn check_lifecycle(
             observations: obs,
             timed_out,
             timeout: Duration::from_millis(1500),
+            unanswered: None,
         },
     );
     let find = |id: &str| v.iter().filter(|v| v.id == id).collect::<Vec<_>>();

@@ -12,7 +12,7 @@ fn fault_names_round_trip_and_errors_list_them() {
         assert!(!fault.description().contains('\n'));
         assert!(names.insert(fault.name()), "duplicate {}", fault.name());
     }
-    assert_eq!(Fault::ALL.len(), 39);
+    assert_eq!(Fault::ALL.len(), 40);
     let error = "ddm-wrong".parse::<Fault>().unwrap_err();
     assert!(error.contains("ddm-wrong"), "{error}");
     for name in names {

@@ -255,3 +255,32 @@ async fn drop_requests_loses_some_answers_after_serving_them() {
     assert!(lost_but_served > 0, "no answer was lost after serving");
     assert!(lost_but_served < 20, "{lost_but_served} of 200 lost");
 }
+
+/// Under `lose-poll-in-restart` the first read of a resource after its first accepted restart
+/// is held until the restart is over, then reset; a refused request arms nothing, and the reads
+/// and restarts after it go through.
+#[tokio::test]
+async fn lose_poll_in_restart_hides_only_the_first_restart_of_a_resource() {
+    let harness = start(&[Fault::LosePollInRestart]).await;
+    let read = || {
+        harness
+            .client
+            .get(harness.status_url("ecs"))
+            .header("X-Auth-Token", TOKEN)
+            .send()
+    };
+    assert_eq!(harness.post("ecs", "{").await.status, 400);
+    assert!(read().await.is_ok(), "a refused request arms nothing");
+
+    assert_eq!(harness.post("ecs", valid_body("ecs")).await.status, 202);
+    let held = std::time::Instant::now();
+    assert!(
+        read().await.is_err(),
+        "the first read after the restart is reset"
+    );
+    assert!(held.elapsed() > REBOOT, "reset before the restart was over");
+    assert_eq!(harness.state("ecs").await, "ACTIVE");
+
+    assert_eq!(harness.post("ecs", valid_body("ecs")).await.status, 202);
+    assert!(read().await.is_ok(), "only the first restart is hidden");
+}
