@@ -71,6 +71,9 @@ fn run_with(mut cfg: RunConfig, redactor: &mut Redactor) -> Outcome {
             .collect();
         eprintln!("reports: {}", names.join(", "));
     }
+    if let Some(line) = flaky_line(&rep) {
+        eprintln!("{line}");
+    }
     // Said again at the end, where a long run's first lines have scrolled away.
     if let Some(tls) = rep.run.tls.as_ref().filter(|t| !t.not_verified.is_empty()) {
         eprintln!(
@@ -85,6 +88,27 @@ fn run_with(mut cfg: RunConfig, redactor: &mut Redactor) -> Outcome {
         exit::TESTS_FAILED
     } else {
         exit::SUCCESS
+    })
+}
+
+/// The cases that passed only after a lost request was tried again, said where the libtest
+/// lines (which show them as plain passes) end.
+fn flaky_line(rep: &crate::model::Report) -> Option<String> {
+    let flaky: Vec<&str> = rep
+        .cases
+        .iter()
+        .filter(|c| c.flaky)
+        .map(|c| c.name.as_str())
+        .collect();
+    (!flaky.is_empty()).then(|| {
+        format!(
+            "flaky: {} passed only after a request that got no answer was tried again: {} (what was lost: summary.md, or `retries` in report.json)",
+            match flaky.len() {
+                1 => "1 case".to_owned(),
+                n => format!("{n} cases"),
+            },
+            flaky.join(", ")
+        )
     })
 }
 

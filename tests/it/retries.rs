@@ -108,6 +108,19 @@ fn a_conformant_target_behind_dropped_requests_passes_flaky() {
     let lost = assert_flaky_cases_account_for_every_loss(&report);
     assert!(lost > 0, "nothing was dropped");
     assert!(report.summary.flaky > 0);
+    // The terminal names them too: libtest's lines show them as plain passes.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let said = format!(
+        "flaky: {} cases passed only after a request that got no answer was tried again: ",
+        report.summary.flaky
+    );
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with(&said))
+        .unwrap_or_else(|| panic!("no flaky line: {stderr}"));
+    for c in report.cases.iter().filter(|c| c.flaky) {
+        assert!(line.contains(&c.name), "{} not in {line}", c.name);
+    }
     let rerun: Vec<&str> = report
         .cases
         .iter()
