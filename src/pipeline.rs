@@ -562,10 +562,15 @@ pub fn dry_run(
 
 /// Restart times per API from a history file (the median time to steady of its restarts),
 /// for the estimate a run starts with; `None` without a readable history file.
-pub fn restart_times(history: Option<&Path>) -> Option<plan::RestartTimes> {
+pub fn restart_times(
+    history: &crate::records::history::History,
+    path: &Path,
+) -> Option<plan::RestartTimes> {
     // A history that is not there yet holds nothing to estimate from.
-    let path = history.filter(|p| p.exists())?;
-    let runs = crate::records::history::read(path).ok()?.runs;
+    if !path.exists() {
+        return None;
+    }
+    let runs = &history.runs;
     let mut per_api: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for case in runs.iter().flat_map(|r| &r.cases) {
         if let Some([_, by]) = case.to_steady_ms {

@@ -115,7 +115,9 @@ fn follow_aliases(mut rep: crate::report::Report) -> crate::report::Report {
 }
 
 /// Refuses record options that could only fail after the run (exit 2, nothing sent).
-fn check_records(records: &crate::records::keep::Records) -> Result<(), Failure> {
+fn check_records(
+    records: &crate::records::keep::Records,
+) -> Result<Option<crate::records::history::History>, Failure> {
     crate::records::keep::check(records).map_err(Failure::Config)
 }
 

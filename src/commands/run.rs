@@ -26,8 +26,21 @@ pub fn run(cfg: RunConfig) -> Outcome {
 }
 
 fn run_with(mut cfg: RunConfig, redactor: &mut Redactor) -> Outcome {
+    // One read of --history: a run refuses a file that is no history before anything is sent
+    // (a sign-in included); a dry run writes no history, so it only reads what it can.
+    let history = if cfg.dry_run {
+        cfg.records
+            .history
+            .as_deref()
+            .and_then(|p| crate::records::history::read(p).ok())
+    } else {
+        check_records(&cfg.records)?
+    };
     // The restart times the history holds, for the estimate of the run's length.
-    cfg.settings.restart_times = pipeline::restart_times(cfg.records.history.as_deref());
+    cfg.settings.restart_times = history
+        .as_ref()
+        .zip(cfg.records.history.as_deref())
+        .and_then(|(h, path)| pipeline::restart_times(h, path));
     let specs = load_specs(cfg.specs.as_deref())?;
     let baseline = match &cfg.baseline {
         Some(p) => Some(follow_aliases(report::json::load(p).map_err(config)?)),
@@ -42,7 +55,6 @@ fn run_with(mut cfg: RunConfig, redactor: &mut Redactor) -> Outcome {
     if cfg.dry_run {
         return dry_run(&specs, choice, &cfg, profiles.as_ref());
     }
-    check_records(&cfg.records)?;
     let report_dir = cfg.report_dir.clone();
     let options = SuiteOptions {
         settings: cfg.settings,

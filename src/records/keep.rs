@@ -35,21 +35,21 @@ pub enum KeepError {
 
 /// Refuses records that could only fail after the run: a push URL that is no URL, a history
 /// file that cannot be read or is no history (a journal, a target file). Reads the history
-/// file, never writes it.
-pub fn check(records: &Records) -> Result<(), String> {
+/// file, never writes it, and returns what it read.
+pub fn check(records: &Records) -> Result<Option<history::History>, String> {
     if let Some(url) = &records.push {
         push::push_url(url, "check").map_err(|e| format!("error: {}", one_line(&e)))?;
     }
-    if let Some(path) = &records.history {
-        history::check(path).map_err(|e| {
-            format!(
-                "error: {}\n  = help: --history takes a history file of this tool, or a path where none is yet; {} was left as it is",
-                one_line(&e),
-                path.display()
-            )
-        })?;
-    }
-    Ok(())
+    let Some(path) = &records.history else {
+        return Ok(None);
+    };
+    history::check(path).map(Some).map_err(|e| {
+        format!(
+            "error: {}\n  = help: --history takes a history file of this tool, or a path where none is yet; {} was left as it is",
+            one_line(&e),
+            path.display()
+        )
+    })
 }
 
 /// Keeps `rep`'s records; `say` gets each line for the person running it (warnings about the
