@@ -17,14 +17,16 @@
 //!
 //! A third table runs the suite behind a flaky network (the `drop-requests`
 //! and `drop-polls` faults: a seeded 5 % of all requests, or 20 % of the
-//! status polls and probes, have their connection reset) and prints its wall
-//! time against the clean run's: what retrying lost requests costs.
+//! status polls and probes, have their connection reset; `lose-poll-in-restart`:
+//! the first poll after each resource's first restart is lost while the
+//! restart runs, so the case runs again) and prints its wall time against the
+//! clean run's: what retrying lost requests costs.
 //!
 //! A fourth table runs the suite against one resource per API, with the
 //! concurrency probe restarting the resource itself (before) and riding on
 //! a positive case's restart (after): the restarts each API causes, and the
 //! wall time against the physical limit. `cargo bench --bench suite --
-//! restarts` prints this table alone.
+//! restarts` prints this table alone, `-- flaky` the third.
 //!
 //! Timings live here, never in tests.
 
@@ -45,6 +47,10 @@ fn main() {
     };
     if std::env::args().any(|a| a == "restarts") {
         restarts_per_api(&specs);
+        return;
+    }
+    if std::env::args().any(|a| a == "flaky") {
+        flaky_network(&specs);
         return;
     }
     println!(
@@ -136,16 +142,16 @@ fn restarts_per_api(specs: &restart_conformance::spec::SpecSet) {
     }
 }
 
-/// The flaky-network rows: the same suite clean, with 5 % of all requests dropped and with
-/// 20 % of the reads dropped; wall time, its ratio to the clean run, requests lost (and
+/// The flaky-network rows: the same suite clean, with 5 % of all requests dropped, with 20 %
+/// of the reads dropped and with a poll lost during each resource's first restart; wall time, its ratio to the clean run, requests lost (and
 /// tried again), flaky and failed cases.
 fn flaky_network(specs: &restart_conformance::spec::SpecSet) {
     println!(
-        "\nflaky network (0.3 s restarts, --restart-grace 1, --poll-interval 0.02)\n{:>14} {:>8} {:>6} {:>6} {:>6} {:>6}",
+        "\nflaky network (0.3 s restarts, --restart-grace 1, --poll-interval 0.02)\n{:>20} {:>8} {:>6} {:>6} {:>6} {:>6}",
         "fault", "wall s", "ratio", "lost", "flaky", "failed"
     );
     let mut clean_wall = None;
-    for fault in ["", "drop-requests", "drop-polls"] {
+    for fault in ["", "drop-requests", "drop-polls", "lose-poll-in-restart"] {
         let faults = match fault {
             "" => std::collections::BTreeSet::new(),
             name => match name.parse() {
@@ -167,7 +173,7 @@ fn flaky_network(specs: &restart_conformance::spec::SpecSet) {
         let clean = *clean_wall.get_or_insert(wall);
         let lost: usize = report.cases.iter().map(|c| c.retries.lost.len()).sum();
         println!(
-            "{:>14} {:>8.2} {:>6.2} {:>6} {:>6} {:>6}",
+            "{:>20} {:>8.2} {:>6.2} {:>6} {:>6} {:>6}",
             if fault.is_empty() { "none" } else { fault },
             wall,
             wall / clean,
