@@ -547,6 +547,13 @@ impl Runner {
             run.exchanges.extend(records);
             run.notes.extend(notes);
             run.second = Some(received.map_err(|e| format!("second restart: {e}")));
+        } else if let Some((at_ms, error)) = watched.unanswered.clone() {
+            // A lost poll may have hidden the restart the second one was to go into.
+            lost = Some(LostAction {
+                purpose: UNSEEN_RESTART,
+                at_ms,
+                error,
+            });
         }
         if stopped_restarting {
             self.watch_to_steady(case, p, run, &mut watched).await;

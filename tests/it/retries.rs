@@ -323,6 +323,22 @@ fn a_restart_hidden_by_a_lost_poll_is_run_again_not_failed() {
         assert_eq!(restarting_seen(c), CheckOutcome::NotVerifiable, "{name}");
     }
 
+    // The concurrency probe on its own restart: the restart it was to send its second into
+    // was hidden, so it runs again, and the second restart is sent and judged.
+    let tmp = tempfile::tempdir().unwrap();
+    let probe = "ecs::restart_while_restarting";
+    let out = embedded_run(tmp.path(), "lose-poll-in-restart", &["--exact", probe]);
+    assert_exit(&out, 0);
+    let report = report_in(tmp.path());
+    let c = case(&report, probe);
+    assert_eq!(c.retries.earlier_tries.len(), 1, "{}", describe(c));
+    let refused = c
+        .checks
+        .iter()
+        .find(|k| k.id.as_str() == "restart.concurrent_refused")
+        .unwrap_or_else(|| panic!("{}", describe(c)));
+    assert_eq!(refused.outcome, CheckOutcome::Passed, "{}", describe(c));
+
     let tmp = tempfile::tempdir().unwrap();
     let out = embedded_run(
         tmp.path(),
