@@ -15,8 +15,8 @@ pub struct LifecycleRun<'a> {
     /// The lifecycle timeout ran out before the steady state came back.
     pub timed_out: bool,
     pub timeout: Duration,
-    /// A status poll that got no answer before any restarting state showed,
-    /// in a watch that saw none: `(when it went out, why)`.
+    /// A status poll that went unanswered long enough to have missed a
+    /// restart, in a watch that saw none: `(when it went out, why)`.
     pub unanswered: Option<&'a (u64, String)>,
 }
 

@@ -25,8 +25,8 @@ use crate::plan::{Bound, Case, CaseKind};
 use crate::redact::Redactor;
 
 /// The purpose of a [`LostAction`] that stands for a status poll: the
-/// restart was accepted and no restarting state showed, but a poll before
-/// it got no answer at its first try.
+/// restart was accepted and no restarting state showed, but a poll went
+/// unanswered long enough to have missed one (see `lifecycle::BLIND_FLOOR`).
 const UNSEEN_RESTART: &str = "status";
 
 /// What follows such a poll, said in its [`LostRequest`].
