@@ -269,6 +269,7 @@ fn run_settings(
         max_body: settings.max_body,
         follow_redirects: settings.follow_redirects,
         dead_after: settings.dead_after,
+        retries: settings.retries,
         embedded,
         variables,
         identity: endpoint

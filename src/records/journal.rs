@@ -337,6 +337,7 @@ mod tests {
         s.lifecycle_timeout_ms = 10_500;
         s.variables.insert("ecs".into(), ecs);
         s.identity.insert("sign-in user".into(), "alice".into());
+        s.retries = 5;
         let d = differences(&a, &b).join("; ");
         for part in [
             "its --strict is false, this run's is true",
@@ -344,10 +345,11 @@ mod tests {
             "its `ecs` variable `project_id` is unset, this run's is p2",
             "its `ecs` resource list is [], this run's is [s1]",
             "its sign-in user is unset, this run's is alice",
+            "its --retries is 0, this run's is 5",
         ] {
             assert!(d.contains(part), "{part}: {d}");
         }
-        assert_eq!(differences(&a, &b).len(), 5, "{d}");
+        assert_eq!(differences(&a, &b).len(), 6, "{d}");
         // Embedded server settings are compared when both runs used it.
         let (mut c, mut e) = (a.clone(), a.clone());
         c.settings.get_or_insert_default().embedded = Some(EmbeddedSettings::default());

@@ -86,6 +86,10 @@ pub struct RunSettings {
     pub follow_redirects: bool,
     /// `--dead-after`.
     pub dead_after: usize,
+    /// `--retries`: with none left, a restart a lost poll may have hidden is not verifiable.
+    /// Journals written before it was recorded ran with the default.
+    #[serde(default = "default_retries")]
+    pub retries: u32,
     /// The embedded reference server, when the run used it.
     #[serde(default)]
     pub embedded: Option<EmbeddedSettings>,
@@ -97,6 +101,11 @@ pub struct RunSettings {
     /// project, region, access key ids. Never a secret.
     #[serde(default)]
     pub identity: BTreeMap<String, String>,
+}
+
+/// `--retries` as it defaults.
+fn default_retries() -> u32 {
+    2
 }
 
 /// How the embedded reference server was made.
@@ -330,6 +339,7 @@ fn setting_differences(a: &RunSettings, b: &RunSettings) -> Vec<String> {
         a.dead_after.to_string(),
         b.dead_after.to_string(),
     );
+    differ("--retries", a.retries.to_string(), b.retries.to_string());
     if let (Some(x), Some(y)) = (&a.embedded, &b.embedded) {
         let list = |v: &[String]| {
             if v.is_empty() {
