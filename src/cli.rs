@@ -249,13 +249,13 @@ pub struct RunArgs {
     #[arg(long, help_heading = REPORTS)]
     pub strict: bool,
     /// Seconds to wait for one response.
-    #[arg(long, value_name = "S", default_value = "30", value_parser = seconds, help_heading = TIMING)]
+    #[arg(long, value_name = "S", default_value = "30", value_parser = positive_seconds, help_heading = TIMING)]
     pub request_timeout: Duration,
     /// Seconds to wait for a resource to be steady again after a restart.
     #[arg(long, value_name = "S", default_value = "600", value_parser = seconds, help_heading = TIMING)]
     pub lifecycle_timeout: Duration,
     /// Seconds between status polls [default: 2; 0.02 against the embedded server].
-    #[arg(long, value_name = "S", value_parser = seconds, help_heading = TIMING)]
+    #[arg(long, value_name = "S", value_parser = positive_seconds, help_heading = TIMING)]
     pub poll_interval: Option<Duration>,
     /// Seconds the steady state may hold after an accepted restart, with no restarting state
     /// seen, before "restart not seen" [default: 60; 1 against the embedded server].
@@ -392,6 +392,16 @@ fn seconds(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(v))
 }
 
+/// Seconds for a wait that cannot be nothing: a request timeout of 0 fails every request,
+/// a poll interval of 0 polls a real API as fast as it answers.
+fn positive_seconds(s: &str) -> Result<Duration, String> {
+    let d = seconds(s)?;
+    if d.is_zero() {
+        return Err(format!("`{s}` is no wait at all; give more than 0 seconds"));
+    }
+    Ok(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,6 +413,10 @@ mod tests {
         assert!(seconds("-1").is_err());
         assert!(seconds("abc").is_err());
         assert!(seconds("NaN").is_err());
+        assert_eq!(seconds("0"), Ok(Duration::ZERO));
+        assert!(positive_seconds("0").unwrap_err().contains("more than 0"));
+        assert!(positive_seconds("0.0000000001").is_err());
+        assert_eq!(positive_seconds("0.02"), Ok(Duration::from_millis(20)));
     }
 
     #[test]

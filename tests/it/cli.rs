@@ -118,6 +118,16 @@ fn bad_target_and_unset_token_exit_2() {
         .args(["run", "--request-timeout", "soon"])
         .assert()
         .code(2);
+    // No wait at all is no setting: every request would fail, or polls would hammer the API.
+    for flag in ["--request-timeout", "--poll-interval"] {
+        bin()
+            .args(["run", flag, "0"])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(format!(
+                "'0' for '{flag} <S>': `0` is no wait at all"
+            )));
+    }
     bin()
         .args(["run", "--fault", "no-such-fault"])
         .assert()
