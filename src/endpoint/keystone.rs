@@ -19,6 +19,10 @@ use super::cloud::{Cloud, Credential};
 
 /// How long a sign-in may take.
 const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often a sign-in that got no answer is sent, and the wait before the second try
+/// (doubled before the third).
+const SIGN_IN_TRIES: u32 = 3;
+const SIGN_IN_BACKOFF: Duration = Duration::from_millis(250);
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeystoneError {
@@ -204,28 +208,7 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
     let client = sign_in_client(&cloud.tls).map_err(|e| unreachable(e.to_string()))?;
     let body = request_body(cloud, true).to_string();
     let started = Instant::now();
-    let resp = client
-        .post(&url)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(reqwest::header::ACCEPT, "application/json")
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| {
-            unreachable(
-                super::tls::explain(&e, &url).unwrap_or_else(|| crate::error_chain::one_line(&e)),
-            )
-        })?;
-    let status = resp.status().as_u16();
-    let token = resp
-        .headers()
-        .get("x-subject-token")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| unreachable(crate::error_chain::one_line(&e)))?;
+    let (status, token, bytes) = exchange(&client, &url, &body).await.map_err(unreachable)?;
     let text = crate::redact::Redactor::new([secret.expose()])
         .redact_str(&String::from_utf8_lossy(&bytes));
     if !(200..300).contains(&status) {
@@ -261,6 +244,55 @@ pub async fn sign_in(cloud: &Cloud) -> Result<Token, KeystoneError> {
         user_name: t.user.and_then(|u| u.name.or(u.id)),
         catalog: t.catalog,
     })
+}
+
+/// The sign-in request, sent again when it got no answer (a reset or refused connection, a
+/// body cut off), as a lost read is: a token never used does no harm. A TLS failure or a
+/// timeout is not sent again: the one would fail the same way, the other would only make a
+/// sign-in that cannot succeed wait longer. Returns the status, the `X-Subject-Token` header
+/// and the body, or why no answer came.
+async fn exchange(
+    client: &reqwest::Client,
+    url: &str,
+    body: &str,
+) -> Result<(u16, Option<String>, Vec<u8>), String> {
+    let mut backoff = SIGN_IN_BACKOFF;
+    let mut tries = 1;
+    loop {
+        let answer = async {
+            let resp = client
+                .post(url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .header(reqwest::header::ACCEPT, "application/json")
+                .body(body.to_owned())
+                .send()
+                .await?;
+            let status = resp.status().as_u16();
+            let token = resp
+                .headers()
+                .get("x-subject-token")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            Ok::<_, reqwest::Error>((status, token, resp.bytes().await?.to_vec()))
+        }
+        .await;
+        let e = match answer {
+            Ok(answer) => return Ok(answer),
+            Err(e) => e,
+        };
+        let tls = super::tls::explain(&e, url);
+        if tls.is_some() || e.is_timeout() || tries >= SIGN_IN_TRIES {
+            let why = tls.unwrap_or_else(|| crate::error_chain::one_line(&e));
+            return Err(if tries > 1 {
+                format!("{why} (tried {tries} times)")
+            } else {
+                why
+            });
+        }
+        tokio::time::sleep(backoff).await;
+        backoff *= 2;
+        tries += 1;
+    }
 }
 
 /// The client of one sign-in. A fresh client each time: sign-ins are rare,
@@ -545,6 +577,65 @@ mod tests {
             tls_spec: Default::default(),
             tls: Default::default(),
         }
+    }
+
+    /// A stand-in Keystone that drops its first `drops` connections unanswered and answers
+    /// the rest with a token; returns its URL and how many connections it took.
+    fn flaky_keystone(drops: usize) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                if count.fetch_add(1, Ordering::SeqCst) < drops {
+                    continue; // dropped unanswered: the connection closes
+                }
+                let mut request = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !String::from_utf8_lossy(&request).contains("\"auth\"") {
+                    match stream.read(&mut chunk) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let body = r#"{"token":{"expires_at":null,"user":{"name":"u"},"catalog":[]}}"#;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 201 Created\r\nX-Subject-Token: tok-from-flaky\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        (url, seen)
+    }
+
+    /// A sign-in whose connection was dropped is sent again; one that never gets an answer
+    /// says how often it was tried.
+    #[tokio::test]
+    async fn a_sign_in_that_got_no_answer_is_sent_again() {
+        use std::sync::atomic::Ordering;
+        let (url, seen) = flaky_keystone(2);
+        let c = Cloud {
+            auth_url: url,
+            ..cloud()
+        };
+        let token = sign_in(&c).await.expect("third try answered");
+        assert_eq!(token.value.expose(), "tok-from-flaky");
+        assert_eq!(seen.load(Ordering::SeqCst), 3);
+
+        let (url, seen) = flaky_keystone(usize::MAX);
+        let c = Cloud {
+            auth_url: url,
+            ..cloud()
+        };
+        let err = sign_in(&c).await.expect_err("never answered").to_string();
+        assert!(err.contains("(tried 3 times)"), "{err}");
+        assert!(!err.contains("pw-very-secret"), "{err}");
+        assert_eq!(seen.load(Ordering::SeqCst), 3);
     }
 
     #[test]
