@@ -96,6 +96,11 @@ pub fn push(base: &str, target: &str, metrics: &str, timeout: Duration) -> Resul
     })
 }
 
+/// How often a push that got no answer is sent, and the wait before the second try (doubled
+/// before the third).
+const PUSH_TRIES: u32 = 3;
+const PUSH_BACKOFF: Duration = Duration::from_millis(250);
+
 fn unreachable(shown: &str, why: &str) -> PushError {
     PushError::Unreachable {
         url: shown.to_owned(),
@@ -129,16 +134,41 @@ async fn send(
     let client = builder
         .build()
         .map_err(|e| unreachable(shown, &e.to_string()))?;
-    let response = client
-        .post(url.clone())
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )
-        .body(metrics.to_owned())
-        .send()
-        .await
-        .map_err(|e| unreachable(shown, &crate::error_chain::one_line(&e)))?;
+    // A push that got no answer (a reset or refused connection) is sent again: the gateway
+    // replaces the group's metrics, so a push that did arrive changes nothing the second time.
+    // A timeout is not sent again: it would only make a lost cause wait longer.
+    let mut backoff = PUSH_BACKOFF;
+    let mut tries = 1;
+    let response = loop {
+        let sent = client
+            .post(url.clone())
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )
+            .body(metrics.to_owned())
+            .send()
+            .await;
+        match sent {
+            Ok(response) => break response,
+            Err(e) if !e.is_timeout() && tries < PUSH_TRIES => {
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+                tries += 1;
+            }
+            Err(e) => {
+                let why = crate::error_chain::one_line(&e);
+                return Err(unreachable(
+                    shown,
+                    &if tries > 1 {
+                        format!("{why} (tried {tries} times)")
+                    } else {
+                        why
+                    },
+                ));
+            }
+        }
+    };
     let status = response.status();
     if status.is_success() {
         return Ok(());
@@ -263,5 +293,46 @@ mod tests {
             Duration::from_secs(2),
         );
         assert!(matches!(err, Err(PushError::Unreachable { .. })), "{err:?}");
+        assert!(format!("{err:?}").contains("tried 3 times"), "{err:?}");
+    }
+
+    /// A gateway whose first connection is dropped unanswered gets the push at the second.
+    #[test]
+    fn a_push_that_got_no_answer_is_sent_again() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let gateway = std::thread::spawn(move || {
+            let mut bodies = Vec::new();
+            for (n, stream) in listener.incoming().take(2).enumerate() {
+                let Ok(mut stream) = stream else { continue };
+                if n == 0 {
+                    continue; // dropped unanswered
+                }
+                let mut request = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !String::from_utf8_lossy(&request).contains("metric_x 1") {
+                    match stream.read(&mut chunk) {
+                        Ok(0) | Err(_) => break,
+                        Ok(k) => request.extend_from_slice(&chunk[..k]),
+                    }
+                }
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+                bodies.push(String::from_utf8_lossy(&request).into_owned());
+            }
+            bodies
+        });
+        let pushed = push(
+            &format!("http://127.0.0.1:{port}"),
+            "t",
+            "metric_x 1\n",
+            Duration::from_secs(5),
+        );
+        assert!(pushed.is_ok(), "{pushed:?}");
+        let bodies = gateway.join().unwrap();
+        assert_eq!(bodies.len(), 1);
+        assert!(bodies[0].starts_with("POST /metrics/job/restart_conformance/target/t"));
     }
 }
