@@ -42,4 +42,6 @@ pub mod report;
 pub mod run;
 pub mod runtime;
 pub mod spec;
+#[cfg(test)]
+mod stand_in;
 pub mod yaml;

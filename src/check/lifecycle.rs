@@ -216,15 +216,18 @@ mod tests {
     /// whatever the severity; a restart seen despite a lost poll still passes.
     #[test]
     fn no_reboot_state_after_an_unanswered_poll_is_not_verifiable() {
-        let o = obs(&["ACTIVE", "ACTIVE"]);
         let lost = (120, "no answer: connection reset".to_owned());
-        let v = lifecycle(
-            &lc(Severity::Must),
-            LifecycleRun {
-                unanswered: Some(&lost),
-                ..run(&o, false)
-            },
-        );
+        let after_lost = |states: &[&str]| {
+            let o = obs(states);
+            lifecycle(
+                &lc(Severity::Must),
+                LifecycleRun {
+                    unanswered: Some(&lost),
+                    ..run(&o, false)
+                },
+            )
+        };
+        let v = after_lost(&["ACTIVE", "ACTIVE"]);
         assert_eq!(v[0].outcome, CheckOutcome::NotVerifiable, "{v:?}");
         assert!(
             v[0].message.contains("sent at 120 ms got no answer"),
@@ -232,14 +235,7 @@ mod tests {
         );
         assert_eq!(v[1].outcome, CheckOutcome::Passed, "{v:?}");
 
-        let o = obs(&["REBOOT", "ACTIVE"]);
-        let v = lifecycle(
-            &lc(Severity::Must),
-            LifecycleRun {
-                unanswered: Some(&lost),
-                ..run(&o, false)
-            },
-        );
+        let v = after_lost(&["REBOOT", "ACTIVE"]);
         assert_eq!(v[0].outcome, CheckOutcome::Passed, "{v:?}");
     }
 

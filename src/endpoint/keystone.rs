@@ -580,37 +580,17 @@ mod tests {
     }
 
     /// A stand-in Keystone that drops its first `drops` connections unanswered and answers
-    /// the rest with a token; returns its URL and how many connections it took.
-    fn flaky_keystone(drops: usize) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-        use std::io::{Read, Write};
-        use std::sync::atomic::Ordering;
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let count = seen.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                if count.fetch_add(1, Ordering::SeqCst) < drops {
-                    continue; // dropped unanswered: the connection closes
-                }
-                let mut request = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while !String::from_utf8_lossy(&request).contains("\"auth\"") {
-                    match stream.read(&mut chunk) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => request.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let body = r#"{"token":{"expires_at":null,"user":{"name":"u"},"catalog":[]}}"#;
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 201 Created\r\nX-Subject-Token: tok-from-flaky\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            }
-        });
-        (url, seen)
+    /// the rest with a token.
+    fn flaky_keystone(drops: usize) -> crate::stand_in::StandIn {
+        let body = r#"{"token":{"expires_at":null,"user":{"name":"u"},"catalog":[]}}"#;
+        crate::stand_in::start(
+            drops,
+            "\"auth\"",
+            format!(
+                "HTTP/1.1 201 Created\r\nX-Subject-Token: tok-from-flaky\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        )
     }
 
     /// A sign-in whose connection was dropped is sent again; one that never gets an answer
@@ -618,24 +598,24 @@ mod tests {
     #[tokio::test]
     async fn a_sign_in_that_got_no_answer_is_sent_again() {
         use std::sync::atomic::Ordering;
-        let (url, seen) = flaky_keystone(2);
+        let keystone = flaky_keystone(2);
         let c = Cloud {
-            auth_url: url,
+            auth_url: keystone.url.clone(),
             ..cloud()
         };
         let token = sign_in(&c).await.expect("third try answered");
         assert_eq!(token.value.expose(), "tok-from-flaky");
-        assert_eq!(seen.load(Ordering::SeqCst), 3);
+        assert_eq!(keystone.connections.load(Ordering::SeqCst), 3);
 
-        let (url, seen) = flaky_keystone(usize::MAX);
+        let keystone = flaky_keystone(usize::MAX);
         let c = Cloud {
-            auth_url: url,
+            auth_url: keystone.url.clone(),
             ..cloud()
         };
         let err = sign_in(&c).await.expect_err("never answered").to_string();
         assert!(err.contains("(tried 3 times)"), "{err}");
         assert!(!err.contains("pw-very-secret"), "{err}");
-        assert_eq!(seen.load(Ordering::SeqCst), 3);
+        assert_eq!(keystone.connections.load(Ordering::SeqCst), 3);
     }
 
     #[test]

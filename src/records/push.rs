@@ -299,40 +299,23 @@ mod tests {
     /// A gateway whose first connection is dropped unanswered gets the push at the second.
     #[test]
     fn a_push_that_got_no_answer_is_sent_again() {
-        use std::io::{Read, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let gateway = std::thread::spawn(move || {
-            let mut bodies = Vec::new();
-            for (n, stream) in listener.incoming().take(2).enumerate() {
-                let Ok(mut stream) = stream else { continue };
-                if n == 0 {
-                    continue; // dropped unanswered
-                }
-                let mut request = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while !String::from_utf8_lossy(&request).contains("metric_x 1") {
-                    match stream.read(&mut chunk) {
-                        Ok(0) | Err(_) => break,
-                        Ok(k) => request.extend_from_slice(&chunk[..k]),
-                    }
-                }
-                let _ = stream.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                );
-                bodies.push(String::from_utf8_lossy(&request).into_owned());
-            }
-            bodies
-        });
-        let pushed = push(
-            &format!("http://127.0.0.1:{port}"),
-            "t",
-            "metric_x 1\n",
-            Duration::from_secs(5),
+        let gateway = crate::stand_in::start(
+            1,
+            "metric_x 1",
+            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned(),
         );
+        let pushed = push(&gateway.url, "t", "metric_x 1\n", Duration::from_secs(5));
         assert!(pushed.is_ok(), "{pushed:?}");
-        let bodies = gateway.join().unwrap();
-        assert_eq!(bodies.len(), 1);
-        assert!(bodies[0].starts_with("POST /metrics/job/restart_conformance/target/t"));
+        let body = gateway
+            .answered
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the second connection was answered");
+        assert!(body.starts_with("POST /metrics/job/restart_conformance/target/t"));
+        assert_eq!(
+            gateway
+                .connections
+                .load(std::sync::atomic::Ordering::SeqCst),
+            2
+        );
     }
 }

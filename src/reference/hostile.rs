@@ -196,15 +196,8 @@ enum Hide {
 
 impl Hider {
     fn fate(&self, request_line: &str) -> Hide {
-        let mut parts = request_line.split(' ');
-        let method = parts.next().unwrap_or_default();
-        let path = parts
-            .next()
-            .unwrap_or_default()
-            .split('?')
-            .next()
-            .unwrap_or_default()
-            .trim_end_matches('/');
+        let (method, path) = method_and_path(request_line);
+        let path = path.trim_end_matches('/');
         if method == "POST" && is_action(path) {
             let id = path.trim_end_matches("/action").rsplit('/').next();
             return Hide::Action(id.unwrap_or_default().to_owned());
@@ -388,6 +381,14 @@ async fn served(
     Ok(answer)
 }
 
+/// A request line's method and path, the query left off.
+fn method_and_path(request_line: &str) -> (&str, &str) {
+    let mut parts = request_line.split(' ');
+    let method = parts.next().unwrap_or_default();
+    let path = parts.next().unwrap_or_default();
+    (method, path.split('?').next().unwrap_or_default())
+}
+
 /// The first line of a request head.
 fn request_line(head: &[u8]) -> String {
     String::from_utf8_lossy(head.split(|&byte| byte == b'\r').next().unwrap_or_default())
@@ -459,14 +460,7 @@ async fn proxy(
     huge: bool,
 ) -> io::Result<()> {
     let request_line = request_line(head);
-    let mut parts = request_line.split(' ');
-    let method = parts.next().unwrap_or_default();
-    let path = parts
-        .next()
-        .unwrap_or_default()
-        .split('?')
-        .next()
-        .unwrap_or_default();
+    let (method, path) = method_and_path(&request_line);
     let is_action = huge && method == "POST" && path.ends_with("/action");
 
     let mut server = TcpStream::connect(upstream).await?;
